@@ -1,0 +1,21 @@
+# The README's two commands: `make demo` (import samples/ into the embedded sandbox) and `make test`.
+.PHONY: deps demo test build release format
+
+deps:
+	@scripts/bootstrap.sh
+
+demo: deps
+	swift build --product backfill
+	.build/debug/backfill import samples
+
+test: deps
+	swift test
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release --product backfill
+
+format:
+	swift format --in-place --recursive Sources adapters Tests Package.swift

@@ -1,0 +1,116 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Backfill",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "backfill", targets: ["backfill"]),
+        .library(
+            name: "Backfill",
+            targets: [
+                "BackfillCore", "BackfillMarkup", "BackfillLedger", "BackfillTargets", "BackfillPipeline",
+                "BackfillSandbox", "BackfillKit", "BackfillDocumentAdapter", "BackfillRequestsAdapter",
+            ]
+        ),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // C libraries through pkg-config.
+        .systemLibrary(
+            name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(
+            name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]),
+
+        // Core model: no network, no database.
+        .target(
+            name: "BackfillCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
+        // Text utilities shared by adapters: HTML → text (libxml2).
+        .target(name: "BackfillMarkup", dependencies: ["CLibXML2"], swiftSettings: strict),
+        .target(
+            name: "BackfillLedger",
+            dependencies: ["BackfillCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "BackfillTargets",
+            dependencies: [
+                "BackfillCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "BackfillPipeline",
+            dependencies: [
+                "BackfillCore", "BackfillLedger", "BackfillTargets",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "BackfillSandbox",
+            dependencies: [
+                "BackfillCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "BackfillKit",
+            dependencies: [
+                "BackfillCore", "BackfillPipeline", "BackfillLedger", "BackfillTargets", "BackfillSandbox",
+                "BackfillDocumentAdapter", "BackfillRequestsAdapter",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "backfill",
+            dependencies: [
+                "BackfillKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        // The plug-in shelf: one target per source family.
+        .target(
+            name: "BackfillDocumentAdapter", dependencies: ["BackfillCore", "BackfillMarkup"],
+            path: "adapters/Document", exclude: ["README.md"], swiftSettings: strict),
+        .target(
+            name: "BackfillRequestsAdapter", dependencies: ["BackfillCore"],
+            path: "adapters/Requests", exclude: ["README.md"], swiftSettings: strict),
+
+        // Tests.
+        .target(
+            name: "BackfillTestSupport",
+            dependencies: ["BackfillKit", "BackfillSandbox", "BackfillCore"],
+            path: "Tests/BackfillTestSupport", swiftSettings: strict),
+        .testTarget(
+            name: "BackfillCoreTests",
+            dependencies: ["BackfillCore", "BackfillTargets", "BackfillPipeline", "BackfillTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "BackfillAdapterTests",
+            dependencies: ["BackfillDocumentAdapter", "BackfillRequestsAdapter", "BackfillMarkup", "BackfillTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "BackfillEndToEndTests",
+            dependencies: ["BackfillKit", "BackfillSandbox", "BackfillLedger", "BackfillTestSupport", "backfill"],
+            swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,154 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Reads a file with POSIX `read`, in the caller's chunk sizes.
+public final class FileByteSource: ByteSource {
+    private let fd: Int32
+    public let path: String
+
+    public init(path: String) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw AdapterError(
+                code: "unreadable_file", file: path, position: .wholeFile,
+                message: "cannot open (\(String(cString: strerror(errno)))); check that it exists and is readable")
+        }
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit { close(fd) }
+
+    public func read(maxLength: Int) throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: maxLength)
+        let count = buffer.withUnsafeMutableBytes { raw -> Int in
+            while true {
+                let n = Glibc.read(fd, raw.baseAddress, maxLength)
+                if n < 0 && errno == EINTR { continue }
+                return n
+            }
+        }
+        guard count >= 0 else {
+            throw AdapterError(
+                code: "read_error", file: path, position: .wholeFile,
+                message: "read failed (\(String(cString: strerror(errno))))")
+        }
+        buffer.removeSubrange(count...)
+        return buffer
+    }
+
+    public var canSeek: Bool { true }
+
+    public func seek(to offset: Int64) throws {
+        guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else {
+            throw AdapterError(
+                code: "seek_error", file: path, position: RecordPosition(byteOffset: offset),
+                message: "cannot seek (\(String(cString: strerror(errno))))")
+        }
+    }
+}
+
+/// Bytes held in memory.
+public final class MemoryByteSource: ByteSource {
+    private let bytes: [UInt8]
+    private var offset = 0
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public func read(maxLength: Int) throws -> [UInt8] {
+        let end = min(bytes.count, offset + maxLength)
+        defer { offset = end }
+        return Array(bytes[offset..<end])
+    }
+
+    public var canSeek: Bool { true }
+    public func seek(to offset: Int64) throws { self.offset = max(0, min(bytes.count, Int(offset))) }
+}
+
+extension ByteSource {
+    /// Reads everything, failing with `file_too_large` past `limit` bytes.
+    public func readAll(limit: Int, file: String) throws -> [UInt8] {
+        var out: [UInt8] = []
+        while true {
+            let chunk = try read(maxLength: 1 << 20)
+            if chunk.isEmpty { return out }
+            out.append(contentsOf: chunk)
+            if out.count > limit {
+                throw AdapterError(
+                    code: "file_too_large", file: file, position: .wholeFile,
+                    message: "larger than the \(limit)-byte limit for a single document; raise --max-document-bytes")
+            }
+        }
+    }
+}
+
+/// Splits a byte source into lines (LF, with a CR before it dropped), keeping each line's byte offset.
+/// Memory stays at one chunk plus the longest line.
+public final class LineReader {
+    public struct Line {
+        /// The line's bytes, without its terminator.
+        public var bytes: ArraySlice<UInt8>
+        /// Offset of the line's first byte in the source.
+        public var byteOffset: Int64
+        /// 1-based line number.
+        public var number: Int
+    }
+
+    private let source: any ByteSource
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var bufferOffset: Int64
+    private var lineNumber: Int
+    private var atEnd = false
+    private let chunkSize: Int
+
+    /// - Parameters:
+    ///   - startOffset: where the source currently stands (after a seek).
+    ///   - startLine: the number of the line before the first one read.
+    public init(source: any ByteSource, startOffset: Int64 = 0, startLine: Int = 0, chunkSize: Int = 1 << 18) {
+        self.source = source
+        self.bufferOffset = startOffset
+        self.lineNumber = startLine
+        self.chunkSize = chunkSize
+    }
+
+    /// The offset just past the last line returned.
+    public var offset: Int64 { bufferOffset + Int64(start) }
+
+    public func next() throws -> Line? {
+        var searchFrom = start
+        while true {
+            if let newline = buffer[searchFrom...].firstIndex(of: 0x0A) {
+                var end = newline
+                if end > start && buffer[end - 1] == 0x0D { end -= 1 }
+                lineNumber += 1
+                let line = Line(bytes: buffer[start..<end], byteOffset: bufferOffset + Int64(start), number: lineNumber)
+                start = newline + 1
+                return line
+            }
+            if atEnd {
+                guard start < buffer.count else { return nil }
+                var end = buffer.count
+                if buffer[end - 1] == 0x0D { end -= 1 }
+                lineNumber += 1
+                let line = Line(bytes: buffer[start..<end], byteOffset: bufferOffset + Int64(start), number: lineNumber)
+                start = buffer.count
+                return line
+            }
+            // Compact, then read more.
+            if start > 0 {
+                buffer.removeSubrange(0..<start)
+                bufferOffset += Int64(start)
+                start = 0
+            }
+            searchFrom = buffer.count
+            let chunk = try source.read(maxLength: chunkSize)
+            if chunk.isEmpty { atEnd = true } else { buffer.append(contentsOf: chunk) }
+        }
+    }
+}

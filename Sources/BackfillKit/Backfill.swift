@@ -1,0 +1,256 @@
+import BackfillCore
+import BackfillDocumentAdapter
+import BackfillLedger
+import BackfillPipeline
+import BackfillRequestsAdapter
+import BackfillSandbox
+import BackfillTargets
+import Foundation
+import Logging
+
+/// Where documents go.
+public enum TargetKind: String, Sendable, CaseIterable {
+    /// The embedded Synap-compatible sandbox on a loopback port (the default: nothing leaves the machine).
+    case sandbox
+    case synap
+    /// Writes the requests to `--out`.
+    case jsonl
+}
+
+/// Everything one `import` or `plan` needs.
+public struct ImportOptions: Sendable {
+    public var inputs: [String]
+    public var target: TargetKind = .sandbox
+    public var baseURL: String?
+    public var routes: SynapRoutes = .sdk
+    public var out: String?
+    public var job: String?
+    public var ledger: String?
+    public var userID: String?
+    public var customerID: String?
+    public var mode: Mode?
+    public var typeMap: TypeMap = .synapDefault
+    public var maxDocumentBytes = ValidationProfile.defaultMaxDocumentBytes
+    public var maxBatchBytes = 8 * 1024 * 1024
+    public var failFast = false
+    public var maxAttempts = 5
+    public var adapterOptions: [String: String] = [:]
+    /// The environment to read API keys from (injectable for tests).
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
+
+    public init(inputs: [String]) { self.inputs = inputs }
+}
+
+/// The composition root: adapters, targets, ledger and pipeline put together.
+public enum Backfill {
+    /// Every adapter this build knows, in sniffing priority order.
+    public static let adapters: [any SourceAdapter] = [RequestsJSONLAdapter(), TextAdapter()]
+
+    public static var registry: AdapterRegistry { AdapterRegistry(adapters) }
+
+    /// The folder holding jobs' ledgers: `$BACKFILL_HOME`, else `./.backfill`.
+    public static func home(_ environment: [String: String]) -> String {
+        environment["BACKFILL_HOME"] ?? ".backfill"
+    }
+
+    /// A job name derived from the inputs and the target: the first input's name plus a hash of all the inputs'
+    /// absolute paths and the target's identity (the same files sent to another target are another job).
+    public static func jobName(for inputs: [String], target: String = "sandbox") -> String {
+        let absolute = inputs.map { URL(fileURLWithPath: $0).standardizedFileURL.path }.sorted()
+        let hash = ContentHash.sha256Hex(absolute.joined(separator: "\n") + "\n@" + target).prefix(8)
+        let base = inputs.first.map { URL(fileURLWithPath: $0).standardizedFileURL.lastPathComponent } ?? "job"
+        let safe = String(base.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" })
+        return "\(safe.isEmpty ? "job" : safe)-\(hash)"
+    }
+
+    /// The ledger path of a job.
+    public static func ledgerPath(job: String, environment: [String: String]) -> String {
+        (home(environment) as NSString).appendingPathComponent("jobs/\(job)/ledger.sqlite")
+    }
+
+    /// Runs an import and returns its report. Usage mistakes throw ``ValidationError``.
+    /// The target's identity as a job remembers it: kind and where (never a key).
+    public static func targetIdentity(_ options: ImportOptions) -> String {
+        switch options.target {
+        case .sandbox: return "sandbox"
+        case .synap:
+            let base = options.baseURL ?? options.environment["SYNAP_BASE_URL"] ?? options.routes.defaultBaseURL
+            return "synap \(base)"
+        case .jsonl:
+            return "jsonl \(options.out.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "-")"
+        }
+    }
+
+    public static func runImport(_ options: ImportOptions, logger: Logger, notice: @Sendable (String) -> Void = { _ in })
+        async throws -> RunReport
+    {
+        let identity = targetIdentity(options)
+        let job = options.job ?? jobName(for: options.inputs, target: identity)
+        let ledgerPath = options.ledger ?? ledgerPath(job: job, environment: options.environment)
+        let ledger = try Ledger(path: ledgerPath)
+        if (try ledger.jobValue("name")) == nil {
+            try ledger.setJobValue("name", job)
+            try ledger.setJobValue("inputs", options.inputs.joined(separator: "\n"))
+            try ledger.setJobValue("target", identity)
+        } else if let recorded = try ledger.jobValue("target"), recorded != identity {
+            throw ValidationError(
+                message:
+                    "job '\(job)' sends to \(recorded), not \(identity); its ledger would skip documents the new target never saw — pass another --job (or --ledger)"
+            )
+        }
+        var report = RunReport(command: "import")
+        report.job = job
+        report.ledger = ledgerPath
+        let configuration = pipelineConfiguration(options)
+
+        switch options.target {
+        case .sandbox:
+            let store = (ledgerPath as NSString).deletingLastPathComponent + "/sandbox.sqlite"
+            var sandboxConfiguration = SandboxConfiguration()
+            sandboxConfiguration.storePath = store
+            let key = "synap_sandbox_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            sandboxConfiguration.apiKey = key
+            sandboxConfiguration.maxDocumentBytes = max(options.maxDocumentBytes, sandboxConfiguration.maxDocumentBytes)
+            let server = try SandboxServer(configuration: sandboxConfiguration, logger: logger)
+            let baseReport = report
+            return try await server.withRunning { port in
+                let base = "http://127.0.0.1:\(port)"
+                notice(
+                    "target: sandbox (the default) — Backfill's embedded Synap-compatible server at \(base), storing in \(store); nothing leaves this machine. Use --target synap to send to Synap."
+                )
+                var clientConfiguration = SynapClient.Configuration(baseURL: base, routes: options.routes, apiKey: key)
+                clientConfiguration.displayName = "sandbox"
+                let client = SynapClient(configuration: clientConfiguration, logger: logger)
+                var report = baseReport
+                report.target = .init(name: "sandbox", endpoint: "\(base) (routes: \(options.routes.rawValue)), store \(store)", isDefault: true)
+                return try await runSynap(configuration, ledger: ledger, client: client, report: report, logger: logger)
+            }
+        case .synap:
+            guard let key = options.environment["SYNAP_API_KEY"], !key.isEmpty else {
+                throw ValidationError(message: "SYNAP_API_KEY is not set: export your Synap API key (synap_…) and run again")
+            }
+            let base = options.baseURL ?? options.environment["SYNAP_BASE_URL"] ?? options.routes.defaultBaseURL
+            guard URL(string: base)?.scheme != nil else {
+                throw ValidationError(message: "--base-url '\(base)' is not a URL (e.g. https://api.synap.maximem.ai)")
+            }
+            notice("target: synap at \(base) (routes: \(options.routes.rawValue))")
+            let client = SynapClient(configuration: .init(baseURL: base, routes: options.routes, apiKey: key), logger: logger)
+            report.target = .init(name: "synap", endpoint: client.endpointDescription, isDefault: false)
+            return try await runSynap(configuration, ledger: ledger, client: client, report: report, logger: logger)
+        case .jsonl:
+            guard let out = options.out else {
+                throw ValidationError(message: "--target jsonl needs --out PATH (the file the requests are written to)")
+            }
+            let target = try JSONLTarget(path: out)
+            notice("target: jsonl — writing requests to \(out)")
+            report.target = .init(name: "jsonl", endpoint: out, isDefault: false)
+            return try await run(configuration, ledger: ledger, target: target, report: report, logger: logger)
+        }
+    }
+
+    /// A dry run: the whole flow but sending. Reads the job's ledger when it exists (to show what is already
+    /// done) and writes nothing.
+    public static func runPlan(_ options: ImportOptions, logger: Logger) async throws -> RunReport {
+        let job = options.job ?? jobName(for: options.inputs, target: targetIdentity(options))
+        let ledgerPath = options.ledger ?? ledgerPath(job: job, environment: options.environment)
+        let ledger = FileManager.default.fileExists(atPath: ledgerPath) ? try Ledger(path: ledgerPath) : nil
+        var report = RunReport(command: "plan")
+        report.job = job
+        report.ledger = ledger == nil ? nil : ledgerPath
+        report.target = .init(name: options.target.rawValue, endpoint: "not contacted (dry run)", isDefault: options.target == .sandbox)
+        let pipeline = ImportPipeline(
+            configuration: pipelineConfiguration(options), registry: registry, ledger: ledger, target: nil,
+            report: report, logger: logger)
+        return try await pipeline.run()
+    }
+
+    private static func pipelineConfiguration(_ options: ImportOptions) -> PipelineConfiguration {
+        var configuration = PipelineConfiguration(
+            inputs: options.inputs,
+            profile: .synap(typeMap: options.typeMap, maxDocumentBytes: options.maxDocumentBytes),
+            adapterContext: AdapterContext(maxDocumentBytes: options.maxDocumentBytes, options: options.adapterOptions))
+        configuration.userID = options.userID
+        configuration.customerID = options.customerID
+        configuration.mode = options.mode
+        configuration.maxBatchBytes = options.maxBatchBytes
+        configuration.failFast = options.failFast
+        configuration.retry.maxAttempts = options.maxAttempts
+        return configuration
+    }
+
+    /// Asks whoami first (SDK routes): a refused key stops the run before anything is read, and the account's
+    /// isolation mode lets validation catch B2C/B2B scope mistakes locally.
+    private static func runSynap(
+        _ configuration: PipelineConfiguration, ledger: Ledger, client: SynapClient, report: RunReport, logger: Logger
+    ) async throws -> RunReport {
+        var configuration = configuration
+        if client.configuration.routes == .sdk {
+            do {
+                configuration.profile.isolation = try await client.whoami().userContextIsolation
+            } catch let error as UploadError where error.kind == .stop {
+                try? await client.shutdown()
+                var report = report
+                report.stopped = .init(code: error.code, message: error.message)
+                report.exitCode = 4
+                return report
+            } catch {
+                logger.warning("whoami failed; B2C/B2B scope is not checked locally", metadata: ["error": "\(error)"])
+            }
+        }
+        return try await run(configuration, ledger: ledger, target: client, report: report, logger: logger)
+    }
+
+    private static func run(
+        _ configuration: PipelineConfiguration, ledger: Ledger, target: any UploadTarget, report: RunReport,
+        logger: Logger
+    ) async throws -> RunReport {
+        let pipeline = ImportPipeline(
+            configuration: configuration, registry: registry, ledger: ledger, target: target, report: report,
+            logger: logger)
+        do {
+            let result = try await pipeline.run()
+            try await target.shutdown()
+            return result
+        } catch {
+            try? await target.shutdown()
+            throw error
+        }
+    }
+}
+
+/// A job's state, as `backfill status` shows it.
+public struct JobStatus: Sendable, Codable {
+    public var job: String
+    public var ledger: String
+    public var documents: [String: Int]
+    public var batches: Int
+    public var batchesInterrupted: Int
+    public var lastReport: JSONValue?
+
+    enum CodingKeys: String, CodingKey {
+        case job, ledger, documents, batches
+        case batchesInterrupted = "batches_interrupted"
+        case lastReport = "last_report"
+    }
+
+    public static func read(job: String, ledgerPath: String) throws -> JobStatus {
+        guard FileManager.default.fileExists(atPath: ledgerPath) else {
+            throw ValidationError(message: "no ledger for job '\(job)' at \(ledgerPath); pass --job NAME or --ledger PATH")
+        }
+        let ledger = try Ledger(path: ledgerPath)
+        var documents: [String: Int] = [:]
+        let counts = try ledger.stateCounts()
+        for state in DocumentState.allCases { documents[state.rawValue] = counts[state] ?? 0 }
+        let batches = try ledger.batchCounts()
+        let last = try ledger.lastReport().flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+        return JobStatus(
+            job: (try ledger.jobValue("name")) ?? job, ledger: ledgerPath, documents: documents, batches: batches.total,
+            batchesInterrupted: batches.sending, lastReport: last)
+    }
+
+    /// Lists the jobs under the Backfill home folder.
+    public static func jobs(environment: [String: String]) -> [String] {
+        let folder = (Backfill.home(environment) as NSString).appendingPathComponent("jobs")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+    }
+}

@@ -1,0 +1,346 @@
+import BackfillCore
+import Foundation
+import GRDB
+
+/// A document's state in the ledger.
+public enum DocumentState: String, Sendable, Codable, CaseIterable {
+    case pending, sending, accepted, duplicate, rejected, failed
+
+    /// Done for good: the target has it.
+    public var isSettled: Bool { self == .accepted || self == .duplicate }
+}
+
+/// What the ledger knows of one document.
+public struct LedgerEntry: Sendable, Hashable {
+    public var documentID: String
+    public var state: DocumentState
+    public var contentSHA256: String
+    public var runID: Int64
+}
+
+/// One document about to be sent, as the ledger records it.
+public struct LedgerDocument: Sendable {
+    public var documentID: String
+    public var provenance: Provenance
+    public var documentType: String
+
+    public init(documentID: String, provenance: Provenance, documentType: String) {
+        self.documentID = documentID
+        self.provenance = provenance
+        self.documentType = documentType
+    }
+}
+
+/// The final outcome of one document, written after its batch returns.
+public struct LedgerOutcome: Sendable {
+    public var documentID: String
+    public var state: DocumentState
+    public var ingestionID: String?
+    public var errorCode: String?
+    public var error: String?
+
+    public init(documentID: String, state: DocumentState, ingestionID: String? = nil, errorCode: String? = nil, error: String? = nil) {
+        self.documentID = documentID
+        self.state = state
+        self.ingestionID = ingestionID
+        self.errorCode = errorCode
+        self.error = error
+    }
+}
+
+/// A failure of the ledger itself (the disk, the file): the run must stop, its state stays consistent.
+public struct LedgerError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public var description: String { "ledger \(path): \(message)" }
+}
+
+/// The job's checkpoint: one SQLite file (WAL) holding every document's state, the job's sources and its runs.
+///
+/// A batch is written as `sending` in one transaction before its request, and all its outcomes in one
+/// transaction after: after a crash at any instant, what was `sending` or never sent is sent again.
+/// The API key is never written here.
+public final class Ledger: Sendable {
+    public let path: String
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the ledger at `path`.
+    public init(path: String) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // WAL + NORMAL: a committed transaction survives a killed process; fsync only at checkpoints.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        configuration.busyMode = .timeout(10)
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw LedgerError(path: path, message: "cannot open (\(error)); check the path or pass another --ledger")
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE job (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                    CREATE TABLE runs (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        command TEXT NOT NULL,
+                        target TEXT NOT NULL,
+                        started_at REAL NOT NULL,
+                        finished_at REAL,
+                        exit_code INTEGER,
+                        report TEXT
+                    );
+                    CREATE TABLE sources (
+                        path TEXT PRIMARY KEY NOT NULL,
+                        adapter TEXT,
+                        size INTEGER,
+                        mtime REAL,
+                        head_sha256 TEXT,
+                        cursor TEXT,
+                        state TEXT NOT NULL,
+                        run_id INTEGER,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE TABLE batches (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        run_id INTEGER NOT NULL,
+                        state TEXT NOT NULL,
+                        documents INTEGER NOT NULL,
+                        bytes INTEGER NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        created_at REAL NOT NULL,
+                        finished_at REAL,
+                        error TEXT
+                    );
+                    CREATE TABLE documents (
+                        document_id TEXT PRIMARY KEY NOT NULL,
+                        state TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        archive_entry TEXT,
+                        position TEXT NOT NULL,
+                        adapter TEXT NOT NULL,
+                        document_type TEXT NOT NULL,
+                        content_sha256 TEXT NOT NULL,
+                        batch_id INTEGER,
+                        ingestion_id TEXT,
+                        error_code TEXT,
+                        error TEXT,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        run_id INTEGER NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE INDEX documents_by_state ON documents(state);
+                    CREATE INDEX documents_by_batch ON documents(batch_id);
+                    """)
+        }
+        return migrator
+    }
+
+    // MARK: Job and runs
+
+    /// A job-level setting (`name`, `target`, `inputs`).
+    public func jobValue(_ key: String) throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM job WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setJobValue(_ key: String, _ value: String) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO job(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [key, value])
+        }
+    }
+
+    /// Starts a run; its id tags what this run touches (in-run duplicate detection).
+    public func beginRun(command: String, target: String) throws -> Int64 {
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO runs(command, target, started_at) VALUES (?, ?, ?)",
+                arguments: [command, target, Date().timeIntervalSince1970])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func finishRun(_ runID: Int64, exitCode: Int32, reportJSON: String) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE runs SET finished_at = ?, exit_code = ?, report = ? WHERE id = ?",
+                arguments: [Date().timeIntervalSince1970, exitCode, reportJSON, runID])
+        }
+    }
+
+    /// The JSON report of the last finished run, if any.
+    public func lastReport() throws -> String? {
+        try pool.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT report FROM runs WHERE report IS NOT NULL ORDER BY id DESC LIMIT 1")
+        }
+    }
+
+    // MARK: Documents
+
+    /// The ledger entries for these ids (absent ids are not in the ledger).
+    public func entries(for ids: [String]) throws -> [String: LedgerEntry] {
+        guard !ids.isEmpty else { return [:] }
+        return try pool.read { db in
+            var result: [String: LedgerEntry] = [:]
+            for chunk in ids.chunked(into: 500) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let rows = try Row.fetchAll(
+                    db,
+                    sql:
+                        "SELECT document_id, state, content_sha256, run_id FROM documents WHERE document_id IN (\(marks))",
+                    arguments: StatementArguments(chunk))
+                for row in rows {
+                    let id: String = row["document_id"]
+                    let state = DocumentState(rawValue: row["state"]) ?? .pending
+                    result[id] = LedgerEntry(
+                        documentID: id, state: state, contentSHA256: row["content_sha256"], runID: row["run_id"])
+                }
+            }
+            return result
+        }
+    }
+
+    /// Records a batch as `sending` — one transaction, before its request goes out. Returns the batch id.
+    public func beginBatch(_ documents: [LedgerDocument], bytes: Int, runID: Int64) throws -> Int64 {
+        try pool.write { db in
+            let now = Date().timeIntervalSince1970
+            try db.execute(
+                sql: "INSERT INTO batches(run_id, state, documents, bytes, attempts, created_at) VALUES (?, 'sending', ?, ?, 1, ?)",
+                arguments: [runID, documents.count, bytes, now])
+            let batchID = db.lastInsertedRowID
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO documents(document_id, state, source, archive_entry, position, adapter, document_type,
+                        content_sha256, batch_id, attempts, run_id, updated_at)
+                    VALUES (?, 'sending', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+                    ON CONFLICT(document_id) DO UPDATE SET state = 'sending', source = excluded.source,
+                        archive_entry = excluded.archive_entry, position = excluded.position,
+                        adapter = excluded.adapter, document_type = excluded.document_type,
+                        content_sha256 = excluded.content_sha256, batch_id = excluded.batch_id,
+                        attempts = documents.attempts + 1, run_id = excluded.run_id,
+                        error_code = NULL, error = NULL, updated_at = excluded.updated_at
+                    """)
+            for document in documents {
+                let p = document.provenance
+                try statement.execute(arguments: [
+                    document.documentID, p.file, p.archiveEntry, Self.encode(p.position), p.adapter,
+                    document.documentType, p.contentSHA256, batchID, runID, now,
+                ])
+            }
+            return batchID
+        }
+    }
+
+    /// Writes every outcome of a batch — one transaction, after its response.
+    public func finishBatch(_ batchID: Int64, outcomes: [LedgerOutcome], error: String? = nil) throws {
+        try pool.write { db in
+            let now = Date().timeIntervalSince1970
+            let statement = try db.cachedStatement(
+                sql: """
+                    UPDATE documents SET state = ?, ingestion_id = COALESCE(?, ingestion_id), error_code = ?, error = ?,
+                        updated_at = ? WHERE document_id = ?
+                    """)
+            for outcome in outcomes {
+                try statement.execute(arguments: [
+                    outcome.state.rawValue, outcome.ingestionID, outcome.errorCode, outcome.error, now, outcome.documentID,
+                ])
+            }
+            try db.execute(
+                sql: "UPDATE batches SET state = 'done', finished_at = ?, error = ? WHERE id = ?",
+                arguments: [now, error, batchID])
+        }
+    }
+
+    /// Records documents rejected before sending (local validation), in one transaction.
+    public func recordRejected(_ documents: [(LedgerDocument, Rejection)], runID: Int64) throws {
+        guard !documents.isEmpty else { return }
+        try pool.write { db in
+            let now = Date().timeIntervalSince1970
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO documents(document_id, state, source, archive_entry, position, adapter, document_type,
+                        content_sha256, error_code, error, run_id, updated_at)
+                    VALUES (?, 'rejected', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(document_id) DO UPDATE SET state = 'rejected', source = excluded.source,
+                        position = excluded.position, content_sha256 = excluded.content_sha256,
+                        error_code = excluded.error_code, error = excluded.error, run_id = excluded.run_id,
+                        updated_at = excluded.updated_at
+                        WHERE documents.state NOT IN ('accepted', 'duplicate')
+                    """)
+            for (document, rejection) in documents {
+                let p = document.provenance
+                try statement.execute(arguments: [
+                    document.documentID, p.file, p.archiveEntry, Self.encode(p.position), p.adapter,
+                    document.documentType, p.contentSHA256, rejection.code, rejection.message, runID, now,
+                ])
+            }
+        }
+    }
+
+    /// Document counts by state, for the whole job.
+    public func stateCounts() throws -> [DocumentState: Int] {
+        try pool.read { db in
+            var counts: [DocumentState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM documents GROUP BY state") {
+                if let state = DocumentState(rawValue: row["state"]) { counts[state] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    /// Documents in a state, in id order, `limit` at most.
+    public func documents(in state: DocumentState, limit: Int = 100) throws -> [(id: String, source: String, errorCode: String?, error: String?)] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT document_id, source, error_code, error FROM documents WHERE state = ? ORDER BY document_id LIMIT ?",
+                arguments: [state.rawValue, limit]
+            ).map { ($0["document_id"], $0["source"], $0["error_code"], $0["error"]) }
+        }
+    }
+
+    /// Every document id in a state (tests and verification).
+    public func documentIDs(in states: Set<DocumentState>) throws -> [String] {
+        try pool.read { db in
+            let marks = Array(repeating: "?", count: states.count).joined(separator: ",")
+            return try String.fetchAll(
+                db, sql: "SELECT document_id FROM documents WHERE state IN (\(marks)) ORDER BY document_id",
+                arguments: StatementArguments(states.map(\.rawValue)))
+        }
+    }
+
+    /// Number of batches and of batches still `sending` (an interrupted run).
+    public func batchCounts() throws -> (total: Int, sending: Int) {
+        try pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM batches") ?? 0
+            let sending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM batches WHERE state = 'sending'") ?? 0
+            return (total, sending)
+        }
+    }
+
+    private static func encode(_ position: RecordPosition) -> String {
+        var parts: [String] = []
+        if let line = position.line { parts.append("\"line\":\(line)") }
+        if let index = position.recordIndex { parts.append("\"record_index\":\(index)") }
+        if let offset = position.byteOffset { parts.append("\"byte_offset\":\(offset)") }
+        return "{" + parts.joined(separator: ",") + "}"
+    }
+}
+
+extension Array {
+    func chunked(into size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

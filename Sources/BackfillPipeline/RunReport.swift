@@ -1,0 +1,268 @@
+import BackfillCore
+import Foundation
+
+/// What a run did: counts per state, per adapter, per type, reasons with examples. Printed as text, or as one
+/// JSON object with `--json`. Never holds a secret.
+public struct RunReport: Sendable, Codable {
+    public struct Documents: Sendable, Codable {
+        /// Import: the target holds them (this run or earlier runs of the job).
+        public var accepted: Int?
+        /// Import: the target already had them (a 409 or per-item duplicate): done, not a failure.
+        public var duplicate: Int?
+        /// Plan: would be sent.
+        public var valid: Int?
+        public var rejected = 0
+        public var failed = 0
+        public var skipped = 0
+        /// The same id met twice in this run's inputs; the later one is not sent.
+        public var duplicateInInput = 0
+        /// Settled by an earlier run of the job: not sent again.
+        public var alreadyIngested = 0
+        /// Sent in this run.
+        public var sent = 0
+        /// Already ingested, but the content now differs (not sent again: ids are stable).
+        public var changedSinceIngest = 0
+
+        enum CodingKeys: String, CodingKey {
+            case accepted, duplicate, valid, rejected, failed, skipped, sent
+            case duplicateInInput = "duplicate_in_input"
+            case alreadyIngested = "already_ingested"
+            case changedSinceIngest = "changed_since_ingest"
+        }
+    }
+
+    public struct Example: Sendable, Codable {
+        public var documentID: String?
+        public var location: String
+        public var message: String
+        enum CodingKeys: String, CodingKey {
+            case documentID = "document_id"
+            case location, message
+        }
+    }
+
+    public struct Reason: Sendable, Codable {
+        public var code: String
+        public var count: Int
+        public var examples: [Example]
+    }
+
+    public struct AdapterCounts: Sendable, Codable {
+        public var files = 0
+        public var documents = 0
+        public var skipped = 0
+    }
+
+    public struct TargetInfo: Sendable, Codable {
+        public var name: String
+        public var endpoint: String
+        public var isDefault: Bool
+        public init(name: String, endpoint: String, isDefault: Bool) {
+            self.name = name
+            self.endpoint = endpoint
+            self.isDefault = isDefault
+        }
+        enum CodingKeys: String, CodingKey {
+            case name, endpoint
+            case isDefault = "default"
+        }
+    }
+
+    public struct Timestamps: Sendable, Codable {
+        public var fromSource = 0
+        public var fallback = 0
+        public var missing = 0
+        enum CodingKeys: String, CodingKey {
+            case fromSource = "from_source"
+            case fallback, missing
+        }
+    }
+
+    public struct Sources: Sendable, Codable {
+        public var files = 0
+        public var ignored = 0
+        public var unrecognised = 0
+        public var unreadable = 0
+    }
+
+    public struct Requests: Sendable, Codable {
+        public var batches = 0
+        public var requests = 0
+        public var retries = 0
+        public var bytesSent = 0
+        enum CodingKeys: String, CodingKey {
+            case batches, requests, retries
+            case bytesSent = "bytes_sent"
+        }
+    }
+
+    public struct Stop: Sendable, Codable {
+        public var code: String
+        public var message: String
+        public var documentID: String?
+        public var location: String?
+        public init(code: String, message: String, documentID: String? = nil, location: String? = nil) {
+            self.code = code
+            self.message = message
+            self.documentID = documentID
+            self.location = location
+        }
+        enum CodingKeys: String, CodingKey {
+            case code, message
+            case documentID = "document_id"
+            case location
+        }
+    }
+
+    public var command: String
+    public var job: String?
+    public var ledger: String?
+    public var target: TargetInfo?
+    public var documents = Documents()
+    public var sources = Sources()
+    public var byAdapter: [String: AdapterCounts] = [:]
+    public var byType: [String: Int] = [:]
+    /// `from→to`: how many documents the type map changed.
+    public var typeMappings: [String: Int] = [:]
+    public var rejections: [Reason] = []
+    public var skips: [Reason] = []
+    public var failures: [Reason] = []
+    public var timestamps = Timestamps()
+    public var requests = Requests()
+    public var stopped: Stop?
+    public var wallSeconds = 0.0
+    public var exitCode: Int32 = 0
+
+    enum CodingKeys: String, CodingKey {
+        case command, job, ledger, target, documents, sources, rejections, skips, failures, timestamps, requests
+        case stopped
+        case byAdapter = "by_adapter"
+        case byType = "by_type"
+        case typeMappings = "type_mappings"
+        case wallSeconds = "wall_seconds"
+        case exitCode = "exit_code"
+    }
+
+    public init(command: String) {
+        self.command = command
+        if command == "plan" {
+            documents.valid = 0
+        } else {
+            documents.accepted = 0
+            documents.duplicate = 0
+        }
+    }
+
+    static let examplesPerReason = 5
+
+    mutating func note(_ list: WritableKeyPath<RunReport, [Reason]>, code: String, example: Example) {
+        if let index = self[keyPath: list].firstIndex(where: { $0.code == code }) {
+            self[keyPath: list][index].count += 1
+            if self[keyPath: list][index].examples.count < Self.examplesPerReason {
+                self[keyPath: list][index].examples.append(example)
+            }
+        } else {
+            self[keyPath: list].append(Reason(code: code, count: 1, examples: [example]))
+        }
+    }
+
+    /// The report as one JSON object (sorted keys, for stable output).
+    public func json(pretty: Bool = false) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(self) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The report for people.
+    public func text() -> String {
+        var lines: [String] = []
+        let title = command == "plan" ? "Plan (dry run: nothing was sent)" : "Import report"
+        lines.append(title)
+        if let job { lines.append("  job:      \(job)") }
+        if let ledger { lines.append("  ledger:   \(ledger)") }
+        if let target {
+            lines.append("  target:   \(target.name) — \(target.endpoint)\(target.isDefault ? " (default target)" : "")")
+        }
+        lines.append(
+            "  sources:  \(sources.files) files read, \(sources.ignored) ignored, \(sources.unrecognised) unrecognised, \(sources.unreadable) unreadable"
+        )
+        lines.append("")
+        lines.append("Documents")
+        if let valid = documents.valid {
+            lines.append("  valid (would be sent)   \(valid)")
+        }
+        if let accepted = documents.accepted {
+            lines.append("  accepted                \(accepted)")
+        }
+        if let duplicate = documents.duplicate {
+            lines.append("  duplicate (target had)  \(duplicate)")
+        }
+        lines.append("  rejected                \(documents.rejected)")
+        lines.append("  failed                  \(documents.failed)")
+        lines.append("  skipped                 \(documents.skipped)")
+        lines.append("  duplicate in input      \(documents.duplicateInInput)")
+        lines.append("  already ingested        \(documents.alreadyIngested)  (earlier runs of this job; not sent again)")
+        if command != "plan" { lines.append("  sent this run           \(documents.sent)") }
+        if documents.changedSinceIngest > 0 {
+            lines.append(
+                "  changed since ingest    \(documents.changedSinceIngest)  (same id, new content: not re-sent)")
+        }
+        if !byAdapter.isEmpty {
+            lines.append("")
+            lines.append("By adapter")
+            for (name, counts) in byAdapter.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(counts.files) files, \(counts.documents) documents, \(counts.skipped) skipped")
+            }
+        }
+        if !byType.isEmpty {
+            lines.append("")
+            lines.append("By type")
+            for (type, count) in byType.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(type.padding(toLength: 22, withPad: " ", startingAt: 0)) \(count)")
+            }
+        }
+        if !typeMappings.isEmpty {
+            lines.append("")
+            lines.append("Type mappings (the target does not accept the original type)")
+            for (mapping, count) in typeMappings.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(mapping.padding(toLength: 40, withPad: " ", startingAt: 0)) \(count)")
+            }
+        }
+        lines.append("")
+        lines.append(
+            "Timestamps: \(timestamps.fromSource) from the source, \(timestamps.fallback) from a fallback (file modification time), \(timestamps.missing) missing"
+        )
+        if timestamps.fallback > 0 || timestamps.missing > 0 {
+            lines.append("  note: documents without a source date get a fallback or the target's import time")
+        }
+        for (heading, reasons) in [("Rejected", rejections), ("Skipped", skips), ("Failed", failures)] where !reasons.isEmpty {
+            lines.append("")
+            lines.append(heading)
+            for reason in reasons {
+                lines.append("  \(reason.code) × \(reason.count)")
+                for example in reason.examples {
+                    let id = example.documentID.map { "[\($0)] " } ?? ""
+                    lines.append("    - \(id)\(example.location): \(example.message)")
+                }
+            }
+        }
+        if command != "plan" || requests.batches > 0 {
+            lines.append("")
+            let verb = command == "plan" ? "would need" : "sent"
+            lines.append(
+                "Requests: \(verb) \(requests.batches) batches, \(requests.requests) requests, \(requests.retries) retries, \(requests.bytesSent) bytes"
+            )
+        }
+        if let stopped {
+            lines.append("")
+            var line = "STOPPED (\(stopped.code)): \(stopped.message)"
+            if let id = stopped.documentID { line += " — document \(id)" }
+            if let location = stopped.location { line += " at \(location)" }
+            lines.append(line)
+        }
+        lines.append("")
+        lines.append(String(format: "Finished in %.2f s — exit code %d", wallSeconds, exitCode))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,121 @@
+/// How the sandbox listens, stores and misbehaves.
+public struct SandboxConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    /// 0 binds an ephemeral port; the bound port is handed to `withRunning`'s body and `run`'s `onListening`.
+    public var port: Int = 0
+    /// nil keeps everything in an in-memory SQLite database; a path keeps a SQLite file (WAL) across restarts.
+    public var storePath: String? = nil
+    /// nil accepts any bearer token starting with `synap_`; otherwise only this one.
+    public var apiKey: String? = nil
+    public var maxBatchDocuments: Int = 100
+    public var maxDocumentBytes: Int = 4 * 1024 * 1024
+    /// Status turns from `queued` to `processing` this long after `queued_at`.
+    public var processingAfter: Duration = .milliseconds(200)
+    /// Status turns to `completed` this long after `queued_at`.
+    public var completedAfter: Duration = .milliseconds(600)
+    public var faults: SandboxFaults = .init()
+    /// `user_context_isolation` reported by whoami and enforced on writes: `equals_customer` (B2C: a
+    /// `customer_id` is rejected) or `strict` (B2B: `customer_id` is required).
+    public var isolation: String = "equals_customer"
+    /// What a reused `document_id` does (the public docs disagree; see API-CONTRACTS.md).
+    public var duplicates: SandboxDuplicatePolicy = .reject
+
+    public init() {}
+}
+
+/// What the sandbox does with a `document_id` it already holds.
+public enum SandboxDuplicatePolicy: String, Sendable, Codable, CaseIterable {
+    /// 409 for a single create, a per-item failure in a batch (the documented behaviour).
+    case reject
+    /// Stores the document again under a new ingestion id (`stored` goes up): the "updates the existing memory" reading.
+    case update
+}
+
+/// Fault injection for write routes (create and batch); all off by default.
+public struct SandboxFaults: Sendable {
+    /// Token bucket over all write requests (burst: one second's worth, at least 1). Over it: 429 with
+    /// `Retry-After` (whole seconds, ≥ 1) and `X-RateLimit-Limit/Remaining/Reset`; successful writes carry the
+    /// `X-RateLimit-*` headers too.
+    public var rateLimitPerSecond: Double? = nil
+    /// Probability of a 500 or 503 before anything is stored.
+    public var failRate: Double = 0
+    /// Probability of closing the connection without an answer (nothing stored).
+    public var resetRate: Double = 0
+    /// Probability of storing everything, then answering 503.
+    public var acceptThenFailRate: Double = 0
+    /// Added before answering a write.
+    public var latency: Duration = .zero
+    /// Seed of the deterministic generator (SplitMix64) behind the probabilities above.
+    public var seed: UInt64 = 1
+
+    public init() {}
+}
+
+/// One stored document as the admin route lists it.
+public struct SandboxDocumentRecord: Sendable, Codable, Equatable {
+    public var documentID: String
+    /// Every time the id was submitted, rejected duplicates included.
+    public var submissions: Int
+    /// How many times it was stored (1 unless the duplicate policy is `update`).
+    public var stored: Int
+    public var ingestionID: String
+
+    public init(documentID: String, submissions: Int, stored: Int, ingestionID: String) {
+        self.documentID = documentID
+        self.submissions = submissions
+        self.stored = stored
+        self.ingestionID = ingestionID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case documentID = "document_id"
+        case submissions
+        case stored
+        case ingestionID = "ingestion_id"
+    }
+}
+
+/// Counters behind `GET /_sandbox/stats`.
+public struct SandboxStats: Sendable, Codable, Equatable {
+    /// Requests to `/api` and `/v1` routes, rejected ones included.
+    public var requests: Int
+    public var rateLimited: Int
+    /// Injected failures, resets and accept-then-fail answers.
+    public var faults: Int
+    /// Stored documents.
+    public var documents: Int
+
+    public init(requests: Int = 0, rateLimited: Int = 0, faults: Int = 0, documents: Int = 0) {
+        self.requests = requests
+        self.rateLimited = rateLimited
+        self.faults = faults
+        self.documents = documents
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case requests
+        case rateLimited = "rate_limited"
+        case faults
+        case documents
+    }
+}
+
+/// A sandbox that cannot start.
+public struct SandboxError: Error, Sendable, CustomStringConvertible {
+    public var code: String
+    public var message: String
+
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+extension Duration {
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,335 @@
+import BackfillCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Which of Synap's two route sets a request came through (API-CONTRACTS.md: the SDK's wire contract and the
+/// documented REST routes answer with different shapes and status codes).
+enum SandboxRouteProfile: Sendable {
+    case sdk
+    case documented
+
+    var createdStatus: HTTPResponse.Status { self == .sdk ? .ok : .created }
+}
+
+/// The request handlers, over the store and the fault injector.
+struct SandboxRoutes: Sendable {
+    let configuration: SandboxConfiguration
+    let store: SandboxStore
+    let injector: SandboxFaultInjector
+    let logger: Logger
+
+    private var validator: WireValidator {
+        WireValidator(maxDocumentBytes: configuration.maxDocumentBytes, isolation: configuration.isolation)
+    }
+
+    /// Room for a full batch of maximum-size documents with JSON escaping.
+    private var maxBodyBytes: Int {
+        let (documents, overflow) = configuration.maxBatchDocuments.multipliedReportingOverflow(
+            by: configuration.maxDocumentBytes)
+        guard !overflow, documents < 512 * 1024 * 1024 else { return 1024 * 1024 * 1024 }
+        return documents * 2 + 1024 * 1024
+    }
+
+    func build() -> Router<SandboxRequestContext> {
+        let router = Router(context: SandboxRequestContext.self)
+        let auth = SandboxAuthMiddleware(apiKey: configuration.apiKey, injector: injector)
+
+        let sdk = router.group("api/v1").add(middleware: auth)
+        sdk.post("memories/create") { request, context in try await create(request, context, .sdk) }
+        sdk.post("memories/batch") { request, context in try await batch(request, context, .sdk) }
+        sdk.get("memories/status/:ingestion_id") { _, context in try await status(context) }
+        sdk.get("auth/whoami") { _, _ in
+            SandboxHTTP.json(
+                .ok,
+                JSONValue.object([
+                    "client_id": "sandbox", "instance_id": "sandbox",
+                    "user_context_isolation": .string(configuration.isolation),
+                ]))
+        }
+
+        let documented = router.group("v1").add(middleware: auth)
+        documented.post("memories") { request, context in try await create(request, context, .documented) }
+        documented.post("memories/batch") { request, context in try await batch(request, context, .documented) }
+        documented.get("memories/:ingestion_id/status") { _, context in try await status(context) }
+
+        let admin = router.group("_sandbox")
+        admin.get("documents") { _, _ in
+            SandboxHTTP.json(.ok, ["documents": try await store.documents()])
+        }
+        admin.delete("documents") { _, _ in
+            let cleared = try await store.clear()
+            return SandboxHTTP.json(.ok, JSONValue.object(["cleared": .integer(Int64(cleared))]))
+        }
+        admin.get("stats") { _, _ in
+            let counters = injector.counters()
+            let stats = SandboxStats(
+                requests: counters.requests, rateLimited: counters.rateLimited, faults: counters.faults,
+                documents: try await store.count())
+            return SandboxHTTP.json(.ok, stats)
+        }
+        return router
+    }
+
+    // MARK: Faults
+
+    /// Latency, then rate limit, failure and reset; nil to go on (with the headers to add and whether to
+    /// answer 503 after storing), or the response to give instead.
+    private func admit(_ context: SandboxRequestContext) async throws -> Result<
+        (rateLimit: RateLimitInfo?, acceptThenFail: Bool), SandboxEarlyAnswer
+    > {
+        let latency = injector.latency
+        if latency > .zero { try await Task.sleep(for: latency) }
+        switch injector.admitWrite() {
+        case .proceed(let rateLimit, let acceptThenFail):
+            return .success((rateLimit, acceptThenFail))
+        case .rateLimited(let info, let retryAfter):
+            var headers = SandboxHTTP.headers(info)
+            headers[.retryAfter] = String(retryAfter)
+            return .failure(
+                SandboxEarlyAnswer(
+                    response: SandboxHTTP.error(
+                        .tooManyRequests, message: "rate limit exceeded; retry after \(retryAfter) s",
+                        code: "RATE_LIMITED", details: ["retry_after": .integer(Int64(retryAfter))], headers: headers)))
+        case .fail(let status, let info):
+            var headers = SandboxHTTP.headers(info)
+            if status == 503 { headers[.retryAfter] = "1" }
+            return .failure(
+                SandboxEarlyAnswer(
+                    response: SandboxHTTP.error(
+                        .init(code: status), message: "sandbox injected failure", code: "INTERNAL_ERROR",
+                        headers: headers)))
+        case .reset:
+            logger.debug("sandbox injected connection reset")
+            context.channel.close(promise: nil)
+            // The channel is closed: Hummingbird's write of this response fails and nothing reaches the client.
+            return .failure(SandboxEarlyAnswer(response: Response(status: .internalServerError)))
+        }
+    }
+
+    private func acceptedThenFailed(_ rateLimit: RateLimitInfo?) -> Response {
+        var headers = SandboxHTTP.headers(rateLimit)
+        headers[.retryAfter] = "1"
+        return SandboxHTTP.error(
+            .serviceUnavailable, message: "sandbox injected failure after storing", code: "INTERNAL_ERROR",
+            headers: headers)
+    }
+
+    // MARK: Create
+
+    private func create(
+        _ request: Request, _ context: SandboxRequestContext, _ profile: SandboxRouteProfile
+    ) async throws -> Response {
+        let admission: (rateLimit: RateLimitInfo?, acceptThenFail: Bool)
+        switch try await admit(context) {
+        case .success(let value): admission = value
+        case .failure(let early): return early.response
+        }
+        let headers = SandboxHTTP.headers(admission.rateLimit)
+        let body = try await request.body.collect(upTo: maxBodyBytes)
+        guard let value = WireValue.parse(body.readableBytesView), value.object != nil else {
+            return SandboxHTTP.error(
+                .badRequest, message: "the body is not a JSON object", code: "INVALID_INPUT", details: [:],
+                headers: headers)
+        }
+        let checked: CreateMemoryRequest
+        switch validator.check(value) {
+        case .success(let request): checked = request
+        case .failure(let rejection):
+            return SandboxHTTP.error(
+                .init(code: rejection.status), message: rejection.message, code: "INVALID_INPUT",
+                details: ["field": .string(rejection.field)], headers: headers)
+        }
+        let documentID = checked.documentID ?? ""
+        let queuedAt = Date()
+        let outcomes = try await store.store(
+            [SandboxSubmission(documentID: documentID, requestJSON: try Self.encode(checked))], queuedAt: queuedAt)
+        if admission.acceptThenFail { return acceptedThenFailed(admission.rateLimit) }
+        guard case .stored(let ingestionID) = outcomes.first else {
+            return SandboxHTTP.error(
+                .conflict, message: "document_id '\(documentID)' already exists", code: "CONFLICT",
+                details: ["document_id": .string(documentID)], headers: headers)
+        }
+        return SandboxHTTP.json(
+            profile.createdStatus,
+            JSONValue.object([
+                "ingestion_id": .string(ingestionID), "document_id": .string(documentID), "status": "queued",
+                "queued_at": .string(Timestamp.format(queuedAt)),
+            ]), headers: headers)
+    }
+
+    // MARK: Batch
+
+    private enum ItemResult {
+        case queued(documentID: String, ingestionID: String)
+        case duplicate(documentID: String)
+        case invalid(documentID: String?, message: String)
+    }
+
+    private func batch(
+        _ request: Request, _ context: SandboxRequestContext, _ profile: SandboxRouteProfile
+    ) async throws -> Response {
+        let admission: (rateLimit: RateLimitInfo?, acceptThenFail: Bool)
+        switch try await admit(context) {
+        case .success(let value): admission = value
+        case .failure(let early): return early.response
+        }
+        let headers = SandboxHTTP.headers(admission.rateLimit)
+        func badRequest(_ message: String) -> Response {
+            SandboxHTTP.error(.badRequest, message: message, code: "INVALID_INPUT", details: [:], headers: headers)
+        }
+        let body = try await request.body.collect(upTo: maxBodyBytes)
+        guard let fields = WireValue.parse(body.readableBytesView)?.object else {
+            return badRequest("the body is not a JSON object")
+        }
+        guard case .array(let documents) = fields["documents"] else {
+            return badRequest("documents must be an array")
+        }
+        guard !documents.isEmpty else { return badRequest("documents must not be empty") }
+        guard documents.count <= configuration.maxBatchDocuments else {
+            return badRequest(
+                "a batch holds at most \(configuration.maxBatchDocuments) documents; got \(documents.count)")
+        }
+        var failFast = false
+        switch fields["fail_fast"] {
+        case nil, .null?: break
+        case .bool(let value)?: failFast = value
+        default: return badRequest("fail_fast must be a boolean")
+        }
+
+        // Validate everything first: with fail_fast, one invalid document stores nothing.
+        var checked: [Result<CreateMemoryRequest, WireRejection>] = []
+        checked.reserveCapacity(documents.count)
+        for (index, document) in documents.enumerated() {
+            let result = validator.check(document)
+            if failFast, case .failure(let rejection) = result {
+                return SandboxHTTP.error(
+                    .unprocessableContent, message: "document \(index): \(rejection.message)", code: "INVALID_INPUT",
+                    details: [
+                        "index": .integer(Int64(index)),
+                        "document_id": SandboxHTTP.optional(WireValidator.submittedID(document)),
+                        "field": .string(rejection.field),
+                    ], headers: headers)
+            }
+            checked.append(result)
+        }
+        var submissions: [SandboxSubmission] = []
+        submissions.reserveCapacity(checked.count)
+        for case .success(let request) in checked {
+            submissions.append(SandboxSubmission(documentID: request.documentID ?? "", requestJSON: try Self.encode(request)))
+        }
+        let queuedAt = Date()
+        var outcomes = try await store.store(submissions, queuedAt: queuedAt)[...]
+        var results: [ItemResult] = []
+        results.reserveCapacity(checked.count)
+        for (index, result) in checked.enumerated() {
+            switch result {
+            case .failure(let rejection):
+                results.append(
+                    .invalid(documentID: WireValidator.submittedID(documents[index]), message: rejection.message))
+            case .success(let request):
+                let documentID = request.documentID ?? ""
+                switch outcomes.popFirst() {
+                case .stored(let ingestionID)?: results.append(.queued(documentID: documentID, ingestionID: ingestionID))
+                default: results.append(.duplicate(documentID: documentID))
+                }
+            }
+        }
+        logger.debug(
+            "sandbox batch stored",
+            metadata: ["batch.size": "\(documents.count)", "batch.route": "\(profile)"])
+        if admission.acceptThenFail { return acceptedThenFailed(admission.rateLimit) }
+        switch profile {
+        case .sdk: return sdkBatchResponse(results, queuedAt: queuedAt, headers: headers)
+        case .documented: return documentedBatchResponse(results, headers: headers)
+        }
+    }
+
+    private func sdkBatchResponse(_ results: [ItemResult], queuedAt: Date, headers: HTTPFields) -> Response {
+        let queued = JSONValue.string(Timestamp.format(queuedAt))
+        var succeeded = 0
+        let items: [JSONValue] = results.map { result in
+            switch result {
+            case .queued(let documentID, let ingestionID):
+                succeeded += 1
+                return [
+                    "ingestion_id": .string(ingestionID), "document_id": .string(documentID), "status": "queued",
+                    "queued_at": queued, "error_message": nil,
+                ]
+            case .duplicate(let documentID):
+                return [
+                    "ingestion_id": nil, "document_id": .string(documentID), "status": "failed", "queued_at": nil,
+                    "error_message": .string("document_id '\(documentID)' already exists (duplicate)"),
+                ]
+            case .invalid(let documentID, let message):
+                return [
+                    "ingestion_id": nil, "document_id": SandboxHTTP.optional(documentID), "status": "failed",
+                    "queued_at": nil, "error_message": .string(message),
+                ]
+            }
+        }
+        return SandboxHTTP.json(
+            .ok,
+            JSONValue.object([
+                "batch_id": .string(UUID().uuidString.lowercased()), "total": .integer(Int64(results.count)),
+                "succeeded": .integer(Int64(succeeded)), "failed": .integer(Int64(results.count - succeeded)),
+                "results": .array(items),
+            ]), headers: headers)
+    }
+
+    private func documentedBatchResponse(_ results: [ItemResult], headers: HTTPFields) -> Response {
+        var queued: [JSONValue] = []
+        var errors: [JSONValue] = []
+        for (index, result) in results.enumerated() {
+            switch result {
+            case .queued(_, let ingestionID):
+                queued.append(["ingestion_id": .string(ingestionID), "status": "queued"])
+            case .duplicate(let documentID):
+                errors.append([
+                    "index": .integer(Int64(index)), "code": "DUPLICATE",
+                    "message": .string("document_id '\(documentID)' already exists"),
+                ])
+            case .invalid(_, let message):
+                errors.append(["index": .integer(Int64(index)), "code": "INVALID_INPUT", "message": .string(message)])
+            }
+        }
+        return SandboxHTTP.json(
+            .created, JSONValue.object(["results": .array(queued), "errors": .array(errors)]), headers: headers)
+    }
+
+    // MARK: Status
+
+    private func status(_ context: SandboxRequestContext) async throws -> Response {
+        let ingestionID = context.parameters.get("ingestion_id") ?? ""
+        guard let ingestion = try await store.ingestion(ingestionID) else {
+            return SandboxHTTP.error(.notFound, message: "ingestion '\(ingestionID)' not found", code: "NOT_FOUND")
+        }
+        let elapsed = Date().timeIntervalSince(ingestion.queuedAt)
+        let processing = elapsed >= configuration.processingAfter.seconds
+        let completed = elapsed >= configuration.completedAfter.seconds
+        let startedAt = ingestion.queuedAt.addingTimeInterval(configuration.processingAfter.seconds)
+        let completedAt = ingestion.queuedAt.addingTimeInterval(configuration.completedAfter.seconds)
+        let status: JSONValue = completed ? "completed" : processing ? "processing" : "queued"
+        return SandboxHTTP.json(
+            .ok,
+            JSONValue.object([
+                "ingestion_id": .string(ingestion.ingestionID), "document_id": .string(ingestion.documentID),
+                "status": status, "queued_at": .string(Timestamp.format(ingestion.queuedAt)),
+                "started_at": processing || completed ? .string(Timestamp.format(startedAt)) : .null,
+                "completed_at": completed ? .string(Timestamp.format(completedAt)) : .null,
+                "memories_created": completed ? 1 : 0,
+                "memory_ids": completed ? [.string("mem_\(ingestion.ingestionID)")] : [],
+                "error_message": nil,
+            ]))
+    }
+
+    private static func encode(_ request: CreateMemoryRequest) throws -> String {
+        String(decoding: try SandboxHTTP.encoder.encode(request), as: UTF8.self)
+    }
+}
+
+/// A response given instead of processing the write (an injected fault or the rate limit).
+struct SandboxEarlyAnswer: Error {
+    var response: Response
+}

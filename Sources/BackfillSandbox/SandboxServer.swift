@@ -1,0 +1,107 @@
+import BackfillCore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// A local stand-in for Synap: both route profiles, SQLite storage, status progression and fault injection.
+/// The rehearsal target of `backfill sandbox` and the HTTP peer of end-to-end tests.
+public final class SandboxServer: Sendable {
+    public let configuration: SandboxConfiguration
+    private let logger: Logger
+    private let store: SandboxStore
+    private let injector: SandboxFaultInjector
+
+    /// Opens (or creates) the store; nothing listens until `withRunning` or `run`.
+    public init(configuration: SandboxConfiguration, logger: Logger) throws {
+        guard configuration.maxBatchDocuments > 0, configuration.maxDocumentBytes > 0 else {
+            throw SandboxError(
+                code: "invalid_configuration", message: "maxBatchDocuments and maxDocumentBytes must be positive")
+        }
+        guard (0...65535).contains(configuration.port) else {
+            throw SandboxError(code: "invalid_configuration", message: "port \(configuration.port) is not 0–65535")
+        }
+        self.configuration = configuration
+        self.logger = logger
+        store = try SandboxStore(path: configuration.storePath, duplicates: configuration.duplicates)
+        injector = SandboxFaultInjector(faults: configuration.faults)
+    }
+
+    /// Starts the server, waits until it listens, runs `body` with the bound port, then shuts down gracefully.
+    public func withRunning<T: Sendable>(_ body: @Sendable (Int) async throws -> T) async throws -> T {
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
+        let application = makeApplication { port in portContinuation.yield(port) }
+        let group = ServiceGroup(
+            configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                defer { portContinuation.finish() }
+                try await group.run()
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else {
+                // The server stopped before listening: surface its error.
+                try await tasks.waitForAll()
+                throw SandboxError(code: "not_listening", message: "the sandbox stopped before it was listening")
+            }
+            let result: Result<T, any Error>
+            do {
+                result = .success(try await body(port))
+            } catch {
+                result = .failure(error)
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return try result.get()
+        }
+    }
+
+    /// Runs until SIGINT or SIGTERM; calls `onListening` with the bound port once.
+    public func run(onListening: @escaping @Sendable (Int) async -> Void) async throws {
+        let application = makeApplication(onListening: onListening)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// Stored documents (what `GET /_sandbox/documents` lists), sorted by document id.
+    public func documents() async throws -> [SandboxDocumentRecord] {
+        try await store.documents()
+    }
+
+    /// The request JSON stored for a document id (canonical `CreateMemoryRequest` encoding), nil when absent.
+    public func storedRequest(documentID: String) async throws -> CreateMemoryRequest? {
+        guard let json = try await store.request(documentID: documentID) else { return nil }
+        return try JSONDecoder().decode(CreateMemoryRequest.self, from: Data(json.utf8))
+    }
+
+    /// The counters of `GET /_sandbox/stats`.
+    public func stats() async throws -> SandboxStats {
+        let counters = injector.counters()
+        return SandboxStats(
+            requests: counters.requests, rateLimited: counters.rateLimited, faults: counters.faults,
+            documents: try await store.count())
+    }
+
+    /// Deletes every stored document (counters are kept).
+    public func clearDocuments() async throws {
+        try await store.clear()
+    }
+
+    private func makeApplication(
+        onListening: @escaping @Sendable (Int) async -> Void
+    ) -> some ApplicationProtocol {
+        let routes = SandboxRoutes(configuration: configuration, store: store, injector: injector, logger: logger)
+        let fallbackPort = configuration.port
+        return Application(
+            router: routes.build(),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "backfill-sandbox"),
+            onServerRunning: { channel in
+                await onListening(channel.localAddress?.port ?? fallbackPort)
+            },
+            logger: logger)
+    }
+}

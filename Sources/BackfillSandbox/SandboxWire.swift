@@ -1,0 +1,199 @@
+import BackfillCore
+import Foundation
+
+/// A JSON value decoded string-first: request bodies are mostly strings, and `JSONValue`'s decoder tries
+/// four other kinds before a string (each a thrown error), which costs at thousands of documents a second.
+enum WireValue: Decodable, Sendable {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case string(String)
+    case array([WireValue])
+    case object([String: WireValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([String: WireValue].self) {
+            self = .object(value)
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else {
+            self = .array(try container.decode([WireValue].self))
+        }
+    }
+
+    static func parse(_ bytes: some Sequence<UInt8>) -> WireValue? {
+        try? JSONDecoder().decode(WireValue.self, from: Data(bytes))
+    }
+
+    var jsonValue: JSONValue {
+        switch self {
+        case .null: return .null
+        case .bool(let value): return .bool(value)
+        case .integer(let value): return .integer(value)
+        case .number(let value): return .number(value)
+        case .string(let value): return .string(value)
+        case .array(let values): return .array(values.map(\.jsonValue))
+        case .object(let values): return .object(values.mapValues(\.jsonValue))
+        }
+    }
+
+    var string: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    var object: [String: WireValue]? {
+        if case .object(let value) = self { return value }
+        return nil
+    }
+
+    var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
+    var kindName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .integer, .number: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+}
+
+/// Why one submitted document is refused.
+struct WireRejection: Error, Sendable {
+    var field: String
+    var message: String
+    /// 422 for a validation failure; 400 for a scope that does not fit the instance's isolation mode.
+    var status: Int = 422
+}
+
+/// Checks one submitted document the way Synap does and turns it into a `CreateMemoryRequest`.
+struct WireValidator: Sendable {
+    var maxDocumentBytes: Int
+    var isolation: String
+
+    /// The `document_id` as sent, when it is a string (for error details).
+    static func submittedID(_ value: WireValue) -> String? {
+        value.object?["document_id"]?.string
+    }
+
+    /// A valid request, with `document_id` filled in (a new UUID when absent).
+    func check(_ value: WireValue) -> Result<CreateMemoryRequest, WireRejection> {
+        guard let fields = value.object else {
+            return .failure(WireRejection(field: "document", message: "each document must be a JSON object, not a \(value.kindName)"))
+        }
+        func optionalString(_ key: String) -> Result<String?, WireRejection> {
+            guard let field = fields[key], !field.isNull else { return .success(nil) }
+            guard let text = field.string else {
+                return .failure(WireRejection(field: key, message: "\(key) must be a string, not a \(field.kindName)"))
+            }
+            return .success(text)
+        }
+        do throws(WireRejection) {
+            let documentID = try optionalString("document_id").get()
+            if let documentID, documentID.isEmpty {
+                return .failure(WireRejection(field: "document_id", message: "document_id must not be empty"))
+            }
+            guard let documentField = fields["document"], !documentField.isNull else {
+                return .failure(WireRejection(field: "document", message: "document is required"))
+            }
+            guard let document = documentField.string else {
+                return .failure(
+                    WireRejection(field: "document", message: "document must be a string, not a \(documentField.kindName)"))
+            }
+            if document.allSatisfy(\.isWhitespace) {
+                return .failure(WireRejection(field: "document", message: "document must not be empty"))
+            }
+            let size = document.utf8.count
+            if size > maxDocumentBytes {
+                return .failure(
+                    WireRejection(
+                        field: "document",
+                        message: "document is \(size) bytes, over the \(maxDocumentBytes)-byte limit"))
+            }
+            let type = DocumentType(try optionalString("document_type").get() ?? DocumentType.aiChatConversation.rawValue)
+            if DocumentType.comingSoon.contains(type) {
+                return .failure(
+                    WireRejection(
+                        field: "document_type", message: "document_type '\(type)' is coming soon and not accepted yet"))
+            }
+            if !DocumentType.accepted.contains(type) {
+                let known = DocumentType.accepted.map(\.rawValue).joined(separator: ", ")
+                return .failure(
+                    WireRejection(field: "document_type", message: "document_type '\(type)' is not one of: \(known)"))
+            }
+            let mode = try optionalString("mode").get().map(Mode.init(rawValue:))
+            if let mode, !Mode.all.contains(mode) {
+                return .failure(WireRejection(field: "mode", message: "mode '\(mode)' must be 'fast' or 'long-range'"))
+            }
+            let createdAt = try optionalString("document_created_at").get()
+            if let createdAt, Timestamp.parse(createdAt) == nil {
+                return .failure(
+                    WireRejection(
+                        field: "document_created_at",
+                        message: "document_created_at '\(createdAt)' is not an ISO 8601 timestamp with a zone"))
+            }
+            let userID = try optionalString("user_id").get()
+            let customerID = try optionalString("customer_id").get()
+            var metadata: [String: JSONValue]?
+            if let field = fields["metadata"], !field.isNull {
+                guard let object = field.object else {
+                    return .failure(
+                        WireRejection(field: "metadata", message: "metadata must be an object, not a \(field.kindName)"))
+                }
+                metadata = object.mapValues(\.jsonValue)
+            }
+            var scope: JSONValue?
+            if let field = fields["scope"], !field.isNull {
+                guard field.object != nil else {
+                    return .failure(WireRejection(field: "scope", message: "scope must be an object, not a \(field.kindName)"))
+                }
+                scope = field.jsonValue
+            }
+            switch isolation {
+            case "strict":
+                if (customerID ?? "").isEmpty {
+                    return .failure(
+                        WireRejection(
+                            field: "customer_id",
+                            message: "customer_id is required: this instance uses user_context_isolation 'strict'",
+                            status: 400))
+                }
+            case "equals_customer":
+                if customerID != nil {
+                    return .failure(
+                        WireRejection(
+                            field: "customer_id",
+                            message:
+                                "customer_id is not allowed: this instance uses user_context_isolation 'equals_customer'; send user_id only",
+                            status: 400))
+                }
+            default:
+                break
+            }
+            return .success(
+                CreateMemoryRequest(
+                    document: document, documentType: type,
+                    documentID: documentID ?? UUID().uuidString.lowercased(),
+                    documentCreatedAt: createdAt, userID: userID, customerID: customerID, mode: mode,
+                    metadata: metadata, scope: scope))
+        } catch {
+            return .failure(error)
+        }
+    }
+}

@@ -1,0 +1,11 @@
+#ifndef BACKFILL_CARCHIVE_SHIM_H
+#define BACKFILL_CARCHIVE_SHIM_H
+#include <archive.h>
+#include <archive_entry.h>
+
+/* AE_IF* are casting macros that Swift cannot import: re-export them as constants. */
+static const unsigned int backfill_AE_IFMT = AE_IFMT;
+static const unsigned int backfill_AE_IFREG = AE_IFREG;
+static const unsigned int backfill_AE_IFDIR = AE_IFDIR;
+static const unsigned int backfill_AE_IFLNK = AE_IFLNK;
+#endif

@@ -1,0 +1,48 @@
+import ArgumentParser
+import BackfillKit
+import Foundation
+import Logging
+
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Run the local Synap-compatible server (both route profiles), for rehearsals and tests.")
+
+    @Option(help: "Port on 127.0.0.1 (0 = any free port).") var port: Int = 8765
+    @Option(help: "Host to bind.") var host: String = "127.0.0.1"
+    @Option(help: "SQLite file that keeps what was stored across restarts (default: in memory).") var store: String?
+    @Option(name: .customLong("rate-limit"), help: "Requests per second before answering 429.") var rateLimit: Double?
+    @Option(name: .customLong("fail-rate"), help: "Probability of a 500/503 answer.") var failRate: Double = 0
+    @Option(name: .customLong("reset-rate"), help: "Probability of dropping the connection unanswered.") var resetRate: Double = 0
+    @Option(name: .customLong("accept-then-fail-rate"), help: "Probability of storing, then answering 503.")
+    var acceptThenFailRate: Double = 0
+    @Option(name: .customLong("latency-ms"), help: "Added latency per request, in milliseconds.") var latencyMs: Int = 0
+    @Option(help: "Seed of the fault generator.") var seed: UInt64 = 1
+    @Option(help: "User-context isolation reported by whoami: equals_customer (B2C) or strict (B2B).")
+    var isolation: String = "equals_customer"
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = logging.makeLogger()
+        var configuration = SandboxConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.storePath = store
+        configuration.isolation = isolation
+        configuration.faults.rateLimitPerSecond = rateLimit
+        configuration.faults.failRate = failRate
+        configuration.faults.resetRate = resetRate
+        configuration.faults.acceptThenFailRate = acceptThenFailRate
+        configuration.faults.latency = .milliseconds(latencyMs)
+        configuration.faults.seed = seed
+        let apiKeyNote = "any bearer key starting with synap_ is accepted"
+        let storeNote = store ?? "memory (lost on exit)"
+        let server = try SandboxServer(configuration: configuration, logger: logger)
+        try await server.run { port in
+            print(
+                "sandbox listening on http://\(host):\(port) — routes /api/v1/memories/… (sdk) and /v1/memories/… (documented); admin GET /_sandbox/documents; store: \(storeNote); \(apiKeyNote). Ctrl-C stops."
+            )
+            fflush(nil)
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import BackfillCore
+import BackfillRequestsAdapter
+import Foundation
+import Testing
+
+@Suite("Requests JSONL")
+struct RequestsJSONLAdapterTests {
+    let adapter = RequestsJSONLAdapter()
+
+    private func read(_ text: String, cursor: SourceCursor? = nil) async throws -> [AdapterOutput] {
+        try await collect(
+            adapter.read(.bytes(Array(text.utf8), displayPath: "r.jsonl"), context: AdapterContext(), resumeFrom: cursor))
+    }
+
+    private func skipped(_ line: String) async throws -> SkippedRecord? {
+        try await read(line + "\n").first?.skipped
+    }
+
+    @Test func descriptorAndSniff() {
+        #expect(adapter.descriptor.name == "requests-jsonl")
+        #expect(adapter.descriptor.family == "requests")
+        #expect(adapter.descriptor.supportsCursor)
+        func probe(_ name: String, _ head: String) -> SourceProbe {
+            SourceProbe(fileName: name, displayPath: name, head: Array(head.utf8), size: nil)
+        }
+        #expect(adapter.sniff(probe("a.jsonl", "\u{FEFF}\n  {\"document\":\"x\",\"document_type\":\"note\"}\n")) == .certain)
+        #expect(adapter.sniff(probe("a.NDJSON", "{\"document\":\"x\"")) == .certain)
+        #expect(adapter.sniff(probe("a.jsonl", "{\"text\":\"x\"}\n{\"document\":1}")) == .likely)
+        #expect(adapter.sniff(probe("a.jsonl", "")) == .likely)
+        #expect(adapter.sniff(probe("a.json", "{\"document\":\"x\"}")) == .no)
+    }
+
+    @Test func readsRequests() async throws {
+        let text = """
+            {"document":"hello","document_type":"email","document_id":"e1","document_created_at":"2024-01-05T10:00:00+01:00","user_id":"u","customer_id":"c","mode":"long-range","metadata":{"a":1,"b":[true,null]},"scope":{"team":"x"},"unknown":{"x":1}}
+
+            {"document":"second","document_type":"document"}
+            """
+        let outputs = try await read(text)
+        #expect(outputs.count == 2)
+        let first = try #require(outputs[0].document)
+        #expect(
+            first.request
+                == CreateMemoryRequest(
+                    document: "hello", documentType: .email, documentID: "e1",
+                    documentCreatedAt: "2024-01-05T10:00:00+01:00", userID: "u", customerID: "c", mode: .longRange,
+                    metadata: ["a": 1, "b": [true, nil]], scope: ["team": "x"]))
+        #expect(first.createdAtOrigin == .source)
+        #expect(first.provenance == Provenance(adapter: "requests-jsonl", file: "r.jsonl", position: RecordPosition(byteOffset: 0, line: 1, recordIndex: 1)))
+        let firstLineLength = Array(text.utf8).firstIndex(of: UInt8(ascii: "\n")) ?? 0
+        let secondOffset = Int64(firstLineLength + 2)
+        #expect(first.cursorAfter == SourceCursor(byteOffset: secondOffset - 1, recordIndex: 1))
+        let second = try #require(outputs[1].document)
+        #expect(second.provenance.position == RecordPosition(byteOffset: secondOffset, line: 3, recordIndex: 3))
+        #expect(second.createdAtOrigin == .missing)
+        #expect(second.request.documentCreatedAt == nil)
+        #expect(second.request.metadata == nil)
+        #expect(second.cursorAfter == SourceCursor(byteOffset: Int64(text.utf8.count), recordIndex: 3))
+        // No document_id: a hash of the line, the same wherever the line sits.
+        let line = #"{"document":"second","document_type":"document"}"#
+        #expect(second.id == DocumentID.contentHash(prefix: "jsonl", content: Array(line.utf8)))
+        let elsewhere = try await collect(
+            adapter.read(.bytes(Array("\r\n\(line)\r\n".utf8), displayPath: "other/x.ndjson"), context: AdapterContext(), resumeFrom: nil))
+        #expect(elsewhere.first?.document?.id == second.id)
+    }
+
+    @Test func malformedLineNamesItsNumber() async throws {
+        let text = """
+            {"document":"ok","document_type":"note"}
+            {"document":"ok","document_type":"note"}
+            {"document": "cut
+            {"document":"after","document_type":"note"}
+            """
+        let outputs = try await read(text)
+        #expect(outputs.count == 4)
+        let skipped = try #require(outputs[2].skipped)
+        #expect(skipped.code == "malformed_json")
+        #expect(skipped.position.line == 3)
+        #expect(skipped.message.hasPrefix("line 3: not valid JSON ("))
+        #expect(skipped.message.hasSuffix("fix or remove the line"))
+        #expect(outputs[3].document?.request.document == "after")
+    }
+
+    @Test func notAnObject() async throws {
+        for line in ["[1,2]", "42", "\"text\"", "null"] {
+            let skip = try #require(try await skipped(line))
+            #expect(skip.code == "malformed_json", "\(line)")
+            #expect(skip.message.contains("not an object"), "\(skip.message)")
+        }
+    }
+
+    @Test func missingFields() async throws {
+        let noDocument = try #require(try await skipped(#"{"document_type":"note"}"#))
+        #expect(noDocument.code == "missing_field")
+        #expect(noDocument.message.contains("\"document\""))
+        let noType = try #require(try await skipped(#"{"document":"x"}"#))
+        #expect(noType.code == "missing_field")
+        #expect(noType.message.contains("\"document_type\""))
+        let nullDocument = try #require(try await skipped(#"{"document":null,"document_type":"note"}"#))
+        #expect(nullDocument.code == "missing_field")
+    }
+
+    @Test(arguments: [
+        (#"{"document":42,"document_type":"note"}"#, "\"document\" is a number"),
+        (#"{"document":"x","document_type":["note"]}"#, "\"document_type\" is a array"),
+        (#"{"document":"x","document_type":"note","document_id":7}"#, "\"document_id\" is a number"),
+        (#"{"document":"x","document_type":"note","document_created_at":1700000000}"#, "\"document_created_at\" is a number"),
+        (#"{"document":"x","document_type":"note","user_id":true}"#, "\"user_id\" is a boolean"),
+        (#"{"document":"x","document_type":"note","customer_id":{"id":1}}"#, "\"customer_id\" is a object"),
+        (#"{"document":"x","document_type":"note","mode":1}"#, "\"mode\" is a number"),
+    ])
+    func wrongFieldTypes(line: String, fragment: String) async throws {
+        let skip = try #require(try await skipped(line))
+        #expect(skip.code == "wrong_field_type")
+        #expect(skip.message.contains(fragment), "\(skip.message)")
+        #expect(skip.message.contains("expected a string"))
+    }
+
+    @Test func unknownTypesAndOddShapesAreKeptForValidation() async throws {
+        let outputs = try await read(
+            #"{"document":"x","document_type":"spreadsheet","metadata":"not an object","scope":[1],"mode":"slow"}"#)
+        let document = try #require(outputs.first?.document)
+        #expect(document.request.documentType == DocumentType("spreadsheet"))
+        #expect(document.request.metadata == .string("not an object"))
+        #expect(document.request.scope == [1])
+        #expect(document.request.mode == Mode(rawValue: "slow"))
+        var copy = document
+        guard case .rejected(let rejection) = ValidationProfile.synap().validate(&copy) else {
+            Issue.record("expected a rejection")
+            return
+        }
+        #expect(rejection.code == "unknown_document_type")
+    }
+
+    @Test func resumeFromACursor() async throws {
+        let url = samplesRoot.appendingPathComponent("requests/requests.jsonl")
+        let input = try SourceInput.file(path: url.path, displayPath: "requests/requests.jsonl")
+        let all = try await collect(adapter.read(input, context: AdapterContext(), resumeFrom: nil)).compactMap(\.document)
+        #expect(all.count == 8)
+        let cursor = try #require(all[2].cursorAfter)
+        let rest = try await collect(adapter.read(input, context: AdapterContext(), resumeFrom: cursor)).compactMap(\.document)
+        #expect(rest == Array(all.dropFirst(3)))
+
+        // A source that cannot seek (a compressed archive member): skips by record index.
+        let bytes = try Array(Data(contentsOf: url))
+        let stream = SourceInput(
+            displayPath: "requests/requests.jsonl", fileName: "requests.jsonl", size: nil, modificationDate: nil,
+            open: { StreamOnlyByteSource(bytes) })
+        let streamed = try await collect(adapter.read(stream, context: AdapterContext(), resumeFrom: cursor))
+            .compactMap(\.document)
+        #expect(streamed == Array(all.dropFirst(3)))
+        // Resuming after the last record yields nothing.
+        let end = try await collect(adapter.read(input, context: AdapterContext(), resumeFrom: all.last?.cursorAfter))
+        #expect(end.isEmpty)
+    }
+
+    @Test func badLinesSample() async throws {
+        let url = samplesRoot.appendingPathComponent("bad/bad-lines.jsonl")
+        let input = try SourceInput.file(path: url.path, displayPath: "bad/bad-lines.jsonl")
+        let outputs = try await collect(adapter.read(input, context: AdapterContext(), resumeFrom: nil))
+        #expect(outputs.count == 4)
+        #expect(outputs[0].document?.id == "bad-0001")
+        #expect(outputs[1].skipped?.code == "malformed_json")
+        #expect(outputs[1].skipped?.message.hasPrefix("line 2:") == true)
+        #expect(outputs[2].document?.request.documentType == DocumentType("spreadsheet"))
+        #expect(outputs[3].document?.id == "bad-0004")
+    }
+
+    @Test func manyLinesStreamInOrder() async throws {
+        var text = ""
+        for index in 0..<5000 {
+            text += #"{"document":"item \#(index)","document_type":"note","metadata":{"i":\#(index)}}"# + "\n"
+        }
+        let outputs = try await read(text)
+        #expect(outputs.count == 5000)
+        #expect(outputs.last?.document?.request.document == "item 4999")
+        #expect(Set(outputs.compactMap(\.document?.id)).count == 5000)
+    }
+}

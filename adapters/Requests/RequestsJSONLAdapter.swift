@@ -1,0 +1,221 @@
+import BackfillCore
+import Foundation
+
+/// JSON Lines of ready `CreateMemoryRequest`s: one request object per line, Synap's field names.
+///
+/// Streaming (memory stays at one read chunk plus the longest line) and resumable by byte offset.
+/// See `adapters/Requests/README.md` for the fields, identity rule and skip reasons.
+public struct RequestsJSONLAdapter: SourceAdapter {
+    public init() {}
+
+    public static let name = "requests-jsonl"
+
+    public let descriptor = AdapterDescriptor(
+        name: RequestsJSONLAdapter.name, family: "requests", fileExtensions: ["jsonl", "ndjson"],
+        summary: "JSON Lines of ready CreateMemoryRequest objects (document, document_type, …), one per line",
+        supportsCursor: true)
+
+    public func sniff(_ probe: SourceProbe) -> SniffConfidence {
+        guard probe.hasExtension("jsonl") || probe.hasExtension("ndjson") else { return .no }
+        let head = probe.trimmedHead
+        let firstLine = head.prefix(while: { $0 != 0x0A })
+        if firstLine.first == UInt8(ascii: "{"), Self.contains(firstLine, Array(#""document""#.utf8)) {
+            return .certain
+        }
+        return .likely
+    }
+
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+        AdapterOutputs { RequestLinesReader(input: input, cursor: cursor) }
+    }
+
+    private static func contains(_ haystack: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, haystack.count >= needle.count else { return false }
+        var index = haystack.startIndex
+        while let found = haystack[index...].firstIndex(of: first) {
+            if haystack[found...].starts(with: needle) { return true }
+            index = found + 1
+        }
+        return false
+    }
+}
+
+/// Reads one request per non-blank line.
+final class RequestLinesReader: RecordReader {
+    private let input: SourceInput
+    private let cursor: SourceCursor?
+    private var lines: LineReader?
+    /// Lines up to this number were read in an earlier run (when the source cannot seek).
+    private var skipThroughLine = 0
+    /// Lines starting before this offset were read in an earlier run (when the source cannot seek).
+    private var skipBeforeOffset: Int64 = 0
+    private let decoder = JSONDecoder()
+
+    init(input: SourceInput, cursor: SourceCursor?) {
+        self.input = input
+        self.cursor = cursor
+    }
+
+    private func open() throws -> LineReader {
+        let source = try input.open()
+        if let cursor, let offset = cursor.byteOffset, offset > 0, source.canSeek {
+            try source.seek(to: offset)
+            return LineReader(source: source, startOffset: offset, startLine: cursor.recordIndex ?? 0)
+        }
+        if let cursor {
+            skipThroughLine = cursor.recordIndex ?? 0
+            skipBeforeOffset = cursor.byteOffset ?? 0
+        }
+        return LineReader(source: source)
+    }
+
+    func next() async throws -> AdapterOutput? {
+        let lines: LineReader
+        if let existing = self.lines {
+            lines = existing
+        } else {
+            lines = try open()
+            self.lines = lines
+        }
+        while let line = try lines.next() {
+            if line.number <= skipThroughLine || line.byteOffset < skipBeforeOffset { continue }
+            var bytes = line.bytes
+            if line.byteOffset == 0, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            let position = RecordPosition(byteOffset: line.byteOffset, line: line.number, recordIndex: line.number)
+            let after = SourceCursor(byteOffset: lines.offset, recordIndex: line.number)
+            return output(bytes, position: position, cursorAfter: after)
+        }
+        return nil
+    }
+
+    private func output(_ bytes: ArraySlice<UInt8>, position: RecordPosition, cursorAfter: SourceCursor)
+        -> AdapterOutput
+    {
+        let lineNumber = position.line ?? 0
+        func skip(_ code: String, _ message: String) -> AdapterOutput {
+            .skipped(
+                SkippedRecord(
+                    adapter: RequestsJSONLAdapter.name, file: input.displayPath, position: position, code: code,
+                    message: "line \(lineNumber): \(message)"))
+        }
+        let line: RequestLine
+        do {
+            line = try decoder.decode(RequestLine.self, from: Data(bytes))
+        } catch let problem as RequestLine.Problem {
+            switch problem {
+            case .missing(let field):
+                return skip(
+                    "missing_field",
+                    "no \"\(field)\" field; every request needs \"document\" and \"document_type\" — add it or remove the line"
+                )
+            case .wrongKind(let field, let expected, let found):
+                return skip(
+                    "wrong_field_type",
+                    "\"\(field)\" is a \(found), expected a \(expected); fix the field or remove the line")
+            }
+        } catch let error as DecodingError where Self.isTopLevelKindError(error) {
+            let kind = (try? decoder.decode(JSONValue.self, from: Data(bytes)))?.kindName ?? "value"
+            return skip("malformed_json", "the line is a JSON \(kind), not an object; each line must be one request object")
+        } catch let DecodingError.dataCorrupted(context) {
+            return skip("malformed_json", "not valid JSON (\(Self.reason(context))); fix or remove the line")
+        } catch {
+            return skip("malformed_json", "not valid JSON (\(error)); fix or remove the line")
+        }
+
+        var request = CreateMemoryRequest(
+            document: line.document, documentType: DocumentType(line.documentType),
+            documentID: line.documentID ?? DocumentID.contentHash(prefix: "jsonl", content: bytes),
+            documentCreatedAt: line.documentCreatedAt, userID: line.userID, customerID: line.customerID,
+            mode: line.mode.map { Mode(rawValue: $0) }, scope: line.scope)
+        // Set directly: any JSON kind is kept for validation to judge.
+        request.metadata = line.metadata
+        let provenance = Provenance(
+            adapter: RequestsJSONLAdapter.name, file: input.displayPath, archiveEntry: input.archiveEntry,
+            position: position, contentSHA256: "")
+        return .document(
+            MemoryDocument(
+                request: request, provenance: provenance,
+                createdAtOrigin: line.documentCreatedAt == nil ? .missing : .source, cursorAfter: cursorAfter))
+    }
+
+    /// The line is valid JSON, but not an object (`typeMismatch`, or `valueNotFound` for `null`).
+    private static func isTopLevelKindError(_ error: DecodingError) -> Bool {
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context): return context.codingPath.isEmpty
+        default: return false
+        }
+    }
+
+    /// The decoder's own explanation (with line and column when it has them).
+    private static func reason(_ context: DecodingError.Context) -> String {
+        if let underlying = context.underlyingError {
+            let nsError = underlying as NSError
+            if let detail = nsError.userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
+            return "\(underlying)"
+        }
+        return context.debugDescription
+    }
+}
+
+/// One line's fields, decoded with their JSON kinds checked.
+struct RequestLine: Decodable {
+    var document: String
+    var documentType: String
+    var documentID: String?
+    var documentCreatedAt: String?
+    var userID: String?
+    var customerID: String?
+    var mode: String?
+    var metadata: JSONValue?
+    var scope: JSONValue?
+
+    enum Problem: Error {
+        case missing(field: String)
+        case wrongKind(field: String, expected: String, found: String)
+    }
+
+    enum Key: String, CodingKey {
+        case document
+        case documentType = "document_type"
+        case documentID = "document_id"
+        case documentCreatedAt = "document_created_at"
+        case userID = "user_id"
+        case customerID = "customer_id"
+        case mode, metadata, scope
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        guard let document = try Self.string(container, .document) else { throw Problem.missing(field: "document") }
+        guard let documentType = try Self.string(container, .documentType) else {
+            throw Problem.missing(field: "document_type")
+        }
+        self.document = document
+        self.documentType = documentType
+        documentID = try Self.string(container, .documentID)
+        documentCreatedAt = try Self.string(container, .documentCreatedAt)
+        userID = try Self.string(container, .userID)
+        customerID = try Self.string(container, .customerID)
+        mode = try Self.string(container, .mode)
+        // Kept whatever their kind: validation rejects a non-object with its reason. `null` counts as absent.
+        metadata = try Self.value(container, .metadata)
+        scope = try Self.value(container, .scope)
+    }
+
+    /// The string at `key`; nil when absent or `null`; `Problem.wrongKind` for any other kind.
+    private static func string(_ container: KeyedDecodingContainer<Key>, _ key: Key) throws -> String? {
+        guard container.contains(key), try !container.decodeNil(forKey: key) else { return nil }
+        do {
+            return try container.decode(String.self, forKey: key)
+        } catch DecodingError.typeMismatch {
+            let found = (try? container.decode(JSONValue.self, forKey: key))?.kindName ?? "non-string value"
+            throw Problem.wrongKind(field: key.rawValue, expected: "string", found: found)
+        }
+    }
+
+    private static func value(_ container: KeyedDecodingContainer<Key>, _ key: Key) throws -> JSONValue? {
+        guard container.contains(key), try !container.decodeNil(forKey: key) else { return nil }
+        return try container.decode(JSONValue.self, forKey: key)
+    }
+}

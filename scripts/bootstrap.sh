@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the C libraries Backfill links (libarchive, libxml2, SQLite) when they are missing.
+# Debian/Ubuntu; runs apt-get as root or through sudo. Safe to run again.
+set -euo pipefail
+need=()
+for pc in libarchive:libarchive-dev libxml-2.0:libxml2-dev sqlite3:libsqlite3-dev; do
+    if ! pkg-config --exists "${pc%%:*}" 2>/dev/null; then need+=("${pc##*:}"); fi
+done
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+if [ ${#need[@]} -gt 0 ]; then
+    echo "bootstrap: installing ${need[*]}" >&2
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" pkg-config
+fi
+command -v swift >/dev/null 2>&1 || { echo "bootstrap: swift is not on PATH (Swift 6.1+ is needed)" >&2; exit 1; }
