@@ -124,7 +124,8 @@ public struct SkippedRecord: Sendable, Hashable, Codable {
 public struct SourceCursor: Sendable, Hashable, Codable {
     /// Byte offset of the next unread record.
     public var byteOffset: Int64?
-    /// Index of the next unread record.
+    /// The `RecordPosition.recordIndex` of the last record consumed: every record at or before it is behind
+    /// the cursor.
     public var recordIndex: Int?
     /// Adapter-specific extra state (e.g. an archive entry name).
     public var token: String?

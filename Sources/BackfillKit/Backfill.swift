@@ -34,6 +34,16 @@ public struct ImportOptions: Sendable {
     public var maxBatchBytes = 8 * 1024 * 1024
     public var failFast = false
     public var maxAttempts = 5
+    /// Documents per batch (≤ 100).
+    public var batchSize = 100
+    public var rate = RateLimitConfiguration()
+    /// Batches in flight at once.
+    public var concurrency = 4
+    /// `retry --rejected`: send again what the target rejected before.
+    public var resendRejected = false
+    public var progress: ProgressStyle?
+    /// Triggered by SIGINT/SIGTERM in the CLI.
+    public var stopSignal = StopSignal()
     public var adapterOptions: [String: String] = [:]
     /// The environment to read API keys from (injectable for tests).
     public var environment: [String: String] = ProcessInfo.processInfo.environment
@@ -61,6 +71,12 @@ public enum Backfill {
         let base = inputs.first.map { URL(fileURLWithPath: $0).standardizedFileURL.lastPathComponent } ?? "job"
         let safe = String(base.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" })
         return "\(safe.isEmpty ? "job" : safe)-\(hash)"
+    }
+
+    /// Rejected documents of a job, next to its ledger: `ledger.sqlite` → `ledger.dead-letter.jsonl`.
+    public static func deadLetterPath(ledgerPath: String) -> String {
+        let base = ledgerPath.hasSuffix(".sqlite") ? String(ledgerPath.dropLast(".sqlite".count)) : ledgerPath
+        return base + ".dead-letter.jsonl"
     }
 
     /// The ledger path of a job.
@@ -92,6 +108,7 @@ public enum Backfill {
             try ledger.setJobValue("name", job)
             try ledger.setJobValue("inputs", options.inputs.joined(separator: "\n"))
             try ledger.setJobValue("target", identity)
+            try ledger.setJobValue("spec", JobSpec(options).json())
         } else if let recorded = try ledger.jobValue("target"), recorded != identity {
             throw ValidationError(
                 message:
@@ -101,7 +118,8 @@ public enum Backfill {
         var report = RunReport(command: "import")
         report.job = job
         report.ledger = ledgerPath
-        let configuration = pipelineConfiguration(options)
+        var configuration = pipelineConfiguration(options)
+        configuration.deadLetterPath = deadLetterPath(ledgerPath: ledgerPath)
 
         switch options.target {
         case .sandbox:
@@ -113,6 +131,7 @@ public enum Backfill {
             sandboxConfiguration.maxDocumentBytes = max(options.maxDocumentBytes, sandboxConfiguration.maxDocumentBytes)
             let server = try SandboxServer(configuration: sandboxConfiguration, logger: logger)
             let baseReport = report
+            let sandboxConfigurationForRun = configuration
             return try await server.withRunning { port in
                 let base = "http://127.0.0.1:\(port)"
                 notice(
@@ -123,7 +142,9 @@ public enum Backfill {
                 let client = SynapClient(configuration: clientConfiguration, logger: logger)
                 var report = baseReport
                 report.target = .init(name: "sandbox", endpoint: "\(base) (routes: \(options.routes.rawValue)), store \(store)", isDefault: true)
-                return try await runSynap(configuration, ledger: ledger, client: client, report: report, logger: logger)
+                return try await runSynap(
+                    sandboxConfigurationForRun, ledger: ledger, client: client, report: report,
+                    stopSignal: options.stopSignal, logger: logger)
             }
         case .synap:
             guard let key = options.environment["SYNAP_API_KEY"], !key.isEmpty else {
@@ -136,7 +157,7 @@ public enum Backfill {
             notice("target: synap at \(base) (routes: \(options.routes.rawValue))")
             let client = SynapClient(configuration: .init(baseURL: base, routes: options.routes, apiKey: key), logger: logger)
             report.target = .init(name: "synap", endpoint: client.endpointDescription, isDefault: false)
-            return try await runSynap(configuration, ledger: ledger, client: client, report: report, logger: logger)
+            return try await runSynap(configuration, ledger: ledger, client: client, report: report, stopSignal: options.stopSignal, logger: logger)
         case .jsonl:
             guard let out = options.out else {
                 throw ValidationError(message: "--target jsonl needs --out PATH (the file the requests are written to)")
@@ -144,7 +165,7 @@ public enum Backfill {
             let target = try JSONLTarget(path: out)
             notice("target: jsonl — writing requests to \(out)")
             report.target = .init(name: "jsonl", endpoint: out, isDefault: false)
-            return try await run(configuration, ledger: ledger, target: target, report: report, logger: logger)
+            return try await run(configuration, ledger: ledger, target: target, report: report, stopSignal: options.stopSignal, logger: logger)
         }
     }
 
@@ -175,13 +196,19 @@ public enum Backfill {
         configuration.maxBatchBytes = options.maxBatchBytes
         configuration.failFast = options.failFast
         configuration.retry.maxAttempts = options.maxAttempts
+        configuration.maxBatchDocuments = min(100, max(1, options.batchSize))
+        configuration.rate = options.rate
+        configuration.concurrency = max(1, options.concurrency)
+        configuration.resendRejected = options.resendRejected
+        configuration.progress = options.progress
         return configuration
     }
 
     /// Asks whoami first (SDK routes): a refused key stops the run before anything is read, and the account's
     /// isolation mode lets validation catch B2C/B2B scope mistakes locally.
     private static func runSynap(
-        _ configuration: PipelineConfiguration, ledger: Ledger, client: SynapClient, report: RunReport, logger: Logger
+        _ configuration: PipelineConfiguration, ledger: Ledger, client: SynapClient, report: RunReport,
+        stopSignal: StopSignal, logger: Logger
     ) async throws -> RunReport {
         var configuration = configuration
         if client.configuration.routes == .sdk {
@@ -197,16 +224,16 @@ public enum Backfill {
                 logger.warning("whoami failed; B2C/B2B scope is not checked locally", metadata: ["error": "\(error)"])
             }
         }
-        return try await run(configuration, ledger: ledger, target: client, report: report, logger: logger)
+        return try await run(configuration, ledger: ledger, target: client, report: report, stopSignal: stopSignal, logger: logger)
     }
 
     private static func run(
         _ configuration: PipelineConfiguration, ledger: Ledger, target: any UploadTarget, report: RunReport,
-        logger: Logger
+        stopSignal: StopSignal, logger: Logger
     ) async throws -> RunReport {
         let pipeline = ImportPipeline(
             configuration: configuration, registry: registry, ledger: ledger, target: target, report: report,
-            logger: logger)
+            stopSignal: stopSignal, logger: logger)
         do {
             let result = try await pipeline.run()
             try await target.shutdown()

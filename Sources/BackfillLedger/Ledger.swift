@@ -18,6 +18,20 @@ public struct LedgerEntry: Sendable, Hashable {
     public var runID: Int64
 }
 
+/// What identifies a source file's content without reading all of it: size, modification time, and a hash of
+/// its first 64 KiB.
+public struct SourceFingerprint: Sendable, Hashable, Codable {
+    public var size: Int64?
+    public var modified: Double?
+    public var headSHA256: String
+
+    public init(size: Int64?, modified: Double?, headSHA256: String) {
+        self.size = size
+        self.modified = modified
+        self.headSHA256 = headSHA256
+    }
+}
+
 /// One document about to be sent, as the ledger records it.
 public struct LedgerDocument: Sendable {
     public var documentID: String
@@ -128,6 +142,7 @@ public final class Ledger: Sendable {
                         source TEXT NOT NULL,
                         archive_entry TEXT,
                         position TEXT NOT NULL,
+                        record_index INTEGER,
                         adapter TEXT NOT NULL,
                         document_type TEXT NOT NULL,
                         content_sha256 TEXT NOT NULL,
@@ -141,6 +156,7 @@ public final class Ledger: Sendable {
                     );
                     CREATE INDEX documents_by_state ON documents(state);
                     CREATE INDEX documents_by_batch ON documents(batch_id);
+                    CREATE INDEX documents_by_source ON documents(source, record_index);
                     """)
         }
         return migrator
@@ -222,11 +238,12 @@ public final class Ledger: Sendable {
             let batchID = db.lastInsertedRowID
             let statement = try db.cachedStatement(
                 sql: """
-                    INSERT INTO documents(document_id, state, source, archive_entry, position, adapter, document_type,
-                        content_sha256, batch_id, attempts, run_id, updated_at)
-                    VALUES (?, 'sending', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+                    INSERT INTO documents(document_id, state, source, archive_entry, position, record_index, adapter,
+                        document_type, content_sha256, batch_id, attempts, run_id, updated_at)
+                    VALUES (?, 'sending', ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
                     ON CONFLICT(document_id) DO UPDATE SET state = 'sending', source = excluded.source,
                         archive_entry = excluded.archive_entry, position = excluded.position,
+                        record_index = excluded.record_index,
                         adapter = excluded.adapter, document_type = excluded.document_type,
                         content_sha256 = excluded.content_sha256, batch_id = excluded.batch_id,
                         attempts = documents.attempts + 1, run_id = excluded.run_id,
@@ -235,8 +252,8 @@ public final class Ledger: Sendable {
             for document in documents {
                 let p = document.provenance
                 try statement.execute(arguments: [
-                    document.documentID, p.file, p.archiveEntry, Self.encode(p.position), p.adapter,
-                    document.documentType, p.contentSHA256, batchID, runID, now,
+                    document.documentID, p.file, p.archiveEntry, Self.encode(p.position), p.position.recordIndex,
+                    p.adapter, document.documentType, p.contentSHA256, batchID, runID, now,
                 ])
             }
             return batchID
@@ -270,9 +287,9 @@ public final class Ledger: Sendable {
             let now = Date().timeIntervalSince1970
             let statement = try db.cachedStatement(
                 sql: """
-                    INSERT INTO documents(document_id, state, source, archive_entry, position, adapter, document_type,
-                        content_sha256, error_code, error, run_id, updated_at)
-                    VALUES (?, 'rejected', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO documents(document_id, state, source, archive_entry, position, record_index, adapter,
+                        document_type, content_sha256, error_code, error, run_id, updated_at)
+                    VALUES (?, 'rejected', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(document_id) DO UPDATE SET state = 'rejected', source = excluded.source,
                         position = excluded.position, content_sha256 = excluded.content_sha256,
                         error_code = excluded.error_code, error = excluded.error, run_id = excluded.run_id,
@@ -282,8 +299,8 @@ public final class Ledger: Sendable {
             for (document, rejection) in documents {
                 let p = document.provenance
                 try statement.execute(arguments: [
-                    document.documentID, p.file, p.archiveEntry, Self.encode(p.position), p.adapter,
-                    document.documentType, p.contentSHA256, rejection.code, rejection.message, runID, now,
+                    document.documentID, p.file, p.archiveEntry, Self.encode(p.position), p.position.recordIndex,
+                    p.adapter, document.documentType, p.contentSHA256, rejection.code, rejection.message, runID, now,
                 ])
             }
         }
@@ -327,6 +344,85 @@ public final class Ledger: Sendable {
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM batches") ?? 0
             let sending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM batches WHERE state = 'sending'") ?? 0
             return (total, sending)
+        }
+    }
+
+    // MARK: Sources
+
+    /// A source as the ledger remembers it: its fingerprint, its resume cursor and whether it is done.
+    public struct SourceRecord: Sendable, Hashable {
+        public var path: String
+        public var adapter: String
+        public var fingerprint: SourceFingerprint
+        /// Everything before this cursor is settled; a resumed run seeks here.
+        public var cursor: SourceCursor?
+        /// `reading`, or `done` (read to the end and every batch of it finished without failures).
+        public var state: String
+
+        public init(path: String, adapter: String, fingerprint: SourceFingerprint, cursor: SourceCursor?, state: String) {
+            self.path = path
+            self.adapter = adapter
+            self.fingerprint = fingerprint
+            self.cursor = cursor
+            self.state = state
+        }
+    }
+
+    public func source(_ path: String) throws -> SourceRecord? {
+        try pool.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT adapter, size, mtime, head_sha256, cursor, state FROM sources WHERE path = ?",
+                    arguments: [path])
+            else { return nil }
+            let cursorText: String? = row["cursor"]
+            let cursor = cursorText.flatMap { try? JSONDecoder().decode(SourceCursor.self, from: Data($0.utf8)) }
+            return SourceRecord(
+                path: path, adapter: row["adapter"] ?? "",
+                fingerprint: SourceFingerprint(
+                    size: row["size"], modified: row["mtime"], headSHA256: row["head_sha256"] ?? ""),
+                cursor: cursor, state: row["state"])
+        }
+    }
+
+    public func saveSource(_ record: SourceRecord, runID: Int64) throws {
+        let cursor = record.cursor.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO sources(path, adapter, size, mtime, head_sha256, cursor, state, run_id, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(path) DO UPDATE SET adapter = excluded.adapter, size = excluded.size,
+                        mtime = excluded.mtime, head_sha256 = excluded.head_sha256, cursor = excluded.cursor,
+                        state = excluded.state, run_id = excluded.run_id, updated_at = excluded.updated_at
+                    """,
+                arguments: [
+                    record.path, record.adapter, record.fingerprint.size, record.fingerprint.modified,
+                    record.fingerprint.headSHA256, cursor, record.state, runID, Date().timeIntervalSince1970,
+                ])
+        }
+    }
+
+    /// Document counts by state for one source; with `throughRecordIndex`, only records at or before it.
+    public func sourceCounts(_ path: String, throughRecordIndex: Int? = nil) throws -> [DocumentState: Int] {
+        try pool.read { db in
+            var counts: [DocumentState: Int] = [:]
+            let rows: [Row]
+            if let throughRecordIndex {
+                rows = try Row.fetchAll(
+                    db,
+                    sql:
+                        "SELECT state, COUNT(*) AS n FROM documents WHERE source = ? AND record_index <= ? GROUP BY state",
+                    arguments: [path, throughRecordIndex])
+            } else {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT state, COUNT(*) AS n FROM documents WHERE source = ? GROUP BY state",
+                    arguments: [path])
+            }
+            for row in rows {
+                if let state = DocumentState(rawValue: row["state"]) { counts[state] = row["n"] }
+            }
+            return counts
         }
     }
 

@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import BackfillCore
 import BackfillLedger
 import BackfillTargets
@@ -13,11 +14,21 @@ public struct PipelineConfiguration: Sendable {
     public var userID: String?
     public var customerID: String?
     public var mode: Mode?
+    /// Documents per batch (the target's own limit still applies).
     public var maxBatchDocuments = 100
     /// Largest request body, in bytes.
     public var maxBatchBytes = 8 * 1024 * 1024
     public var failFast = false
     public var retry = RetryPolicy()
+    public var rate = RateLimitConfiguration()
+    /// Batches in flight at once (1 with fail-fast, so nothing after the failing batch is sent).
+    public var concurrency = 4
+    /// Send again documents the target rejected in an earlier run (`backfill retry --rejected`).
+    public var resendRejected = false
+    /// Where rejected documents are written, with their request and reason.
+    public var deadLetterPath: String?
+    /// Progress lines on stderr: nil = none.
+    public var progress: ProgressStyle?
 
     public init(inputs: [String], profile: ValidationProfile, adapterContext: AdapterContext = AdapterContext()) {
         self.inputs = inputs
@@ -28,6 +39,9 @@ public struct PipelineConfiguration: Sendable {
 
 /// Discovery → adapter → normalise → validate → dedup → batch → send → ledger → report.
 ///
+/// The reading side (this class, one task) validates, deduplicates and fills batches; each full batch is written
+/// to the ledger as `sending` and handed over a back-pressured channel to `concurrency` workers, which pace,
+/// send, retry and write the outcomes. A slow target therefore slows the reading; memory stays at a few batches.
 /// Without a target (plan), everything but sending runs, and the ledger — when one exists — is only read.
 public final class ImportPipeline {
     private let configuration: PipelineConfiguration
@@ -35,28 +49,36 @@ public final class ImportPipeline {
     private let ledger: Ledger?
     private let target: (any UploadTarget)?
     private let logger: Logger
+    private let stopSignal: StopSignal
     private var report: RunReport
     private var runID: Int64 = 0
     private let encoder: JSONEncoder
+    private let deadLetter: DeadLetter?
 
-    // Dedup state: ids waiting in `candidates` or in the batch being filled. Ids already sent this run are
-    // found in the ledger (their run_id), so memory stays flat however large the input.
+    // Dedup: ids waiting in `candidates` or in the open batch. Ids handed to workers are in the ledger with this
+    // run's id, so memory stays flat however large the input.
     private var candidates: [(MemoryDocument, EncodedDocument)] = []
     private var pendingIDs: Set<String> = []
-    private var batch: [(MemoryDocument, EncodedDocument)] = []
+    private var batch: [BatchItem] = []
     private var batchBytes = 0
     private var rejectedBuffer: [(LedgerDocument, Rejection)] = []
     /// Plan without a ledger: ids seen so far.
     private var planSeen: Set<String> = []
-    private var stop: RunReport.Stop?
-    /// Batches in a row that failed after every attempt: past a few, the target is down and the run stops
-    /// (resuming later sends what is left) instead of failing every remaining document.
-    private var consecutiveFailedBatches = 0
-    private let maxConsecutiveFailedBatches = 3
+    private var localStop: RunReport.Stop?
+    private var documentsRead = 0
+
+    // Resume checkpoints: batches are numbered; a source's cursor is saved once every batch up to the one holding
+    // its last processed record has finished cleanly (the collector's watermark).
+    private var nextSeq = 1
+    private var channel: AsyncChannel<PreparedBatch>?
+    private var collector = SendCollector()
+    private var checkpoints: [(seq: Int, path: String, cursor: SourceCursor)] = []
+    private var finishedSources: [(seq: Int, record: Ledger.SourceRecord)] = []
+    private var savedCursor: [String: SourceCursor] = [:]
 
     public init(
         configuration: PipelineConfiguration, registry: AdapterRegistry, ledger: Ledger?, target: (any UploadTarget)?,
-        report: RunReport, logger: Logger
+        report: RunReport, stopSignal: StopSignal = StopSignal(), logger: Logger
     ) {
         self.configuration = configuration
         self.registry = registry
@@ -64,8 +86,10 @@ public final class ImportPipeline {
         self.target = target
         self.report = report
         self.logger = logger
+        self.stopSignal = stopSignal
         self.encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        self.deadLetter = target == nil ? nil : configuration.deadLetterPath.map(DeadLetter.init(path:))
     }
 
     private var isPlan: Bool { target == nil }
@@ -73,29 +97,58 @@ public final class ImportPipeline {
     /// Runs the flow to the end (or to a stop) and returns the report.
     public func run() async throws -> RunReport {
         let started = ContinuousClock.now
-        if let ledger, !isPlan {
-            runID = try ledger.beginRun(command: report.command, target: target?.name ?? "none")
+        if let ledger, let target {
+            runID = try ledger.beginRun(command: report.command, target: target.name)
+            let workers = configuration.failFast ? 1 : max(1, configuration.concurrency)
+            let sender = BatchSender(
+                target: target, ledger: ledger, limiter: RateLimiter(configuration.rate), retry: configuration.retry,
+                failFast: configuration.failFast, deadLetter: deadLetter, logger: logger)
+            let channel = AsyncChannel<PreparedBatch>()
+            self.channel = channel
+            let collector = self.collector
+            let progress = configuration.progress
+            try await withThrowingTaskGroup(of: Void.self) { outer in
+                if let progress {
+                    outer.addTask { try await ProgressPrinter(style: progress, collector: collector, started: started).run() }
+                }
+                try await withThrowingTaskGroup(of: Void.self) { workersGroup in
+                    for _ in 0..<workers {
+                        workersGroup.addTask {
+                            // A worker never dies while the reader may still hand it batches: an error stops the
+                            // run, and the remaining batches are drained (left `pending` in the ledger).
+                            for await batch in channel {
+                                do {
+                                    try await sender.process(batch, collector: collector)
+                                } catch {
+                                    await collector.requestStop(
+                                        .init(code: "internal_error", message: "sending a batch failed: \(error)"))
+                                }
+                            }
+                        }
+                    }
+                    do {
+                        try await produce()
+                    } catch {
+                        channel.finish()
+                        throw error
+                    }
+                    channel.finish()
+                    try await workersGroup.waitForAll()
+                }
+                outer.cancelAll()
+            }
+            try await saveCheckpoints(final: true)
+            await collector.merge(into: &report)
+            if report.stopped == nil { report.stopped = localStop }
+        } else {
+            try await produce()
+            report.stopped = localStop
         }
-        let discovered = Discovery().discover(configuration.inputs)
-        report.sources.ignored = discovered.ignored.count
-        for missing in discovered.missing {
-            report.sources.unreadable += 1
-            report.documents.skipped += 1
-            report.note(
-                \.skips, code: "unreadable_input",
-                example: .init(documentID: nil, location: missing.path, message: missing.reason))
+        if report.stopped == nil && stopSignal.isTriggered {
+            report.stopped = .init(
+                code: "interrupted",
+                message: "stopped by a signal after the in-flight batches finished; run the same command again to resume")
         }
-        sourceLoop: for input in discovered.files {
-            if stop != nil { break }
-            try await read(input)
-            if stop != nil { break sourceLoop }
-        }
-        if stop == nil {
-            try await processCandidates()
-            try await flushBatch()
-        }
-        try flushRejected()
-        report.stopped = stop
         report.wallSeconds = (ContinuousClock.now - started).seconds
         report.exitCode = exitCode()
         if let ledger, !isPlan {
@@ -105,13 +158,44 @@ public final class ImportPipeline {
     }
 
     private func exitCode() -> Int32 {
-        if let stop {
-            return stop.code == "fail_fast" ? 3 : 4
+        if let stop = report.stopped {
+            switch stop.code {
+            case "fail_fast": return 3
+            case "interrupted": return 130
+            case "internal_error": return 70
+            default: return 4
+            }
         }
         return report.documents.rejected + report.documents.failed > 0 ? 1 : 0
     }
 
+    private var shouldStop: Bool {
+        localStop != nil || stopSignal.isTriggered
+    }
+
     // MARK: Reading
+
+    private func produce() async throws {
+        let discovered = Discovery().discover(configuration.inputs)
+        report.sources.ignored = discovered.ignored.count
+        for missing in discovered.missing {
+            report.sources.unreadable += 1
+            report.documents.skipped += 1
+            report.note(
+                \.skips, code: "unreadable_input",
+                example: .init(documentID: nil, location: missing.path, message: missing.reason))
+        }
+        for input in discovered.files {
+            if shouldStop { break }
+            if await collector.isStopped { break }
+            try await read(input)
+        }
+        if !shouldStop {
+            try await processCandidates()
+            if !shouldStop { try await flushBatch() }
+        }
+        try flushRejected()
+    }
 
     private func read(_ input: SourceInput) async throws {
         let probe: SourceProbe
@@ -133,17 +217,57 @@ public final class ImportPipeline {
         }
         report.sources.files += 1
         report.byAdapter[adapter.name, default: .init()].files += 1
+
+        // Resume: skip a source finished earlier, or seek to its cursor, when it has not changed.
+        let fingerprint = SourceFingerprint(
+            size: input.size, modified: input.modificationDate?.timeIntervalSince1970,
+            headSHA256: ContentHash.sha256Hex(probe.head))
+        var cursor: SourceCursor?
+        if let ledger, !isPlan, let known = try ledger.source(input.displayPath) {
+            if known.fingerprint != fingerprint {
+                report.sources.changed += 1
+                report.note(
+                    \.warnings, code: "source_changed",
+                    example: .init(
+                        documentID: nil, location: input.displayPath,
+                        message:
+                            "changed since an earlier run (size, modification time or first bytes); read again from the start — documents already ingested keep their ids and are not sent twice"
+                    ))
+            } else if !configuration.resendRejected {
+                if known.state == "done" {
+                    report.sources.finishedEarlier += 1
+                    try countSettled(input.displayPath, throughRecordIndex: nil)
+                    return
+                }
+                if let known = known.cursor, adapter.descriptor.supportsCursor {
+                    cursor = known
+                    report.sources.resumed += 1
+                    try countSettled(input.displayPath, throughRecordIndex: known.recordIndex ?? 0)
+                }
+            }
+        }
+        if let ledger, !isPlan {
+            try ledger.saveSource(
+                .init(path: input.displayPath, adapter: adapter.name, fingerprint: fingerprint, cursor: cursor, state: "reading"),
+                runID: runID)
+            savedCursor[input.displayPath] = cursor
+        }
+
+        var lastCursor = cursor
         do {
-            for try await output in adapter.read(input, context: configuration.adapterContext, resumeFrom: nil) {
+            for try await output in adapter.read(input, context: configuration.adapterContext, resumeFrom: cursor) {
                 switch output {
                 case .skipped(let record):
                     report.byAdapter[adapter.name, default: .init()].skipped += 1
                     skip(record)
                 case .document(let document):
                     report.byAdapter[adapter.name, default: .init()].documents += 1
+                    report.bySource[document.provenance.file, default: .init()].documents += 1
+                    documentsRead += 1
+                    if let after = document.cursorAfter { lastCursor = after }
                     try await accept(document)
                 }
-                if stop != nil { return }
+                if shouldStop { return }
             }
         } catch let error as AdapterError {
             skip(SkippedRecord(
@@ -151,17 +275,45 @@ public final class ImportPipeline {
                 message: error.message + " (the rest of this file was not read)"))
         } catch let error as LedgerError {
             throw error
-        } catch let error as UploadError {
-            throw error
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
             skip(SkippedRecord(
                 adapter: adapter.name, file: input.displayPath, position: .wholeFile, code: "read_error",
                 message: "\(error) (the rest of this file was not read)"))
         }
+        if !isPlan && !shouldStop {
+            // Done once every batch holding its documents has finished cleanly.
+            try await processCandidates()
+            finishedSources.append(
+                (currentDependencySeq, .init(path: input.displayPath, adapter: adapter.name, fingerprint: fingerprint, cursor: lastCursor, state: "done")))
+        }
+    }
+
+    /// Counts the documents of a source that this run does not read again (settled before its checkpoint).
+    private func countSettled(_ path: String, throughRecordIndex: Int?) throws {
+        guard let ledger else { return }
+        let counts = try ledger.sourceCounts(path, throughRecordIndex: throughRecordIndex)
+        let accepted = counts[.accepted] ?? 0
+        let duplicate = counts[.duplicate] ?? 0
+        let rejected = counts[.rejected] ?? 0
+        report.documents.accepted? += accepted
+        report.documents.duplicate? += duplicate
+        report.documents.alreadyIngested += accepted + duplicate
+        report.documents.resumedFromCheckpoint += accepted + duplicate + rejected
+        if rejected > 0 {
+            report.documents.rejected += rejected
+            report.note(
+                \.rejections, code: "rejected_earlier",
+                example: .init(
+                    documentID: nil, location: path,
+                    message: "\(rejected) documents of this source were rejected in an earlier run; `backfill retry --rejected` sends them again"))
+        }
     }
 
     private func skip(_ record: SkippedRecord) {
         report.documents.skipped += 1
+        report.bySource[record.file, default: .init()].skipped += 1
         report.note(\.skips, code: record.code, example: .init(documentID: nil, location: record.location, message: record.message))
     }
 
@@ -204,16 +356,24 @@ public final class ImportPipeline {
 
     private func reject(_ document: MemoryDocument, _ rejection: Rejection) throws {
         report.documents.rejected += 1
+        report.bySource[document.provenance.file, default: .init()].rejected += 1
         report.note(
             \.rejections, code: rejection.code,
             example: .init(documentID: document.id.isEmpty ? nil : document.id, location: document.provenance.location, message: rejection.message))
-        if !isPlan, !document.id.isEmpty {
-            rejectedBuffer.append(
-                (LedgerDocument(documentID: document.id, provenance: document.provenance, documentType: document.request.documentType.rawValue), rejection))
-            if rejectedBuffer.count >= 500 { try flushRejected() }
+        if !isPlan {
+            let json = try? encoder.encode(document.request)
+            deadLetter?.write(
+                documentID: document.id, code: rejection.code, message: rejection.message, provenance: document.provenance,
+                requestJSON: json.map(Array.init))
+            if !document.id.isEmpty {
+                rejectedBuffer.append(
+                    (LedgerDocument(documentID: document.id, provenance: document.provenance, documentType: document.request.documentType.rawValue), rejection))
+                if rejectedBuffer.count >= 500 { try flushRejected() }
+            }
         }
-        if configuration.failFast {
-            stop = .init(
+        if let cursor = document.cursorAfter { noteCheckpoint(document.provenance.file, cursor) }
+        if configuration.failFast && localStop == nil {
+            localStop = .init(
                 code: "fail_fast", message: "invalid document (\(rejection.code)): \(rejection.message)",
                 documentID: document.id.isEmpty ? nil : document.id, location: document.provenance.location)
         }
@@ -233,21 +393,24 @@ public final class ImportPipeline {
         candidates.removeAll(keepingCapacity: true)
         let known = try ledger?.entries(for: current.map(\.1.documentID)) ?? [:]
         for (document, encoded) in current {
-            if stop != nil { return }
+            if shouldStop { return }
+            defer { if let cursor = document.cursorAfter { noteCheckpoint(document.provenance.file, cursor) } }
             let id = encoded.documentID
             if pendingIDs.contains(id) || planSeen.contains(id) {
-                duplicateInInput(document)
+                report.documents.duplicateInInput += 1
                 continue
             }
             if let entry = known[id], entry.runID == runID, !isPlan {
-                // Written by this run already: the same id twice in the inputs.
-                duplicateInInput(document)
+                // Handed to a worker by this run already: the same id twice in the inputs.
+                report.documents.duplicateInInput += 1
                 continue
             }
             countTimestamp(document)
             report.byType[document.request.documentType.rawValue, default: 0] += 1
             if let entry = known[id] {
-                if entry.state == .rejected && entry.contentSHA256 == document.provenance.contentSHA256 && !isPlan {
+                if entry.state == .rejected && !configuration.resendRejected
+                    && entry.contentSHA256 == document.provenance.contentSHA256 && !isPlan
+                {
                     // The target refused this very content in an earlier run: sending it again will not help.
                     report.documents.rejected += 1
                     report.note(
@@ -264,7 +427,11 @@ public final class ImportPipeline {
                     if entry.contentSHA256 != document.provenance.contentSHA256 {
                         report.documents.changedSinceIngest += 1
                     }
-                    count(document, as: entry.state)
+                    switch entry.state {
+                    case .accepted: report.documents.accepted? += 1
+                    case .duplicate: report.documents.duplicate? += 1
+                    default: break
+                    }
                     continue
                 }
             }
@@ -274,20 +441,9 @@ public final class ImportPipeline {
                 addToPlannedBatch(encoded)
             } else {
                 pendingIDs.insert(id)
-                try await addToBatch(document, encoded)
+                try await addToBatch(
+                    BatchItem(encoded: encoded, provenance: document.provenance, documentType: document.request.documentType.rawValue))
             }
-        }
-    }
-
-    private func duplicateInInput(_ document: MemoryDocument) {
-        report.documents.duplicateInInput += 1
-    }
-
-    private func count(_ document: MemoryDocument, as state: DocumentState) {
-        switch state {
-        case .accepted: report.documents.accepted? += 1
-        case .duplicate: report.documents.duplicate? += 1
-        default: break
         }
     }
 
@@ -304,8 +460,12 @@ public final class ImportPipeline {
     private var plannedBatchCount = 0
     private var plannedBatchBytes = 0
 
+    private var batchLimit: Int {
+        max(1, min(configuration.maxBatchDocuments, target?.maxBatchDocuments ?? 100))
+    }
+
     private func addToPlannedBatch(_ encoded: EncodedDocument) {
-        if plannedBatchCount == 0 || plannedBatchCount >= configuration.maxBatchDocuments
+        if plannedBatchCount == 0 || plannedBatchCount >= batchLimit
             || plannedBatchBytes + encoded.json.count + 1 > configuration.maxBatchBytes
         {
             report.requests.batches += 1
@@ -318,114 +478,72 @@ public final class ImportPipeline {
         report.requests.bytesSent += encoded.json.count + 1
     }
 
-    private func addToBatch(_ document: MemoryDocument, _ encoded: EncodedDocument) async throws {
-        let limit = min(configuration.maxBatchDocuments, target?.maxBatchDocuments ?? 100)
-        if !batch.isEmpty && (batch.count >= limit || batchBytes + encoded.json.count + 1 > configuration.maxBatchBytes - 64) {
+    private func addToBatch(_ item: BatchItem) async throws {
+        if !batch.isEmpty && (batch.count >= batchLimit || batchBytes + item.encoded.json.count + 1 > configuration.maxBatchBytes - 64) {
             try await flushBatch()
-            if stop != nil { return }
+            if shouldStop { return }
         }
-        batch.append((document, encoded))
-        batchBytes += encoded.json.count + 1
+        batch.append(item)
+        batchBytes += item.encoded.json.count + 1
+    }
+
+    /// The batch a just-processed record depends on: the open batch if it holds anything, else the last one sent.
+    private var currentDependencySeq: Int { batch.isEmpty ? nextSeq - 1 : nextSeq }
+
+    private func noteCheckpoint(_ path: String, _ cursor: SourceCursor) {
+        guard !isPlan else { return }
+        let seq = currentDependencySeq
+        if let last = checkpoints.last, last.seq == seq, last.path == path {
+            checkpoints[checkpoints.count - 1].cursor = cursor
+        } else {
+            checkpoints.append((seq, path, cursor))
+        }
     }
 
     private func flushBatch() async throws {
-        guard let target, let ledger, !batch.isEmpty else { return }
-        let current = batch
+        guard let ledger, let channel, !batch.isEmpty else { return }
+        if await collector.isStopped { return }
+        let items = batch
         batch.removeAll(keepingCapacity: true)
+        let bytes = batchBytes
         batchBytes = 0
-        defer { for (_, encoded) in current { pendingIDs.remove(encoded.documentID) } }
+        for item in items { pendingIDs.remove(item.encoded.documentID) }
+        let ledgerID = try ledger.beginBatch(
+            items.map { LedgerDocument(documentID: $0.encoded.documentID, provenance: $0.provenance, documentType: $0.documentType) },
+            bytes: bytes, runID: runID)
+        let seq = nextSeq
+        nextSeq += 1
+        await collector.noteRead(documentsRead)
+        await channel.send(PreparedBatch(seq: seq, ledgerID: ledgerID, items: items, bytes: bytes))
+        try await saveCheckpoints(final: false)
+    }
 
-        let batchID = try ledger.beginBatch(
-            current.map {
-                LedgerDocument(documentID: $0.1.documentID, provenance: $0.0.provenance, documentType: $0.0.request.documentType.rawValue)
-            }, bytes: current.reduce(0) { $0 + $1.1.json.count }, runID: runID)
-        report.requests.batches += 1
-        let documents = current.map(\.1)
-
-        var attempt = 0
-        var outcomes: [String: ItemOutcome] = [:]
-        var batchError: UploadError?
-        while true {
-            attempt += 1
-            report.requests.requests += 1
-            report.requests.bytesSent += documents.reduce(0) { $0 + $1.json.count }
-            do {
-                outcomes = try await target.send(documents, failFast: configuration.failFast)
-                batchError = nil
-                break
-            } catch let error as UploadError {
-                batchError = error
-                guard error.isRetryable, attempt < configuration.retry.maxAttempts else { break }
-                report.requests.retries += 1
-                let wait = configuration.retry.delay(afterAttempt: attempt, retryAfter: error.retryAfter, random: Double.random(in: 0..<1))
-                logger.info("batch will be sent again", metadata: ["batch.id": "\(batchID)", "error": "\(error.code)", "wait": "\(wait)"])
-                try await Task.sleep(for: wait)
+    /// Writes the cursors (and `done` states) the watermark now covers.
+    private func saveCheckpoints(final: Bool) async throws {
+        guard let ledger, !isPlan else { return }
+        let watermark = await collector.watermark
+        var latest: [String: SourceCursor] = [:]
+        var keep: [(seq: Int, path: String, cursor: SourceCursor)] = []
+        for checkpoint in checkpoints {
+            if checkpoint.seq <= watermark { latest[checkpoint.path] = checkpoint.cursor } else { keep.append(checkpoint) }
+        }
+        checkpoints = keep
+        var done: [(seq: Int, record: Ledger.SourceRecord)] = []
+        for finished in finishedSources {
+            if finished.seq <= watermark {
+                try ledger.saveSource(finished.record, runID: runID)
+                latest.removeValue(forKey: finished.record.path)
+            } else {
+                done.append(finished)
             }
         }
-        report.documents.sent += documents.count
-
-        var ledgerOutcomes: [LedgerOutcome] = []
-        if let batchError {
-            let state: DocumentState
-            switch batchError.kind {
-            case .invalid where !configuration.failFast: state = .failed
-            case .invalid: state = .pending
-            case .retryable, .permanent: state = .failed
-            case .stop: state = .pending
-            }
-            for (document, encoded) in current {
-                ledgerOutcomes.append(
-                    LedgerOutcome(documentID: encoded.documentID, state: state, errorCode: batchError.code, error: batchError.message))
-                if state == .failed {
-                    report.documents.failed += 1
-                    report.note(\.failures, code: batchError.code, example: .init(documentID: encoded.documentID, location: document.provenance.location, message: batchError.message))
-                }
-            }
-            try ledger.finishBatch(batchID, outcomes: ledgerOutcomes, error: batchError.description)
-            consecutiveFailedBatches += 1
-            switch batchError.kind {
-            case .stop:
-                stop = .init(code: batchError.code, message: batchError.message)
-            case .retryable where consecutiveFailedBatches >= maxConsecutiveFailedBatches:
-                stop = .init(
-                    code: "target_unavailable",
-                    message:
-                        "\(consecutiveFailedBatches) batches in a row failed after \(configuration.retry.maxAttempts) attempts (last: \(batchError.message)); run the same command again when the target is back — the ledger resumes where this stopped"
-                )
-            case .invalid where configuration.failFast:
-                stop = .init(code: "fail_fast", message: "the target rejected the batch: \(batchError.message)")
-            default:
-                break
-            }
-            return
+        finishedSources = done
+        for (path, cursor) in latest where savedCursor[path] != cursor {
+            guard var record = try ledger.source(path) else { continue }
+            record.cursor = cursor
+            try ledger.saveSource(record, runID: runID)
+            savedCursor[path] = cursor
         }
-
-        consecutiveFailedBatches = 0
-        for (document, encoded) in current {
-            let id = encoded.documentID
-            let outcome = outcomes[id] ?? .failed(code: "unmatched_response", message: "no outcome for this document")
-            let location = document.provenance.location
-            switch outcome {
-            case .accepted(let ingestionID):
-                report.documents.accepted? += 1
-                ledgerOutcomes.append(LedgerOutcome(documentID: id, state: .accepted, ingestionID: ingestionID))
-            case .duplicate(let message):
-                report.documents.duplicate? += 1
-                ledgerOutcomes.append(LedgerOutcome(documentID: id, state: .duplicate, errorCode: "duplicate", error: message))
-            case .rejected(let code, let message):
-                report.documents.rejected += 1
-                report.note(\.rejections, code: code, example: .init(documentID: id, location: location, message: message))
-                ledgerOutcomes.append(LedgerOutcome(documentID: id, state: .rejected, errorCode: code, error: message))
-                if configuration.failFast && stop == nil {
-                    stop = .init(code: "fail_fast", message: "the target rejected a document (\(code)): \(message)", documentID: id, location: location)
-                }
-            case .failed(let code, let message):
-                report.documents.failed += 1
-                report.note(\.failures, code: code, example: .init(documentID: id, location: location, message: message))
-                ledgerOutcomes.append(LedgerOutcome(documentID: id, state: .failed, errorCode: code, error: message))
-            }
-        }
-        try ledger.finishBatch(batchID, outcomes: ledgerOutcomes)
     }
 }
 

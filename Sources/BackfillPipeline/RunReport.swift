@@ -22,12 +22,15 @@ public struct RunReport: Sendable, Codable {
         public var sent = 0
         /// Already ingested, but the content now differs (not sent again: ids are stable).
         public var changedSinceIngest = 0
+        /// Not read again at all: before a source's resume cursor, or in a source finished earlier.
+        public var resumedFromCheckpoint = 0
 
         enum CodingKeys: String, CodingKey {
             case accepted, duplicate, valid, rejected, failed, skipped, sent
             case duplicateInInput = "duplicate_in_input"
             case alreadyIngested = "already_ingested"
             case changedSinceIngest = "changed_since_ingest"
+            case resumedFromCheckpoint = "resumed_from_checkpoint"
         }
     }
 
@@ -83,15 +86,36 @@ public struct RunReport: Sendable, Codable {
         public var ignored = 0
         public var unrecognised = 0
         public var unreadable = 0
+        /// Finished in an earlier run and unchanged: not read again.
+        public var finishedEarlier = 0
+        /// Read from a resume cursor instead of from the start.
+        public var resumed = 0
+        /// Changed since an earlier run (size, mtime or first bytes): read again from the start.
+        public var changed = 0
+        enum CodingKeys: String, CodingKey {
+            case files, ignored, unrecognised, unreadable, resumed, changed
+            case finishedEarlier = "finished_earlier"
+        }
+    }
+
+    public struct SourceCounts: Sendable, Codable {
+        public var documents = 0
+        public var skipped = 0
+        public var rejected = 0
     }
 
     public struct Requests: Sendable, Codable {
         public var batches = 0
         public var requests = 0
         public var retries = 0
+        /// Requests answered 429 (or "instance not ready").
+        public var throttled = 0
+        /// Time spent waiting: rate limiter, Retry-After pauses and backoff, summed over workers.
+        public var waitedSeconds = 0.0
         public var bytesSent = 0
         enum CodingKeys: String, CodingKey {
-            case batches, requests, retries
+            case batches, requests, retries, throttled
+            case waitedSeconds = "waited_seconds"
             case bytesSent = "bytes_sent"
         }
     }
@@ -121,6 +145,9 @@ public struct RunReport: Sendable, Codable {
     public var documents = Documents()
     public var sources = Sources()
     public var byAdapter: [String: AdapterCounts] = [:]
+    public var bySource: [String: SourceCounts] = [:]
+    /// Things to know that are not errors (a source changed since an earlier run, …).
+    public var warnings: [Reason] = []
     public var byType: [String: Int] = [:]
     /// `from→to`: how many documents the type map changed.
     public var typeMappings: [String: Int] = [:]
@@ -136,7 +163,9 @@ public struct RunReport: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case command, job, ledger, target, documents, sources, rejections, skips, failures, timestamps, requests
         case stopped
+        case warnings
         case byAdapter = "by_adapter"
+        case bySource = "by_source"
         case byType = "by_type"
         case typeMappings = "type_mappings"
         case wallSeconds = "wall_seconds"
@@ -155,7 +184,7 @@ public struct RunReport: Sendable, Codable {
 
     static let examplesPerReason = 5
 
-    mutating func note(_ list: WritableKeyPath<RunReport, [Reason]>, code: String, example: Example) {
+    public mutating func note(_ list: WritableKeyPath<RunReport, [Reason]>, code: String, example: Example) {
         if let index = self[keyPath: list].firstIndex(where: { $0.code == code }) {
             self[keyPath: list][index].count += 1
             if self[keyPath: list][index].examples.count < Self.examplesPerReason {
@@ -187,6 +216,11 @@ public struct RunReport: Sendable, Codable {
         lines.append(
             "  sources:  \(sources.files) files read, \(sources.ignored) ignored, \(sources.unrecognised) unrecognised, \(sources.unreadable) unreadable"
         )
+        if sources.finishedEarlier + sources.resumed + sources.changed > 0 {
+            lines.append(
+                "            \(sources.finishedEarlier) finished in earlier runs (not read again), \(sources.resumed) resumed from a checkpoint, \(sources.changed) changed since an earlier run"
+            )
+        }
         lines.append("")
         lines.append("Documents")
         if let valid = documents.valid {
@@ -204,6 +238,9 @@ public struct RunReport: Sendable, Codable {
         lines.append("  duplicate in input      \(documents.duplicateInInput)")
         lines.append("  already ingested        \(documents.alreadyIngested)  (earlier runs of this job; not sent again)")
         if command != "plan" { lines.append("  sent this run           \(documents.sent)") }
+        if documents.resumedFromCheckpoint > 0 {
+            lines.append("  resumed from checkpoint \(documents.resumedFromCheckpoint)  (settled earlier; not read again)")
+        }
         if documents.changedSinceIngest > 0 {
             lines.append(
                 "  changed since ingest    \(documents.changedSinceIngest)  (same id, new content: not re-sent)")
@@ -236,7 +273,16 @@ public struct RunReport: Sendable, Codable {
         if timestamps.fallback > 0 || timestamps.missing > 0 {
             lines.append("  note: documents without a source date get a fallback or the target's import time")
         }
-        for (heading, reasons) in [("Rejected", rejections), ("Skipped", skips), ("Failed", failures)] where !reasons.isEmpty {
+        if bySource.count > 1 {
+            lines.append("")
+            lines.append("By source (documents / skipped / rejected)")
+            let sorted = bySource.sorted { $0.key < $1.key }
+            for (path, counts) in sorted.prefix(20) {
+                lines.append("  \(path): \(counts.documents) / \(counts.skipped) / \(counts.rejected)")
+            }
+            if sorted.count > 20 { lines.append("  … and \(sorted.count - 20) more (see --json)") }
+        }
+        for (heading, reasons) in [("Rejected", rejections), ("Skipped", skips), ("Failed", failures), ("Warnings", warnings)] where !reasons.isEmpty {
             lines.append("")
             lines.append(heading)
             for reason in reasons {
@@ -251,8 +297,8 @@ public struct RunReport: Sendable, Codable {
             lines.append("")
             let verb = command == "plan" ? "would need" : "sent"
             lines.append(
-                "Requests: \(verb) \(requests.batches) batches, \(requests.requests) requests, \(requests.retries) retries, \(requests.bytesSent) bytes"
-            )
+                "Requests: \(verb) \(requests.batches) batches, \(requests.requests) requests, \(requests.retries) retries, \(requests.throttled) throttled (429), \(requests.bytesSent) bytes"
+                    + (command == "plan" ? "" : String(format: ", %.1f s waited", requests.waitedSeconds)))
         }
         if let stopped {
             lines.append("")

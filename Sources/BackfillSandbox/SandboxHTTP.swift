@@ -78,9 +78,14 @@ enum SandboxHTTP {
         text.map(JSONValue.string) ?? .null
     }
 
-    static let rateLimitLimit = HTTPField.Name("X-RateLimit-Limit")!
-    static let rateLimitRemaining = HTTPField.Name("X-RateLimit-Remaining")!
-    static let rateLimitReset = HTTPField.Name("X-RateLimit-Reset")!
+    static let rateLimitLimit = fieldName("X-RateLimit-Limit")
+    static let rateLimitRemaining = fieldName("X-RateLimit-Remaining")
+    static let rateLimitReset = fieldName("X-RateLimit-Reset")
+
+    /// A header name from a literal token (always valid; the fallback only keeps the code free of `!`).
+    private static func fieldName(_ token: String) -> HTTPField.Name {
+        HTTPField.Name(token) ?? .via
+    }
 
     static func headers(_ info: RateLimitInfo?) -> HTTPFields {
         var fields = HTTPFields()

@@ -217,7 +217,8 @@ struct SandboxRoutes: Sendable {
         var submissions: [SandboxSubmission] = []
         submissions.reserveCapacity(checked.count)
         for case .success(let request) in checked {
-            submissions.append(SandboxSubmission(documentID: request.documentID ?? "", requestJSON: try Self.encode(request)))
+            submissions.append(
+                SandboxSubmission(documentID: request.documentID ?? "", requestJSON: try Self.encode(request)))
         }
         let queuedAt = Date()
         var outcomes = try await store.store(submissions, queuedAt: queuedAt)[...]
@@ -231,7 +232,8 @@ struct SandboxRoutes: Sendable {
             case .success(let request):
                 let documentID = request.documentID ?? ""
                 switch outcomes.popFirst() {
-                case .stored(let ingestionID)?: results.append(.queued(documentID: documentID, ingestionID: ingestionID))
+                case .stored(let ingestionID)?:
+                    results.append(.queued(documentID: documentID, ingestionID: ingestionID))
                 default: results.append(.duplicate(documentID: documentID))
                 }
             }

@@ -95,7 +95,9 @@ struct WireValidator: Sendable {
     /// A valid request, with `document_id` filled in (a new UUID when absent).
     func check(_ value: WireValue) -> Result<CreateMemoryRequest, WireRejection> {
         guard let fields = value.object else {
-            return .failure(WireRejection(field: "document", message: "each document must be a JSON object, not a \(value.kindName)"))
+            return .failure(
+                WireRejection(
+                    field: "document", message: "each document must be a JSON object, not a \(value.kindName)"))
         }
         func optionalString(_ key: String) -> Result<String?, WireRejection> {
             guard let field = fields[key], !field.isNull else { return .success(nil) }
@@ -114,7 +116,8 @@ struct WireValidator: Sendable {
             }
             guard let document = documentField.string else {
                 return .failure(
-                    WireRejection(field: "document", message: "document must be a string, not a \(documentField.kindName)"))
+                    WireRejection(
+                        field: "document", message: "document must be a string, not a \(documentField.kindName)"))
             }
             if document.allSatisfy(\.isWhitespace) {
                 return .failure(WireRejection(field: "document", message: "document must not be empty"))
@@ -126,7 +129,8 @@ struct WireValidator: Sendable {
                         field: "document",
                         message: "document is \(size) bytes, over the \(maxDocumentBytes)-byte limit"))
             }
-            let type = DocumentType(try optionalString("document_type").get() ?? DocumentType.aiChatConversation.rawValue)
+            let type = DocumentType(
+                try optionalString("document_type").get() ?? DocumentType.aiChatConversation.rawValue)
             if DocumentType.comingSoon.contains(type) {
                 return .failure(
                     WireRejection(
@@ -154,14 +158,16 @@ struct WireValidator: Sendable {
             if let field = fields["metadata"], !field.isNull {
                 guard let object = field.object else {
                     return .failure(
-                        WireRejection(field: "metadata", message: "metadata must be an object, not a \(field.kindName)"))
+                        WireRejection(field: "metadata", message: "metadata must be an object, not a \(field.kindName)")
+                    )
                 }
                 metadata = object.mapValues(\.jsonValue)
             }
             var scope: JSONValue?
             if let field = fields["scope"], !field.isNull {
                 guard field.object != nil else {
-                    return .failure(WireRejection(field: "scope", message: "scope must be an object, not a \(field.kindName)"))
+                    return .failure(
+                        WireRejection(field: "scope", message: "scope must be an object, not a \(field.kindName)"))
                 }
                 scope = field.jsonValue
             }

@@ -27,7 +27,7 @@ public final class JSONLTarget: UploadTarget, @unchecked Sendable {
     public var endpointDescription: String { path }
     public var maxBatchDocuments: Int { 100 }
 
-    public func send(_ batch: [EncodedDocument], failFast: Bool) async throws -> [String: ItemOutcome] {
+    public func send(_ batch: [EncodedDocument], failFast: Bool) async throws -> SendResult {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(batch.reduce(0) { $0 + $1.json.count + 1 })
         for document in batch {
@@ -37,7 +37,7 @@ public final class JSONLTarget: UploadTarget, @unchecked Sendable {
         try lock.withLock { try handle.write(contentsOf: bytes) }
         var outcomes: [String: ItemOutcome] = [:]
         for document in batch { outcomes[document.documentID] = .accepted(ingestionID: nil) }
-        return outcomes
+        return SendResult(outcomes: outcomes)
     }
 
     public func shutdown() async throws {

@@ -90,7 +90,7 @@ public final class SynapClient: UploadTarget {
 
     // MARK: Batch
 
-    public func send(_ batch: [EncodedDocument], failFast: Bool) async throws -> [String: ItemOutcome] {
+    public func send(_ batch: [EncodedDocument], failFast: Bool) async throws -> SendResult {
         var body: [UInt8] = Array(#"{"documents":["#.utf8)
         body.reserveCapacity(batch.reduce(64) { $0 + $1.json.count + 1 })
         for (index, document) in batch.enumerated() {
@@ -102,7 +102,16 @@ public final class SynapClient: UploadTarget {
         guard status == 200 || status == 201 || status == 204 else {
             throw Self.classify(status: status, headers: headers, body: responseBody)
         }
-        return try SynapBatchResponse.outcomes(for: batch.map(\.documentID), body: responseBody)
+        let outcomes = try SynapBatchResponse.outcomes(for: batch.map(\.documentID), body: responseBody)
+        var resetIn: Duration?
+        if let reset = headers.first(name: "X-RateLimit-Reset").flatMap(Double.init) {
+            // A Unix time per the docs; small values are taken as seconds from now.
+            let seconds = reset > 1_000_000_000 ? reset - Date().timeIntervalSince1970 : reset
+            resetIn = .milliseconds(Int64(max(0, seconds) * 1000))
+        }
+        return SendResult(
+            outcomes: outcomes, rateLimitRemaining: headers.first(name: "X-RateLimit-Remaining").flatMap { Int($0) },
+            rateLimitResetIn: resetIn)
     }
 
     // MARK: Single create, status, whoami

@@ -60,6 +60,21 @@ public struct UploadError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// A batch's answer: an outcome per document id, and what the response said about rate limits.
+public struct SendResult: Sendable {
+    public var outcomes: [String: ItemOutcome]
+    /// `X-RateLimit-Remaining`, when sent.
+    public var rateLimitRemaining: Int?
+    /// Time until `X-RateLimit-Reset` (a Unix time), when sent.
+    public var rateLimitResetIn: Duration?
+
+    public init(outcomes: [String: ItemOutcome], rateLimitRemaining: Int? = nil, rateLimitResetIn: Duration? = nil) {
+        self.outcomes = outcomes
+        self.rateLimitRemaining = rateLimitRemaining
+        self.rateLimitResetIn = rateLimitResetIn
+    }
+}
+
 /// A place documents are sent to.
 public protocol UploadTarget: Sendable {
     /// `synap`, `jsonl`, `sandbox`, …
@@ -69,7 +84,7 @@ public protocol UploadTarget: Sendable {
     /// Largest batch the target takes.
     var maxBatchDocuments: Int { get }
     /// Sends one batch; returns an outcome per document id, or throws an ``UploadError`` for the whole request.
-    func send(_ batch: [EncodedDocument], failFast: Bool) async throws -> [String: ItemOutcome]
+    func send(_ batch: [EncodedDocument], failFast: Bool) async throws -> SendResult
     /// Releases connections and files.
     func shutdown() async throws
 }

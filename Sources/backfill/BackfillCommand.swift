@@ -11,6 +11,7 @@ enum Exit {
     static let stoppedByTarget: Int32 = 4
     static let usage: Int32 = 64
     static let software: Int32 = 70
+    static let interrupted: Int32 = 130
 }
 
 @main
@@ -20,9 +21,13 @@ struct BackfillCommand: AsyncParsableCommand {
         abstract: "Bulk-import years of history (email, chat exports, transcripts, documents) into AI memory APIs.",
         discussion: """
             Exit codes: 0 all done; 1 finished with rejected or failed documents; 3 aborted by --fail-fast; \
-            4 stopped by the target (authentication, credits); 64 usage error.
+            4 stopped by the target (authentication, credits, unavailable); 64 usage error; 130 interrupted \
+            (resumable).
             """,
-        subcommands: [ImportCommand.self, PlanCommand.self, StatusCommand.self, SandboxCommand.self, AdaptersCommand.self]
+        subcommands: [
+            ImportCommand.self, ResumeCommand.self, RetryCommand.self, PlanCommand.self, StatusCommand.self,
+            SandboxCommand.self, AdaptersCommand.self,
+        ]
     )
 }
 
@@ -146,6 +151,92 @@ func printNotice(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
+/// Pacing, retries and failure handling for the sending commands.
+struct SendOptions: ParsableArguments {
+    @Flag(name: .customLong("fail-fast"), help: "Stop at the first invalid document (exit 3); one batch in flight.")
+    var failFast = false
+    @Option(name: .customLong("max-attempts"), help: "Attempts per batch for retryable errors (429s do not count).")
+    var maxAttempts: Int = 5
+    @Option(name: .customLong("batch-size"), help: "Documents per batch (at most 100).")
+    var batchSize: Int = 100
+    @Option(help: "Requests per second at most (token bucket).")
+    var rate: Double?
+    @Option(name: .customLong("doc-rate"), help: "Documents per second at most.")
+    var docRate: Double?
+    @Option(help: "Requests that may start at once above --rate (1 = strictly paced).")
+    var burst: Double = 1
+    @Option(help: "Batches in flight at once.")
+    var concurrency: Int = 4
+    @Flag(help: "Adapt the request rate to the target (halve on 429, creep back up on success).")
+    var adaptive = false
+    @Option(help: "Progress on stderr: auto (live on a terminal, a line every 10 s otherwise), live, lines, none.")
+    var progress: String = "auto"
+
+    func validate() throws {
+        if batchSize < 1 || batchSize > 100 { throw ArgumentParser.ValidationError("--batch-size must be 1…100") }
+        if concurrency < 1 || concurrency > 64 { throw ArgumentParser.ValidationError("--concurrency must be 1…64") }
+        if let rate, rate <= 0 { throw ArgumentParser.ValidationError("--rate must be positive") }
+        if let docRate, docRate <= 0 { throw ArgumentParser.ValidationError("--doc-rate must be positive") }
+        if !["auto", "live", "lines", "none"].contains(progress) {
+            throw ArgumentParser.ValidationError("--progress must be auto, live, lines or none")
+        }
+    }
+
+    func apply(to options: inout ImportOptions) {
+        options.failFast = failFast
+        options.maxAttempts = max(1, maxAttempts)
+        options.batchSize = batchSize
+        options.rate = RateLimitConfiguration(
+            requestsPerSecond: rate, documentsPerSecond: docRate, burst: burst, adaptive: adaptive)
+        options.concurrency = concurrency
+        options.progress = Self.progressStyle(progress)
+    }
+
+    static func progressStyle(_ name: String) -> ProgressStyle? {
+        switch name {
+        case "live": return .live
+        case "lines": return .lines(interval: .seconds(10))
+        case "none": return nil
+        default: return isatty(2) != 0 ? .live : .lines(interval: .seconds(10))
+        }
+    }
+}
+
+/// SIGINT/SIGTERM: the first stops reading and lets in-flight batches finish (the report still prints, exit 130);
+/// the second exits at once (the ledger is consistent after every transaction).
+final class SignalHandlers {
+    private var sources: [any DispatchSourceSignal] = []
+
+    init(stop: StopSignal) {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                if stop.isTriggered {
+                    FileHandle.standardError.write(Data("\nbackfill: stopped at once; the ledger is consistent — run the same command to resume\n".utf8))
+                    exit(Exit.interrupted)
+                }
+                stop.trigger()
+                FileHandle.standardError.write(
+                    Data("\nbackfill: stopping after the batches in flight (again to stop at once)…\n".utf8))
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    deinit { sources.forEach { $0.cancel() } }
+}
+
+/// Runs an import with signal handling and prints its report.
+func runAndReport(_ options: ImportOptions, json: Bool, logger: Logger) async throws {
+    let handlers = SignalHandlers(stop: options.stopSignal)
+    defer { withExtendedLifetime(handlers) {} }
+    let report = try await Backfill.runImport(options, logger: logger, notice: printNotice)
+    print(json ? report.json() : report.text())
+    if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+}
+
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
@@ -153,10 +244,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     @OptionGroup var source: SourceOptions
     @OptionGroup var targetOptions: TargetOptions
-    @Flag(name: .customLong("fail-fast"), help: "Stop at the first invalid document (exit 3).")
-    var failFast = false
-    @Option(name: .customLong("max-attempts"), help: "Attempts per batch for retryable errors.")
-    var maxAttempts: Int = 5
+    @OptionGroup var send: SendOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -164,11 +252,76 @@ struct ImportCommand: AsyncParsableCommand {
         do {
             var options = try source.options()
             targetOptions.apply(to: &options)
-            options.failFast = failFast
-            options.maxAttempts = max(1, maxAttempts)
-            let report = try await Backfill.runImport(options, logger: logger, notice: printNotice)
-            print(source.json ? report.json() : report.text())
-            if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+            send.apply(to: &options)
+            try await runAndReport(options, json: source.json, logger: logger)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+/// The options of a recorded job, run again from the folder it was started in.
+func recordedJob(job: String, ledger: String?) throws -> ImportOptions {
+    let environment = ProcessInfo.processInfo.environment
+    let path = ledger ?? Backfill.ledgerPath(job: job, environment: environment)
+    let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+    let spec = try JobSpec.load(job: job, ledgerPath: absolute)
+    if spec.workingDirectory != FileManager.default.currentDirectoryPath {
+        // Inputs and the ledger's source paths are relative to where the job started.
+        guard FileManager.default.changeCurrentDirectoryPath(spec.workingDirectory) else {
+            throw BackfillCore.ValidationError(
+                message: "job '\(job)' was started in \(spec.workingDirectory), which no longer exists")
+        }
+    }
+    return spec.options(job: job, ledger: absolute)
+}
+
+struct ResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Resume a job with its recorded inputs and options: finished sources are skipped, half-read ones resume at their checkpoint.")
+
+    @Option(help: "Job name (see `backfill status`).") var job: String
+    @Option(help: "Ledger file, when not in the default place.") var ledger: String?
+    @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "Progress on stderr: auto, live, lines, none.") var progress: String = "auto"
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = logging.makeLogger()
+        do {
+            var options = try recordedJob(job: job, ledger: ledger)
+            options.progress = SendOptions.progressStyle(progress)
+            try await runAndReport(options, json: json, logger: logger)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct RetryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry",
+        abstract: "Send a job's failed documents again (after an outage); with --rejected, the rejected ones too.")
+
+    @Option(help: "Job name (see `backfill status`).") var job: String
+    @Option(help: "Ledger file, when not in the default place.") var ledger: String?
+    @Flag(help: "Also send documents the target rejected (after you fixed a mapping).") var rejected = false
+    @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "Progress on stderr: auto, live, lines, none.") var progress: String = "auto"
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = logging.makeLogger()
+        do {
+            var options = try recordedJob(job: job, ledger: ledger)
+            options.resendRejected = rejected
+            options.progress = SendOptions.progressStyle(progress)
+            try await runAndReport(options, json: json, logger: logger)
         } catch let error as ExitCode {
             throw error
         } catch {

@@ -81,6 +81,33 @@ struct RequestsJSONLAdapterTests {
         #expect(outputs[3].document?.request.document == "after")
     }
 
+    @Test(arguments: [
+        (#"{"document":"x", "document_type": }"#, "unexpected '}' at column 35 where a value should be"),
+        (#"{"a":1} trailing"#, "unexpected 't' at column 9 after the end of the JSON value"),
+        (#"{"document":"cut off"#, "unterminated string starting at column 13"),
+        (#"{'document':1}"#, "unexpected ''' at column 2 where a quoted key should be"),
+        (#"{"a":True}"#, "unexpected 'T' at column 6 where a value should be"),
+        (#"{"a":1,}"#, "unexpected '}' at column 8 where a quoted key should be"),
+        (#"{"a":[1 2]}"#, "unexpected '2' at column 9 where ',' or ']' should be"),
+        (#"{"a":"\q"}"#, "unexpected 'q' at column 8: not a valid escape"),
+        (#"{"a":01}"#, "unexpected '1' at column 7 where ',' or '}' should be"),
+        (#"{"a" 1}"#, "unexpected '1' at column 6 where ':' should follow the key"),
+    ])
+    func syntaxErrorsArePinpointed(line: String, reason: String) async throws {
+        let skip = try #require(try await skipped(line))
+        #expect(skip.code == "malformed_json")
+        #expect(skip.message.contains("not valid JSON (\(reason)"), "\(skip.message)")
+    }
+
+    @Test func invalidUTF8InALine() async throws {
+        let bytes = Array(#"{"document":"caf"#.utf8) + [0xE9] + Array(#"","document_type":"note"}"#.utf8) + [0x0A]
+        let outputs = try await collect(
+            adapter.read(.bytes(bytes, displayPath: "r.jsonl"), context: AdapterContext(), resumeFrom: nil))
+        let skip = try #require(outputs.first?.skipped)
+        #expect(skip.code == "malformed_json")
+        #expect(skip.message.contains("invalid UTF-8 at column 17"), "\(skip.message)")
+    }
+
     @Test func notAnObject() async throws {
         for line in ["[1,2]", "42", "\"text\"", "null"] {
             let skip = try #require(try await skipped(line))
@@ -161,7 +188,7 @@ struct RequestsJSONLAdapterTests {
         #expect(outputs.count == 4)
         #expect(outputs[0].document?.id == "bad-0001")
         #expect(outputs[1].skipped?.code == "malformed_json")
-        #expect(outputs[1].skipped?.message.hasPrefix("line 2:") == true)
+        #expect(outputs[1].skipped?.message.hasPrefix("line 2: not valid JSON (unterminated string") == true)
         #expect(outputs[2].document?.request.documentType == DocumentType("spreadsheet"))
         #expect(outputs[3].document?.id == "bad-0004")
     }

@@ -76,7 +76,8 @@ struct SandboxTests {
         let sandbox = try Self.server()
         try await sandbox.withRunning { port in
             for key in [nil, "sk_wrong", "synap_"] as [String?] {
-                let reply = try await Self.send(.POST, port, "/api/v1/memories/create", json: Self.document("a"), key: key)
+                let reply = try await Self.send(
+                    .POST, port, "/api/v1/memories/create", json: Self.document("a"), key: key)
                 #expect(reply.status == 401)
                 #expect(reply["code"] == "UNAUTHORIZED")
                 #expect(reply["error"] == "invalid or missing API key")
@@ -182,7 +183,8 @@ struct SandboxTests {
     @Test func sdkBatchShape() async throws {
         let sandbox = try Self.server()
         try await sandbox.withRunning { port in
-            #expect(try await Self.send(.POST, port, "/api/v1/memories/create", json: Self.document("old")).status == 200)
+            #expect(
+                try await Self.send(.POST, port, "/api/v1/memories/create", json: Self.document("old")).status == 200)
             let reply = try await Self.send(.POST, port, "/api/v1/memories/batch", json: Self.mixedBatch())
             #expect(reply.status == 200)
             #expect(reply["total"] == 7)
@@ -191,7 +193,8 @@ struct SandboxTests {
             #expect(reply["batch_id"]?.stringValue != nil)
             let results = try #require(reply["results"]?.arrayValue)
             try #require(results.count == 7)
-            #expect(results.map { $0["status"] } == ["queued", "queued", "failed", "failed", "failed", "queued", "failed"])
+            #expect(
+                results.map { $0["status"] } == ["queued", "queued", "failed", "failed", "failed", "queued", "failed"])
             #expect(results[0]["document_id"] == "b-1")
             #expect(results[0]["error_message"] == .null)
             #expect(results[0]["ingestion_id"]?.stringValue != nil)
@@ -239,7 +242,9 @@ struct SandboxTests {
         try await sandbox.withRunning { port in
             for path in ["/api/v1/memories/batch", "/v1/memories/batch"] {
                 let batch: JSONValue = [
-                    "documents": [Self.document("f-1"), Self.document("f-2", type: "spreadsheet"), Self.document("f-3")],
+                    "documents": [
+                        Self.document("f-1"), Self.document("f-2", type: "spreadsheet"), Self.document("f-3"),
+                    ],
                     "fail_fast": true,
                 ]
                 let reply = try await Self.send(.POST, port, path, json: batch)
@@ -249,8 +254,11 @@ struct SandboxTests {
                 #expect(reply["details"]?["document_id"] == "f-2")
             }
             // Duplicates are not validation failures: fail_fast still stores the rest.
-            #expect(try await Self.send(.POST, port, "/api/v1/memories/create", json: Self.document("f-1")).status == 200)
-            let withDuplicate: JSONValue = ["documents": [Self.document("f-1"), Self.document("f-4")], "fail_fast": true]
+            #expect(
+                try await Self.send(.POST, port, "/api/v1/memories/create", json: Self.document("f-1")).status == 200)
+            let withDuplicate: JSONValue = [
+                "documents": [Self.document("f-1"), Self.document("f-4")], "fail_fast": true,
+            ]
             let reply = try await Self.send(.POST, port, "/api/v1/memories/batch", json: withDuplicate)
             #expect(reply.status == 200)
             #expect(reply["succeeded"] == 1)
@@ -281,7 +289,9 @@ struct SandboxTests {
     @Test func documentSizeLimit() async throws {
         let sandbox = try Self.server { $0.maxDocumentBytes = 10 }
         try await sandbox.withRunning { port in
-            let batch: JSONValue = ["documents": [Self.document("s-1", text: "short"), Self.document("s-2", text: "much too long")]]
+            let batch: JSONValue = [
+                "documents": [Self.document("s-1", text: "short"), Self.document("s-2", text: "much too long")]
+            ]
             let reply = try await Self.send(.POST, port, "/api/v1/memories/batch", json: batch)
             #expect(reply["succeeded"] == 1)
             #expect(reply["results"]?.arrayValue?[1]["error_message"]?.stringValue?.contains("10-byte limit") == true)
@@ -398,7 +408,8 @@ struct SandboxTests {
         try await sandbox.withRunning { port in
             var replies: [Reply] = []
             for index in 0..<3 {
-                replies.append(try await Self.send(.POST, port, "/api/v1/memories/create", json: Self.document("r-\(index)")))
+                replies.append(
+                    try await Self.send(.POST, port, "/api/v1/memories/create", json: Self.document("r-\(index)")))
             }
             #expect(replies.map(\.status) == [200, 200, 429])
             #expect(replies[0].headers.first(name: "X-RateLimit-Limit") == "2")
@@ -414,7 +425,8 @@ struct SandboxTests {
             #expect(try await Self.send(.GET, port, "/api/v1/auth/whoami").status == 200)
             // After Retry-After the bucket has refilled.
             try await Task.sleep(for: .seconds(retryAfter))
-            #expect(try await Self.send(.POST, port, "/api/v1/memories/create", json: Self.document("r-9")).status == 200)
+            #expect(
+                try await Self.send(.POST, port, "/api/v1/memories/create", json: Self.document("r-9")).status == 200)
         }
         #expect(try await sandbox.stats().rateLimited == 1)
         #expect(try await sandbox.documents().map(\.documentID) == ["r-0", "r-1", "r-9"])
@@ -478,5 +490,13 @@ struct SandboxTests {
             #expect(ContinuousClock.now - start >= .milliseconds(300))
         }
     }
-}
 
+    @Test func aPortInUseFailsInsteadOfHanging() async throws {
+        try await Self.server().withRunning { port in
+            let clash = try Self.server { $0.port = port }
+            await #expect(throws: (any Error).self) {
+                try await clash.withRunning { _ in Issue.record("a second server listened on a port in use") }
+            }
+        }
+    }
+}

@@ -43,6 +43,11 @@ public enum TestSupport {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        /// The process outlived its time limit and was killed with SIGKILL.
+        public var timedOut = false
+
+        /// stdout and stderr together (for "does the output name X" checks).
+        public var output: String { stdout + "\n" + stderr }
     }
 
     /// Runs the built `backfill` binary as a user would, and waits for it.
@@ -70,6 +75,98 @@ public enum TestSupport {
             stderr: (try? String(contentsOf: errFile, encoding: .utf8)) ?? "")
     }
 
+    /// Starts the built `backfill` binary and returns at once (for tests that kill it). stdout and stderr go to
+    /// files, so a chatty child never blocks on a full pipe.
+    public static func startBackfill(
+        _ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil
+    ) throws -> BackfillProcess {
+        let process = Process()
+        process.executableURL = productsDirectory.appendingPathComponent("backfill")
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        let folder = try temporaryDirectory("out")
+        let outFile = folder.appendingPathComponent("stdout")
+        let errFile = folder.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: outFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: outFile)
+        process.standardError = try FileHandle(forWritingTo: errFile)
+        try process.run()
+        return BackfillProcess(process: process, stdoutURL: outFile, stderrURL: errFile)
+    }
+
+    /// Runs the built `backfill` binary and waits for it without blocking a thread of the cooperative pool (the
+    /// in-process sandbox needs those). Past `timeout` the child is killed with SIGKILL and `timedOut` is set.
+    public static func runBackfillAsync(
+        _ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil,
+        timeout: Duration = .seconds(300)
+    ) async throws -> ProcessResult {
+        let child = try startBackfill(arguments, environment: environment, currentDirectory: currentDirectory)
+        if await child.waitForExit(timeout: timeout) != nil { return child.result() }
+        child.send(signal: SIGKILL)
+        _ = await child.waitForExit(timeout: .seconds(30))
+        var result = child.result()
+        result.timedOut = true
+        return result
+    }
+
+    /// The JSON object a `--json` run printed: the whole stdout, else its last line that is a JSON object (in case
+    /// progress lines precede the report).
+    public static func jsonReport(_ stdout: String) -> JSONValue? {
+        let decoder = JSONDecoder()
+        if let whole = try? decoder.decode(JSONValue.self, from: Data(stdout.utf8)), whole.objectValue != nil {
+            return whole
+        }
+        for line in stdout.split(separator: "\n").reversed() where line.hasPrefix("{") {
+            if let value = try? decoder.decode(JSONValue.self, from: Data(line.utf8)), value.objectValue != nil {
+                return value
+            }
+        }
+        return nil
+    }
+
+    /// `doc-000042`: the id of the n-th generated request.
+    public static func documentID(_ number: Int) -> String {
+        let digits = String(number)
+        return "doc-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+    }
+
+    /// One `requests-jsonl` line: a ready `CreateMemoryRequest` with a stable id and the source's date.
+    public static func requestLine(number: Int, documentType: String = "document") -> String {
+        let day = 1 + number % 28
+        let minute = number % 60
+        let date = "2024-01-\(day < 10 ? "0" : "")\(day)T10:\(minute < 10 ? "0" : "")\(minute):00Z"
+        let text =
+            "Document \(number) of a synthetic backfill corpus: meeting notes, decisions and follow-ups for item \(number)."
+        return
+            #"{"document":"\#(text)","document_type":"\#(documentType)","document_id":"\#(documentID(number))","document_created_at":"\#(date)"}"#
+    }
+
+    /// Writes requests `numbers` (one per line, in order) to `url`; `documentType` may make some invalid.
+    @discardableResult
+    public static func writeRequestsJSONL(
+        to url: URL, numbers: ClosedRange<Int>, documentType: (Int) -> String = { _ in "document" }
+    ) throws -> [String] {
+        var text = ""
+        text.reserveCapacity(numbers.count * 220)
+        for number in numbers {
+            text += requestLine(number: number, documentType: documentType(number))
+            text += "\n"
+        }
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return numbers.map(documentID)
+    }
+
+    /// A sandbox server for end-to-end tests, quiet, configured by `configure`.
+    public static func sandbox(_ configure: (inout SandboxConfiguration) -> Void = { _ in }) throws -> SandboxServer {
+        var configuration = SandboxConfiguration()
+        configure(&configuration)
+        return try SandboxServer(configuration: configuration, logger: logger)
+    }
+
     /// Every byte of the files in a folder, recursively (to look for secrets).
     public static func allBytes(under folder: URL) -> [UInt8] {
         var bytes: [UInt8] = []
@@ -93,5 +190,76 @@ extension Array where Element == UInt8 {
             return true
         }
         return false
+    }
+}
+
+/// A `backfill` child process that tests can wait for with a deadline, or kill.
+public final class BackfillProcess: @unchecked Sendable {
+    // Process is thread-safe for the calls made here (isRunning, terminationStatus, processIdentifier).
+    public let process: Process
+    public let stdoutURL: URL
+    public let stderrURL: URL
+
+    init(process: Process, stdoutURL: URL, stderrURL: URL) {
+        self.process = process
+        self.stdoutURL = stdoutURL
+        self.stderrURL = stderrURL
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+
+    /// Polls (without blocking a thread) until the child exits: its status, or nil if `timeout` passed first.
+    public func waitForExit(timeout: Duration) async -> Int32? {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while process.isRunning {
+            if clock.now >= deadline { return nil }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return process.terminationStatus
+    }
+
+    /// Sends `signal` (SIGKILL, SIGINT, SIGTERM) to the child.
+    public func send(signal: Int32) {
+        _ = kill(process.processIdentifier, signal)
+    }
+
+    /// Whether the child died of a signal rather than exiting.
+    public var wasKilledBySignal: Bool { !process.isRunning && process.terminationReason == .uncaughtSignal }
+
+    public var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+
+    /// Status and output once the child has exited.
+    public func result() -> TestSupport.ProcessResult {
+        TestSupport.ProcessResult(
+            status: process.isRunning ? -1 : process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+}
+
+/// SplitMix64: a tiny seeded generator for reproducible "random" moments in tests.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension JSONValue {
+    /// An integer field (`.integer`, or a `.number` without a fraction).
+    public var intValue: Int? {
+        switch self {
+        case .integer(let value): return Int(value)
+        case .number(let value) where value.rounded() == value: return Int(value)
+        default: return nil
+        }
     }
 }

@@ -1,5 +1,5 @@
 import BackfillCore
-import Foundation
+
 
 /// JSON Lines of ready `CreateMemoryRequest`s: one request object per line, Synap's field names.
 ///
@@ -49,7 +49,6 @@ final class RequestLinesReader: RecordReader {
     private var skipThroughLine = 0
     /// Lines starting before this offset were read in an earlier run (when the source cannot seek).
     private var skipBeforeOffset: Int64 = 0
-    private let decoder = JSONDecoder()
 
     init(input: SourceInput, cursor: SourceCursor?) {
         self.input = input
@@ -99,11 +98,21 @@ final class RequestLinesReader: RecordReader {
                     adapter: RequestsJSONLAdapter.name, file: input.displayPath, position: position, code: code,
                     message: "line \(lineNumber): \(message)"))
         }
+        let value: JSONValue
+        do {
+            value = try JSONBytesParser.parse(bytes)
+        } catch {
+            return skip("malformed_json", "not valid JSON (\(error.message)); fix or remove the line")
+        }
+        guard case .object(let object) = value else {
+            return skip(
+                "malformed_json", "the line is a JSON \(value.kindName), not an object; each line must be one request object")
+        }
         let line: RequestLine
         do {
-            line = try decoder.decode(RequestLine.self, from: Data(bytes))
-        } catch let problem as RequestLine.Problem {
-            switch problem {
+            line = try RequestLine(object)
+        } catch {
+            switch error {
             case .missing(let field):
                 return skip(
                     "missing_field",
@@ -114,13 +123,6 @@ final class RequestLinesReader: RecordReader {
                     "wrong_field_type",
                     "\"\(field)\" is a \(found), expected a \(expected); fix the field or remove the line")
             }
-        } catch let error as DecodingError where Self.isTopLevelKindError(error) {
-            let kind = (try? decoder.decode(JSONValue.self, from: Data(bytes)))?.kindName ?? "value"
-            return skip("malformed_json", "the line is a JSON \(kind), not an object; each line must be one request object")
-        } catch let DecodingError.dataCorrupted(context) {
-            return skip("malformed_json", "not valid JSON (\(Self.reason(context))); fix or remove the line")
-        } catch {
-            return skip("malformed_json", "not valid JSON (\(error)); fix or remove the line")
         }
 
         var request = CreateMemoryRequest(
@@ -138,28 +140,10 @@ final class RequestLinesReader: RecordReader {
                 request: request, provenance: provenance,
                 createdAtOrigin: line.documentCreatedAt == nil ? .missing : .source, cursorAfter: cursorAfter))
     }
-
-    /// The line is valid JSON, but not an object (`typeMismatch`, or `valueNotFound` for `null`).
-    private static func isTopLevelKindError(_ error: DecodingError) -> Bool {
-        switch error {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context): return context.codingPath.isEmpty
-        default: return false
-        }
-    }
-
-    /// The decoder's own explanation (with line and column when it has them).
-    private static func reason(_ context: DecodingError.Context) -> String {
-        if let underlying = context.underlyingError {
-            let nsError = underlying as NSError
-            if let detail = nsError.userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
-            return "\(underlying)"
-        }
-        return context.debugDescription
-    }
 }
 
-/// One line's fields, decoded with their JSON kinds checked.
-struct RequestLine: Decodable {
+/// One line's fields, with their JSON kinds checked.
+struct RequestLine {
     var document: String
     var documentType: String
     var documentID: String?
@@ -175,47 +159,34 @@ struct RequestLine: Decodable {
         case wrongKind(field: String, expected: String, found: String)
     }
 
-    enum Key: String, CodingKey {
-        case document
-        case documentType = "document_type"
-        case documentID = "document_id"
-        case documentCreatedAt = "document_created_at"
-        case userID = "user_id"
-        case customerID = "customer_id"
-        case mode, metadata, scope
-    }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: Key.self)
-        guard let document = try Self.string(container, .document) else { throw Problem.missing(field: "document") }
-        guard let documentType = try Self.string(container, .documentType) else {
-            throw Problem.missing(field: "document_type")
+    /// Unknown fields are ignored; `null` counts as absent.
+    init(_ object: [String: JSONValue]) throws(Problem) {
+        guard let document = try Self.string(object, "document") else { throw .missing(field: "document") }
+        guard let documentType = try Self.string(object, "document_type") else {
+            throw .missing(field: "document_type")
         }
         self.document = document
         self.documentType = documentType
-        documentID = try Self.string(container, .documentID)
-        documentCreatedAt = try Self.string(container, .documentCreatedAt)
-        userID = try Self.string(container, .userID)
-        customerID = try Self.string(container, .customerID)
-        mode = try Self.string(container, .mode)
-        // Kept whatever their kind: validation rejects a non-object with its reason. `null` counts as absent.
-        metadata = try Self.value(container, .metadata)
-        scope = try Self.value(container, .scope)
+        documentID = try Self.string(object, "document_id")
+        documentCreatedAt = try Self.string(object, "document_created_at")
+        userID = try Self.string(object, "user_id")
+        customerID = try Self.string(object, "customer_id")
+        mode = try Self.string(object, "mode")
+        // Kept whatever their kind: validation rejects a non-object with its reason.
+        metadata = Self.value(object, "metadata")
+        scope = Self.value(object, "scope")
     }
 
-    /// The string at `key`; nil when absent or `null`; `Problem.wrongKind` for any other kind.
-    private static func string(_ container: KeyedDecodingContainer<Key>, _ key: Key) throws -> String? {
-        guard container.contains(key), try !container.decodeNil(forKey: key) else { return nil }
-        do {
-            return try container.decode(String.self, forKey: key)
-        } catch DecodingError.typeMismatch {
-            let found = (try? container.decode(JSONValue.self, forKey: key))?.kindName ?? "non-string value"
-            throw Problem.wrongKind(field: key.rawValue, expected: "string", found: found)
+    private static func string(_ object: [String: JSONValue], _ key: String) throws(Problem) -> String? {
+        switch object[key] {
+        case nil, .null?: return nil
+        case .string(let value)?: return value
+        case let other?: throw .wrongKind(field: key, expected: "string", found: other.kindName)
         }
     }
 
-    private static func value(_ container: KeyedDecodingContainer<Key>, _ key: Key) throws -> JSONValue? {
-        guard container.contains(key), try !container.decodeNil(forKey: key) else { return nil }
-        return try container.decode(JSONValue.self, forKey: key)
+    private static func value(_ object: [String: JSONValue], _ key: String) -> JSONValue? {
+        if case .null? = object[key] { return nil }
+        return object[key]
     }
 }

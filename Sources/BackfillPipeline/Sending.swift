@@ -1,0 +1,305 @@
+import BackfillCore
+import BackfillLedger
+import BackfillTargets
+import Foundation
+import Logging
+import Synchronization
+
+/// Set by SIGINT/SIGTERM (or a test): stop reading, let in-flight batches finish, print the report.
+public final class StopSignal: Sendable {
+    private let flag = Mutex(false)
+    public init() {}
+    public func trigger() { flag.withLock { $0 = true } }
+    public var isTriggered: Bool { flag.withLock { $0 } }
+}
+
+/// One document of a batch, as a worker needs it.
+struct BatchItem: Sendable {
+    var encoded: EncodedDocument
+    var provenance: Provenance
+    var documentType: String
+}
+
+/// A batch already recorded as `sending` in the ledger, on its way to a worker.
+struct PreparedBatch: Sendable {
+    /// Production order, from 1; the resume watermark moves over these.
+    var seq: Int
+    var ledgerID: Int64
+    var items: [BatchItem]
+    var bytes: Int
+}
+
+/// Rejected documents, with their request and reason, one JSON object a line, next to the ledger.
+public final class DeadLetter: Sendable {
+    public let path: String
+    private let handle: Mutex<FileHandle?>
+
+    public init(path: String) {
+        self.path = path
+        handle = Mutex(nil)
+    }
+
+    /// Appends one rejected document. Failures to write are reported once in the log, never fatal.
+    func write(documentID: String, code: String, message: String, provenance: Provenance, requestJSON: [UInt8]?) {
+        var object: [String: JSONValue] = [
+            "document_id": .string(documentID),
+            "reason": .object(["code": .string(code), "message": .string(message)]),
+        ]
+        var line: [UInt8]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        if let provenanceData = try? encoder.encode(provenance),
+            let provenanceJSON = try? JSONDecoder().decode(JSONValue.self, from: provenanceData)
+        {
+            object["provenance"] = provenanceJSON
+        }
+        if let requestJSON, let request = try? JSONDecoder().decode(JSONValue.self, from: Data(requestJSON)) {
+            object["request"] = request
+        }
+        guard let data = try? encoder.encode(JSONValue.object(object)) else { return }
+        line = Array(data)
+        line.append(0x0A)
+        handle.withLock { handle in
+            if handle == nil {
+                if !FileManager.default.fileExists(atPath: path) {
+                    _ = FileManager.default.createFile(atPath: path, contents: nil)
+                }
+                handle = FileHandle(forWritingAtPath: path)
+                _ = try? handle?.seekToEnd()
+            }
+            try? handle?.write(contentsOf: line)
+        }
+    }
+}
+
+/// What the workers found, gathered for the report and for the producer (stop, resume watermark).
+actor SendCollector {
+    var accepted = 0
+    var duplicate = 0
+    var rejected = 0
+    var failed = 0
+    var sent = 0
+    var batches = 0
+    var requests = 0
+    var retries = 0
+    var throttled = 0
+    var bytesSent = 0
+    var waited: Duration = .zero
+    var rejections = RunReport(command: "import")
+    var stop: RunReport.Stop?
+    var consecutiveFailedBatches = 0
+    /// Every batch up to this seq finished with nothing left to send again.
+    var watermark = 0
+    private var cleanAhead: Set<Int> = []
+    /// Documents read so far (for progress).
+    var documentsRead = 0
+
+    func noteRead(_ count: Int) { documentsRead = count }
+
+    func requestStop(_ stop: RunReport.Stop) {
+        if self.stop == nil { self.stop = stop }
+    }
+
+    var isStopped: Bool { stop != nil }
+
+    func finished(seq: Int, clean: Bool) {
+        guard clean else { return }
+        cleanAhead.insert(seq)
+        while cleanAhead.remove(watermark + 1) != nil { watermark += 1 }
+    }
+
+    func note(_ list: WritableKeyPath<RunReport, [RunReport.Reason]>, code: String, example: RunReport.Example) {
+        rejections.note(list, code: code, example: example)
+    }
+
+    func add(requests: Int = 0, retries: Int = 0, throttled: Int = 0, bytes: Int = 0, waited: Duration = .zero) {
+        self.requests += requests
+        self.retries += retries
+        self.throttled += throttled
+        self.bytesSent += bytes
+        self.waited += waited
+    }
+
+    func record(accepted: Int, duplicate: Int, rejected: Int, failed: Int, sent: Int) {
+        self.accepted += accepted
+        self.duplicate += duplicate
+        self.rejected += rejected
+        self.failed += failed
+        self.sent += sent
+        batches += 1
+    }
+
+    func batchFailedCompletely() -> Int {
+        consecutiveFailedBatches += 1
+        return consecutiveFailedBatches
+    }
+
+    func batchSucceeded() { consecutiveFailedBatches = 0 }
+
+    /// Folds the workers' findings into the producer's report.
+    func merge(into report: inout RunReport) {
+        report.documents.accepted? += accepted
+        report.documents.duplicate? += duplicate
+        report.documents.rejected += rejected
+        report.documents.failed += failed
+        report.documents.sent += sent
+        report.requests.batches += batches
+        report.requests.requests += requests
+        report.requests.retries += retries
+        report.requests.throttled += throttled
+        report.requests.bytesSent += bytesSent
+        report.requests.waitedSeconds += waited.seconds
+        for reason in rejections.rejections {
+            for example in reason.examples { report.note(\.rejections, code: reason.code, example: example) }
+            if let index = report.rejections.firstIndex(where: { $0.code == reason.code }) {
+                report.rejections[index].count += reason.count - min(reason.count, reason.examples.count)
+            }
+        }
+        for reason in rejections.failures {
+            for example in reason.examples { report.note(\.failures, code: reason.code, example: example) }
+            if let index = report.failures.firstIndex(where: { $0.code == reason.code }) {
+                report.failures[index].count += reason.count - min(reason.count, reason.examples.count)
+            }
+        }
+        if report.stopped == nil { report.stopped = stop }
+    }
+
+    func snapshot() -> (read: Int, sent: Int, accepted: Int, duplicate: Int, rejected: Int, failed: Int, batches: Int, retries: Int, throttled: Int) {
+        (documentsRead, sent, accepted, duplicate, rejected, failed, batches, retries, throttled)
+    }
+}
+
+/// Sends prepared batches: paced by the rate limiter, retried with backoff, outcomes written to the ledger in one
+/// transaction per batch.
+struct BatchSender: Sendable {
+    let target: any UploadTarget
+    let ledger: Ledger
+    let limiter: RateLimiter
+    let retry: RetryPolicy
+    let failFast: Bool
+    let deadLetter: DeadLetter?
+    let logger: Logger
+    let maxConsecutiveFailedBatches = 3
+    /// 429s and "instance not ready" pace the run; they do not use up attempts, up to this many per batch.
+    let maxThrottlesPerBatch = 200
+
+    func process(_ batch: PreparedBatch, collector: SendCollector) async throws {
+        if await collector.isStopped {
+            // The run is stopping: this batch was never sent; it goes back to pending.
+            try ledger.finishBatch(
+                batch.ledgerID,
+                outcomes: batch.items.map {
+                    LedgerOutcome(documentID: $0.encoded.documentID, state: .pending, errorCode: "not_sent", error: "the run stopped before this batch was sent")
+                }, error: "not sent: the run stopped")
+            return
+        }
+        let documents = batch.items.map(\.encoded)
+        var attempt = 0
+        var throttles = 0
+        var result: SendResult?
+        var lastError: UploadError?
+        while true {
+            let before = ContinuousClock.now
+            try await limiter.acquire(documents: documents.count)
+            await collector.add(waited: ContinuousClock.now - before)
+            attempt += 1
+            await collector.add(requests: 1, bytes: batch.bytes)
+            do {
+                let answer = try await target.send(documents, failFast: failFast)
+                await limiter.record(.success(remaining: answer.rateLimitRemaining, resetIn: answer.rateLimitResetIn))
+                result = answer
+                break
+            } catch let error as UploadError {
+                lastError = error
+                let throttled = error.code == "rate_limited" || error.code == "instance_not_ready"
+                if throttled {
+                    await limiter.record(.throttled(retryAfter: error.retryAfter))
+                    await collector.add(throttled: 1)
+                    throttles += 1
+                    attempt -= 1
+                }
+                guard error.isRetryable, attempt < retry.maxAttempts, throttles < maxThrottlesPerBatch else { break }
+                if await collector.isStopped { break }
+                await collector.add(retries: 1)
+                if !throttled {
+                    let wait = retry.delay(afterAttempt: attempt, retryAfter: error.retryAfter, random: Double.random(in: 0..<1))
+                    logger.info("batch will be sent again", metadata: ["batch.id": "\(batch.ledgerID)", "error.code": "\(error.code)", "wait": "\(wait)"])
+                    await collector.add(waited: wait)
+                    try await Task.sleep(for: wait)
+                }
+            }
+        }
+        if let result {
+            try await record(batch, outcomes: result.outcomes, collector: collector)
+        } else if let lastError {
+            try await recordFailure(batch, error: lastError, collector: collector)
+        }
+    }
+
+    private func record(_ batch: PreparedBatch, outcomes: [String: ItemOutcome], collector: SendCollector) async throws {
+        var ledgerOutcomes: [LedgerOutcome] = []
+        var counts = (accepted: 0, duplicate: 0, rejected: 0, failed: 0)
+        for item in batch.items {
+            let id = item.encoded.documentID
+            let location = item.provenance.location
+            switch outcomes[id] ?? .failed(code: "unmatched_response", message: "no outcome for this document") {
+            case .accepted(let ingestionID):
+                counts.accepted += 1
+                ledgerOutcomes.append(LedgerOutcome(documentID: id, state: .accepted, ingestionID: ingestionID))
+            case .duplicate(let message):
+                counts.duplicate += 1
+                ledgerOutcomes.append(LedgerOutcome(documentID: id, state: .duplicate, errorCode: "duplicate", error: message))
+            case .rejected(let code, let message):
+                counts.rejected += 1
+                await collector.note(\.rejections, code: code, example: .init(documentID: id, location: location, message: message))
+                ledgerOutcomes.append(LedgerOutcome(documentID: id, state: .rejected, errorCode: code, error: message))
+                deadLetter?.write(documentID: id, code: code, message: message, provenance: item.provenance, requestJSON: item.encoded.json)
+                if failFast {
+                    await collector.requestStop(
+                        .init(code: "fail_fast", message: "the target rejected a document (\(code)): \(message)", documentID: id, location: location))
+                }
+            case .failed(let code, let message):
+                counts.failed += 1
+                await collector.note(\.failures, code: code, example: .init(documentID: id, location: location, message: message))
+                ledgerOutcomes.append(LedgerOutcome(documentID: id, state: .failed, errorCode: code, error: message))
+            }
+        }
+        try ledger.finishBatch(batch.ledgerID, outcomes: ledgerOutcomes)
+        await collector.record(accepted: counts.accepted, duplicate: counts.duplicate, rejected: counts.rejected, failed: counts.failed, sent: batch.items.count)
+        await collector.batchSucceeded()
+        await collector.finished(seq: batch.seq, clean: counts.failed == 0)
+    }
+
+    private func recordFailure(_ batch: PreparedBatch, error: UploadError, collector: SendCollector) async throws {
+        let state: DocumentState
+        switch error.kind {
+        case .invalid where failFast, .stop: state = .pending
+        case .invalid, .retryable, .permanent: state = .failed
+        }
+        var outcomes: [LedgerOutcome] = []
+        for item in batch.items {
+            outcomes.append(LedgerOutcome(documentID: item.encoded.documentID, state: state, errorCode: error.code, error: error.message))
+            if state == .failed {
+                await collector.note(\.failures, code: error.code, example: .init(documentID: item.encoded.documentID, location: item.provenance.location, message: error.message))
+            }
+        }
+        try ledger.finishBatch(batch.ledgerID, outcomes: outcomes, error: error.description)
+        await collector.record(accepted: 0, duplicate: 0, rejected: 0, failed: state == .failed ? batch.items.count : 0, sent: batch.items.count)
+        let inARow = await collector.batchFailedCompletely()
+        switch error.kind {
+        case .stop:
+            await collector.requestStop(.init(code: error.code, message: error.message))
+        case .invalid where failFast:
+            await collector.requestStop(.init(code: "fail_fast", message: "the target rejected the batch: \(error.message)"))
+        case .retryable where inARow >= maxConsecutiveFailedBatches:
+            await collector.requestStop(
+                .init(
+                    code: "target_unavailable",
+                    message:
+                        "\(inARow) batches in a row failed after \(retry.maxAttempts) attempts (last: \(error.message)); run the same command again when the target is back — the ledger resumes where this stopped"
+                ))
+        default:
+            break
+        }
+    }
+}
