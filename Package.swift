@@ -13,6 +13,7 @@ let package = Package(
             targets: [
                 "BackfillCore", "BackfillMarkup", "BackfillLedger", "BackfillTargets", "BackfillPipeline",
                 "BackfillSandbox", "BackfillKit", "BackfillDocumentAdapter", "BackfillRequestsAdapter",
+                "BackfillEmailAdapter", "BackfillChatAdapter", "BackfillTranscriptAdapter", "BackfillArchiveAdapter",
             ]
         ),
     ],
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // C libraries through pkg-config.
@@ -76,7 +78,8 @@ let package = Package(
             name: "BackfillKit",
             dependencies: [
                 "BackfillCore", "BackfillPipeline", "BackfillLedger", "BackfillTargets", "BackfillSandbox",
-                "BackfillDocumentAdapter", "BackfillRequestsAdapter",
+                "BackfillDocumentAdapter", "BackfillRequestsAdapter", "BackfillEmailAdapter", "BackfillChatAdapter",
+                "BackfillTranscriptAdapter", "BackfillArchiveAdapter",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -96,6 +99,19 @@ let package = Package(
         .target(
             name: "BackfillRequestsAdapter", dependencies: ["BackfillCore"],
             path: "adapters/Requests", exclude: ["README.md"], swiftSettings: strict),
+        .target(
+            name: "BackfillEmailAdapter", dependencies: ["BackfillCore", "BackfillMarkup"],
+            path: "adapters/Email", exclude: ["README.md"], swiftSettings: strict),
+        .target(
+            name: "BackfillChatAdapter",
+            dependencies: ["BackfillCore", .product(name: "Yams", package: "Yams")],
+            path: "adapters/Chat", exclude: ["README.md"], resources: [.copy("specs")], swiftSettings: strict),
+        .target(
+            name: "BackfillTranscriptAdapter", dependencies: ["BackfillCore", "BackfillMarkup", "CLibXML2"],
+            path: "adapters/Transcript", exclude: ["README.md"], swiftSettings: strict),
+        .target(
+            name: "BackfillArchiveAdapter", dependencies: ["BackfillCore", "CArchive"],
+            path: "adapters/Archive", exclude: ["README.md"], swiftSettings: strict),
 
         // Tests.
         .target(
@@ -109,6 +125,18 @@ let package = Package(
         .testTarget(
             name: "BackfillAdapterTests",
             dependencies: ["BackfillDocumentAdapter", "BackfillRequestsAdapter", "BackfillMarkup", "BackfillTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "BackfillEmailTests", dependencies: ["BackfillEmailAdapter", "BackfillTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "BackfillChatTests", dependencies: ["BackfillChatAdapter", "BackfillTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "BackfillTranscriptTests", dependencies: ["BackfillTranscriptAdapter", "BackfillTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "BackfillArchiveTests", dependencies: ["BackfillArchiveAdapter", "BackfillTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "BackfillEndToEndTests",

@@ -12,13 +12,19 @@ public struct AdapterDescriptor: Sendable, Hashable {
     public var summary: String
     /// Whether it can resume inside a file from a ``SourceCursor``.
     public var supportsCursor: Bool
+    /// Whether it reads whole folders or archives (``SourceAdapter/claimsBundle(memberPaths:)``).
+    public var readsBundles: Bool
 
-    public init(name: String, family: String, fileExtensions: [String], summary: String, supportsCursor: Bool) {
+    public init(
+        name: String, family: String, fileExtensions: [String], summary: String, supportsCursor: Bool,
+        readsBundles: Bool = false
+    ) {
         self.name = name
         self.family = family
         self.fileExtensions = fileExtensions
         self.summary = summary
         self.supportsCursor = supportsCursor
+        self.readsBundles = readsBundles
     }
 }
 
@@ -211,7 +217,8 @@ public protocol SourceAdapter: Sendable {
     func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
 
     /// Whether a folder or archive with these member paths is an export this adapter reads whole
-    /// (e.g. `channels.json` + per-channel folders). Default: no.
+    /// (e.g. `channels.json` + per-channel folders). For folders the pipeline passes the folder's immediate
+    /// children (sub-folders end with `/`); for archives every member path. Default: no.
     func claimsBundle(memberPaths: [String]) -> Bool
 
     /// Reads a claimed bundle. Default: nothing.

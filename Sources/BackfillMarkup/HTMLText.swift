@@ -35,7 +35,9 @@ public enum HTMLText {
     }()
 
     private static let options: Int32 = {
-        let flags: [htmlParserOption] = [HTML_PARSE_RECOVER, HTML_PARSE_NONET, HTML_PARSE_NOERROR, HTML_PARSE_NOWARNING]
+        let flags: [htmlParserOption] = [
+            HTML_PARSE_RECOVER, HTML_PARSE_NONET, HTML_PARSE_NOERROR, HTML_PARSE_NOWARNING,
+        ]
         return Int32(bitPattern: flags.reduce(0) { $0 | $1.rawValue })
     }()
 

@@ -8,16 +8,32 @@ import Foundation
 /// Walks the inputs: files as given, folders recursively in name order. Hidden files, and names matched by a
 /// `.backfillignore` file in a walked folder (one glob a line; `dir/` matches a folder), are left out and counted.
 public struct Discovery: Sendable {
+    /// A file, or a folder one adapter reads whole (an export layout).
+    public enum Item: Sendable {
+        case file(SourceInput)
+        case bundle(SourceBundle, adapter: String)
+    }
+
     public struct Result: Sendable {
-        /// Files to read, in a stable order.
-        public var files: [SourceInput] = []
+        /// Files and bundles to read, in a stable order.
+        public var items: [Item] = []
+        /// The files among the items.
+        public var files: [SourceInput] {
+            items.compactMap { if case .file(let input) = $0 { input } else { nil } }
+        }
         /// Paths left out (hidden, ignored), with why.
         public var ignored: [(path: String, reason: String)] = []
         /// Inputs that do not exist or cannot be read.
         public var missing: [(path: String, reason: String)] = []
     }
 
-    public init() {}
+    /// Asked with a folder's immediate children (sub-folders end with `/`): the name of an adapter that reads
+    /// the folder whole, or nil.
+    private let bundleClaim: @Sendable ([String]) -> String?
+
+    public init(bundleClaim: @escaping @Sendable ([String]) -> String? = { _ in nil }) {
+        self.bundleClaim = bundleClaim
+    }
 
     public func discover(_ inputs: [String]) -> Result {
         var result = Result()
@@ -38,7 +54,7 @@ public struct Discovery: Sendable {
 
     private func add(file path: String, into result: inout Result) {
         do {
-            result.files.append(try SourceInput.file(path: path))
+            result.items.append(.file(try SourceInput.file(path: path)))
         } catch {
             result.missing.append((path, "cannot be read (\(error))"))
         }
@@ -50,6 +66,10 @@ public struct Discovery: Sendable {
             names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         } catch {
             result.missing.append((directory, "cannot list the folder (\(error.localizedDescription))"))
+            return
+        }
+        if let adapter = bundleClaim(children(of: directory, names: names)) {
+            result.items.append(.bundle(bundle(at: directory), adapter: adapter))
             return
         }
         var patterns = patterns
@@ -86,6 +106,31 @@ public struct Discovery: Sendable {
         }
     }
 
+    private func children(of directory: String, names: [String]) -> [String] {
+        names.filter { !$0.hasPrefix(".") }.map { name in
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(name), isDirectory: &isDirectory)
+            return isDirectory.boolValue ? name + "/" : name
+        }
+    }
+
+    /// Every regular file under `directory`, by `/`-separated relative path.
+    private func bundle(at directory: String) -> SourceBundle {
+        var members: [String: SourceInput] = [:]
+        if let enumerator = FileManager.default.enumerator(atPath: directory) {
+            for case let relative as String in enumerator {
+                let path = (directory as NSString).appendingPathComponent(relative)
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                    !(relative as NSString).lastPathComponent.hasPrefix("."),
+                    let input = try? SourceInput.file(path: path)
+                else { continue }
+                members[relative] = input
+            }
+        }
+        return SourceBundle(displayPath: directory, members: members)
+    }
+
     static func match(name: String, isDirectory: Bool, patterns: [String]) -> String? {
         for pattern in patterns {
             var glob = pattern
@@ -102,21 +147,42 @@ public struct Discovery: Sendable {
 /// The adapters a run can use; picks one per file by sniffing.
 public struct AdapterRegistry: Sendable {
     public let adapters: [any SourceAdapter]
+    public let containers: [any ContainerAdapter]
 
-    public init(_ adapters: [any SourceAdapter]) { self.adapters = adapters }
+    public init(_ adapters: [any SourceAdapter], containers: [any ContainerAdapter] = []) {
+        self.adapters = adapters
+        self.containers = containers
+    }
 
     /// The adapter with the highest confidence (registration order breaks ties), or nil.
     public func adapter(for probe: SourceProbe) -> (any SourceAdapter)? {
-        var best: (any SourceAdapter)?
-        var bestConfidence = SniffConfidence.no
+        bestAdapter(for: probe)?.adapter
+    }
+
+    public func bestAdapter(for probe: SourceProbe) -> (adapter: any SourceAdapter, confidence: SniffConfidence)? {
+        var best: (any SourceAdapter, SniffConfidence)?
         for adapter in adapters {
             let confidence = adapter.sniff(probe)
-            if confidence > bestConfidence {
-                best = adapter
-                bestConfidence = confidence
-            }
+            if confidence > (best?.1 ?? .no) { best = (adapter, confidence) }
         }
         return best
+    }
+
+    public func bestContainer(for probe: SourceProbe) -> (container: any ContainerAdapter, confidence: SniffConfidence)? {
+        var best: (any ContainerAdapter, SniffConfidence)?
+        for container in containers {
+            let confidence = container.sniff(probe)
+            if confidence > (best?.1 ?? .no) { best = (container, confidence) }
+        }
+        return best
+    }
+
+    /// Whether any adapter reads bundles (so containers need a listing pass).
+    public var hasBundleAdapters: Bool { adapters.contains { $0.descriptor.readsBundles } }
+
+    /// The adapter that reads a folder or archive with these members whole, if any.
+    public func bundleAdapter(for memberPaths: [String]) -> (any SourceAdapter)? {
+        adapters.first { $0.descriptor.readsBundles && $0.claimsBundle(memberPaths: memberPaths) }
     }
 
     public func adapter(named name: String) -> (any SourceAdapter)? {

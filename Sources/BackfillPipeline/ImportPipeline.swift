@@ -29,6 +29,8 @@ public struct PipelineConfiguration: Sendable {
     public var deadLetterPath: String?
     /// Progress lines on stderr: nil = none.
     public var progress: ProgressStyle?
+    /// What archives may unpack.
+    public var containerLimits = ContainerLimits()
 
     public init(inputs: [String], profile: ValidationProfile, adapterContext: AdapterContext = AdapterContext()) {
         self.inputs = inputs
@@ -176,7 +178,9 @@ public final class ImportPipeline {
     // MARK: Reading
 
     private func produce() async throws {
-        let discovered = Discovery().discover(configuration.inputs)
+        let registry = self.registry
+        let discovery = Discovery(bundleClaim: { children in registry.bundleAdapter(for: children)?.name })
+        let discovered = discovery.discover(configuration.inputs)
         report.sources.ignored = discovered.ignored.count
         for missing in discovered.missing {
             report.sources.unreadable += 1
@@ -185,10 +189,15 @@ public final class ImportPipeline {
                 \.skips, code: "unreadable_input",
                 example: .init(documentID: nil, location: missing.path, message: missing.reason))
         }
-        for input in discovered.files {
+        for item in discovered.items {
             if shouldStop { break }
             if await collector.isStopped { break }
-            try await read(input)
+            switch item {
+            case .file(let input):
+                try await read(input, depth: 0)
+            case .bundle(let bundle, let adapterName):
+                if let adapter = registry.adapter(named: adapterName) { try await read(bundle: bundle, adapter: adapter) }
+            }
         }
         if !shouldStop {
             try await processCandidates()
@@ -197,7 +206,8 @@ public final class ImportPipeline {
         try flushRejected()
     }
 
-    private func read(_ input: SourceInput) async throws {
+    /// Sniffs one file (or archive member) and hands it to its adapter, or walks it when it is a container.
+    private func read(_ input: SourceInput, depth: Int) async throws {
         let probe: SourceProbe
         do {
             probe = try AdapterRegistry.probe(input)
@@ -208,54 +218,130 @@ public final class ImportPipeline {
                 message: "\(error)"))
             return
         }
-        guard let adapter = registry.adapter(for: probe) else {
+        let best = registry.bestAdapter(for: probe)
+        if let container = registry.bestContainer(for: probe), container.confidence > (best?.confidence ?? .no) {
+            try await read(container: container.container, input: input, depth: depth + 1)
+            return
+        }
+        guard let adapter = best?.adapter else {
             report.sources.unrecognised += 1
             skip(SkippedRecord(
                 adapter: "-", file: input.displayPath, position: .wholeFile, code: "no_adapter",
                 message: "no adapter recognises this file; `backfill adapters` lists the formats read"))
             return
         }
+        let fingerprint = SourceFingerprint(
+            size: input.size, modified: input.modificationDate?.timeIntervalSince1970,
+            headSHA256: ContentHash.sha256Hex(probe.head))
+        try await consume(
+            path: input.displayPath, adapter: adapter, fingerprint: fingerprint,
+            outputs: { cursor in adapter.read(input, context: self.configuration.adapterContext, resumeFrom: cursor) })
+    }
+
+    /// Walks an archive's entries in order, each read like a file; a recognised export layout inside it is
+    /// spilled to a temporary folder (within a size cap) and read whole.
+    private func read(container: any ContainerAdapter, input: SourceInput, depth: Int) async throws {
+        let limits = configuration.containerLimits
+        report.byAdapter[container.name, default: .init()].files += 1
+        guard depth <= limits.maxDepth else {
+            skip(SkippedRecord(
+                adapter: container.name, file: input.displayPath, position: .wholeFile, code: "archive_too_deep",
+                message: "an archive nested deeper than \(limits.maxDepth) levels; unpack it and import the inner files"))
+            return
+        }
+        if registry.hasBundleAdapters, let paths = try await container.memberPaths(of: input, limits: limits),
+            let adapter = registry.bundleAdapter(for: paths)
+        {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("backfill-spill-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            if let bundle = try await container.spill(input, to: folder, limits: limits) {
+                try await read(bundle: bundle, adapter: adapter)
+                return
+            }
+        }
+        do {
+            for try await entry in container.entries(of: input, context: configuration.adapterContext, limits: limits) {
+                switch entry {
+                case .file(let member):
+                    try await read(member, depth: depth)
+                case .skipped(let record):
+                    report.byAdapter[container.name, default: .init()].skipped += 1
+                    skip(record)
+                }
+                if shouldStop { return }
+            }
+        } catch let error as AdapterError {
+            skip(SkippedRecord(
+                adapter: container.name, file: error.file, position: error.position, code: error.code,
+                message: error.message + " (entries after this point were not read)"))
+        } catch let error as LedgerError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            skip(SkippedRecord(
+                adapter: container.name, file: input.displayPath, position: .wholeFile, code: "archive_error",
+                message: "\(error) (entries after this point were not read)"))
+        }
+    }
+
+    /// A folder or spilled archive read whole by one adapter (an export layout).
+    private func read(bundle: SourceBundle, adapter: any SourceAdapter) async throws {
+        let names = bundle.members.keys.sorted()
+        let size = bundle.members.values.reduce(Int64(0)) { $0 + ($1.size ?? 0) }
+        let modified = bundle.members.values.compactMap { $0.modificationDate?.timeIntervalSince1970 }.max()
+        let sizes = names.map { "\($0) \(bundle.members[$0]?.size ?? 0)" }.joined(separator: "\n")
+        let fingerprint = SourceFingerprint(size: size, modified: modified, headSHA256: ContentHash.sha256Hex(sizes))
+        let context = configuration.adapterContext
+        try await consume(
+            path: bundle.displayPath, adapter: adapter, fingerprint: fingerprint,
+            outputs: { _ in adapter.read(bundle: bundle, context: context) })
+    }
+
+    /// Reads one source's outputs through validation, dedup and batching, resuming from its checkpoint.
+    private func consume(
+        path: String, adapter: any SourceAdapter, fingerprint: SourceFingerprint,
+        outputs: (SourceCursor?) -> AdapterOutputs
+    ) async throws {
         report.sources.files += 1
         report.byAdapter[adapter.name, default: .init()].files += 1
 
         // Resume: skip a source finished earlier, or seek to its cursor, when it has not changed.
-        let fingerprint = SourceFingerprint(
-            size: input.size, modified: input.modificationDate?.timeIntervalSince1970,
-            headSHA256: ContentHash.sha256Hex(probe.head))
         var cursor: SourceCursor?
-        if let ledger, !isPlan, let known = try ledger.source(input.displayPath) {
+        if let ledger, !isPlan, let known = try ledger.source(path) {
             if known.fingerprint != fingerprint {
                 report.sources.changed += 1
                 report.note(
                     \.warnings, code: "source_changed",
                     example: .init(
-                        documentID: nil, location: input.displayPath,
+                        documentID: nil, location: path,
                         message:
                             "changed since an earlier run (size, modification time or first bytes); read again from the start — documents already ingested keep their ids and are not sent twice"
                     ))
             } else if !configuration.resendRejected {
                 if known.state == "done" {
                     report.sources.finishedEarlier += 1
-                    try countSettled(input.displayPath, throughRecordIndex: nil)
+                    try countSettled(path, throughRecordIndex: nil)
                     return
                 }
                 if let known = known.cursor, adapter.descriptor.supportsCursor {
                     cursor = known
                     report.sources.resumed += 1
-                    try countSettled(input.displayPath, throughRecordIndex: known.recordIndex ?? 0)
+                    try countSettled(path, throughRecordIndex: known.recordIndex ?? 0)
                 }
             }
         }
         if let ledger, !isPlan {
             try ledger.saveSource(
-                .init(path: input.displayPath, adapter: adapter.name, fingerprint: fingerprint, cursor: cursor, state: "reading"),
+                .init(path: path, adapter: adapter.name, fingerprint: fingerprint, cursor: cursor, state: "reading"),
                 runID: runID)
-            savedCursor[input.displayPath] = cursor
+            savedCursor[path] = cursor
         }
 
         var lastCursor = cursor
         do {
-            for try await output in adapter.read(input, context: configuration.adapterContext, resumeFrom: cursor) {
+            for try await output in outputs(cursor) {
                 switch output {
                 case .skipped(let record):
                     report.byAdapter[adapter.name, default: .init()].skipped += 1
@@ -279,14 +365,14 @@ public final class ImportPipeline {
             throw CancellationError()
         } catch {
             skip(SkippedRecord(
-                adapter: adapter.name, file: input.displayPath, position: .wholeFile, code: "read_error",
+                adapter: adapter.name, file: path, position: .wholeFile, code: "read_error",
                 message: "\(error) (the rest of this file was not read)"))
         }
         if !isPlan && !shouldStop {
             // Done once every batch holding its documents has finished cleanly.
             try await processCandidates()
             finishedSources.append(
-                (currentDependencySeq, .init(path: input.displayPath, adapter: adapter.name, fingerprint: fingerprint, cursor: lastCursor, state: "done")))
+                (currentDependencySeq, .init(path: path, adapter: adapter.name, fingerprint: fingerprint, cursor: lastCursor, state: "done")))
         }
     }
 

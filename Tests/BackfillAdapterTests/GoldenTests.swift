@@ -73,7 +73,8 @@ struct GoldenTests {
     func sample(_ relativePath: String) async throws {
         let path = samplesRoot.appendingPathComponent(relativePath).path
         let input = try SourceInput.file(path: path, displayPath: relativePath)
-        let head = try Array(FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readData(ofLength: SourceProbe.headLength))
+        let head = try Array(
+            FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readData(ofLength: SourceProbe.headLength))
         let probe = SourceProbe(fileName: input.fileName, displayPath: relativePath, head: head, size: input.size)
         let adapters: [any SourceAdapter] = [RequestsJSONLAdapter(), TextAdapter()]
         let adapter = try #require(adapters.max { $0.sniff(probe) < $1.sniff(probe) })
@@ -94,6 +95,8 @@ struct GoldenTests {
             Issue.record("no golden file \(expectedURL.path); record it with BACKFILL_RECORD_GOLDENS=1 swift test")
             return
         }
-        #expect(rendered == expected, "\(relativePath) differs from its golden; re-record with BACKFILL_RECORD_GOLDENS=1 if intended")
+        #expect(
+            rendered == expected,
+            "\(relativePath) differs from its golden; re-record with BACKFILL_RECORD_GOLDENS=1 if intended")
     }
 }

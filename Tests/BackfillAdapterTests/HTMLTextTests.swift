@@ -30,8 +30,9 @@ struct HTMLTextTests {
     }
 
     @Test func entitiesAreDecoded() {
-        #expect(text("<p>&amp; &lt;tag&gt; &eacute;t&eacute; &#x41;&#66; &euro;5&nbsp;&nbsp;each &quot;q&quot;</p>")
-            == "& <tag> été AB €5 each \"q\"")
+        #expect(
+            text("<p>&amp; &lt;tag&gt; &eacute;t&eacute; &#x41;&#66; &euro;5&nbsp;&nbsp;each &quot;q&quot;</p>")
+                == "& <tag> été AB €5 each \"q\"")
     }
 
     @Test func titleIsCaptured() {
@@ -84,7 +85,8 @@ struct HTMLTextTests {
     }
 
     @Test func concurrentCallsAgree() async {
-        let html = Array("<html><head><title>t</title></head><body><ul><li>a &amp; b</li></ul><p>c</p></body></html>".utf8)
+        let html = Array(
+            "<html><head><title>t</title></head><body><ul><li>a &amp; b</li></ul><p>c</p></body></html>".utf8)
         let expected = HTMLText.convert(html)
         let results = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<8 {

@@ -9,7 +9,8 @@ struct RequestsJSONLAdapterTests {
 
     private func read(_ text: String, cursor: SourceCursor? = nil) async throws -> [AdapterOutput] {
         try await collect(
-            adapter.read(.bytes(Array(text.utf8), displayPath: "r.jsonl"), context: AdapterContext(), resumeFrom: cursor))
+            adapter.read(
+                .bytes(Array(text.utf8), displayPath: "r.jsonl"), context: AdapterContext(), resumeFrom: cursor))
     }
 
     private func skipped(_ line: String) async throws -> SkippedRecord? {
@@ -23,7 +24,9 @@ struct RequestsJSONLAdapterTests {
         func probe(_ name: String, _ head: String) -> SourceProbe {
             SourceProbe(fileName: name, displayPath: name, head: Array(head.utf8), size: nil)
         }
-        #expect(adapter.sniff(probe("a.jsonl", "\u{FEFF}\n  {\"document\":\"x\",\"document_type\":\"note\"}\n")) == .certain)
+        #expect(
+            adapter.sniff(probe("a.jsonl", "\u{FEFF}\n  {\"document\":\"x\",\"document_type\":\"note\"}\n")) == .certain
+        )
         #expect(adapter.sniff(probe("a.NDJSON", "{\"document\":\"x\"")) == .certain)
         #expect(adapter.sniff(probe("a.jsonl", "{\"text\":\"x\"}\n{\"document\":1}")) == .likely)
         #expect(adapter.sniff(probe("a.jsonl", "")) == .likely)
@@ -46,7 +49,11 @@ struct RequestsJSONLAdapterTests {
                     documentCreatedAt: "2024-01-05T10:00:00+01:00", userID: "u", customerID: "c", mode: .longRange,
                     metadata: ["a": 1, "b": [true, nil]], scope: ["team": "x"]))
         #expect(first.createdAtOrigin == .source)
-        #expect(first.provenance == Provenance(adapter: "requests-jsonl", file: "r.jsonl", position: RecordPosition(byteOffset: 0, line: 1, recordIndex: 1)))
+        #expect(
+            first.provenance
+                == Provenance(
+                    adapter: "requests-jsonl", file: "r.jsonl",
+                    position: RecordPosition(byteOffset: 0, line: 1, recordIndex: 1)))
         let firstLineLength = Array(text.utf8).firstIndex(of: UInt8(ascii: "\n")) ?? 0
         let secondOffset = Int64(firstLineLength + 2)
         #expect(first.cursorAfter == SourceCursor(byteOffset: secondOffset - 1, recordIndex: 1))
@@ -60,7 +67,9 @@ struct RequestsJSONLAdapterTests {
         let line = #"{"document":"second","document_type":"document"}"#
         #expect(second.id == DocumentID.contentHash(prefix: "jsonl", content: Array(line.utf8)))
         let elsewhere = try await collect(
-            adapter.read(.bytes(Array("\r\n\(line)\r\n".utf8), displayPath: "other/x.ndjson"), context: AdapterContext(), resumeFrom: nil))
+            adapter.read(
+                .bytes(Array("\r\n\(line)\r\n".utf8), displayPath: "other/x.ndjson"), context: AdapterContext(),
+                resumeFrom: nil))
         #expect(elsewhere.first?.document?.id == second.id)
     }
 
@@ -108,6 +117,35 @@ struct RequestsJSONLAdapterTests {
         #expect(skip.message.contains("invalid UTF-8 at column 17"), "\(skip.message)")
     }
 
+    @Test(arguments: [
+        #"{"a":1,"b":-42,"c":3.25,"d":-1.5e-3,"e":1E+3,"f":9223372036854775807,"g":-9223372036854775808}"#,
+        #"{"big":92233720368547758070,"neg0":-0,"zero":0,"frac":0.5}"#,
+        #"{"s":"plain","t":"tab\tnew\nline","u":"\u00e9\u4e2d\ud83d\ude00","q":"\"quoted\" \\ \/ \b\f\r"}"#,
+        #"{"nested":{"deep":[1,[2,[3,{"x":null}]],true,false]},"empty":{},"list":[]}"#,
+        #"  { "spaced" :  [ 1 , 2 ] , "k" : "v" }  "#,
+        #"{"dup":1,"dup":2}"#,
+        #"{"utf8":"café — 😀 中文"}"#,
+    ])
+    func valuesMatchJSONDecoder(json: String) async throws {
+        let outputs = try await read(#"{"document":"x","document_type":"note","metadata":"# + json + "}")
+        let document = try #require(outputs.first?.document)
+        let expected = try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))
+        #expect(document.request.metadata == expected)
+    }
+
+    @Test func escapesInTheDocument() async throws {
+        let line = #"{"document":"caf\u00e9\n\ud83d\ude00 \"q\" lone:\ud800!","document_type":"note"}"#
+        let document = try #require(try await read(line).first?.document)
+        #expect(document.request.document == "café\n😀 \"q\" lone:\u{FFFD}!")
+    }
+
+    @Test func deepNestingIsRefused() async throws {
+        let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
+        let skip = try #require(try await skipped(#"{"document":"x","document_type":"note","metadata":"# + deep + "}"))
+        #expect(skip.code == "malformed_json")
+        #expect(skip.message.contains("nested deeper than 512 levels"))
+    }
+
     @Test func notAnObject() async throws {
         for line in ["[1,2]", "42", "\"text\"", "null"] {
             let skip = try #require(try await skipped(line))
@@ -131,7 +169,10 @@ struct RequestsJSONLAdapterTests {
         (#"{"document":42,"document_type":"note"}"#, "\"document\" is a number"),
         (#"{"document":"x","document_type":["note"]}"#, "\"document_type\" is a array"),
         (#"{"document":"x","document_type":"note","document_id":7}"#, "\"document_id\" is a number"),
-        (#"{"document":"x","document_type":"note","document_created_at":1700000000}"#, "\"document_created_at\" is a number"),
+        (
+            #"{"document":"x","document_type":"note","document_created_at":1700000000}"#,
+            "\"document_created_at\" is a number"
+        ),
         (#"{"document":"x","document_type":"note","user_id":true}"#, "\"user_id\" is a boolean"),
         (#"{"document":"x","document_type":"note","customer_id":{"id":1}}"#, "\"customer_id\" is a object"),
         (#"{"document":"x","document_type":"note","mode":1}"#, "\"mode\" is a number"),
@@ -162,10 +203,12 @@ struct RequestsJSONLAdapterTests {
     @Test func resumeFromACursor() async throws {
         let url = samplesRoot.appendingPathComponent("requests/requests.jsonl")
         let input = try SourceInput.file(path: url.path, displayPath: "requests/requests.jsonl")
-        let all = try await collect(adapter.read(input, context: AdapterContext(), resumeFrom: nil)).compactMap(\.document)
+        let all = try await collect(adapter.read(input, context: AdapterContext(), resumeFrom: nil)).compactMap(
+            \.document)
         #expect(all.count == 8)
         let cursor = try #require(all[2].cursorAfter)
-        let rest = try await collect(adapter.read(input, context: AdapterContext(), resumeFrom: cursor)).compactMap(\.document)
+        let rest = try await collect(adapter.read(input, context: AdapterContext(), resumeFrom: cursor)).compactMap(
+            \.document)
         #expect(rest == Array(all.dropFirst(3)))
 
         // A source that cannot seek (a compressed archive member): skips by record index.

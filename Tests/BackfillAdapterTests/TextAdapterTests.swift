@@ -12,7 +12,8 @@ struct TextAdapterTests {
     {
         try await collect(
             adapter.read(
-                .bytes(bytes, displayPath: "in/\(name)", modificationDate: modified), context: context, resumeFrom: nil))
+                .bytes(bytes, displayPath: "in/\(name)", modificationDate: modified), context: context, resumeFrom: nil)
+        )
     }
 
     private func readOne(_ text: String, name: String) async throws -> AdapterOutput? {
@@ -82,7 +83,8 @@ struct TextAdapterTests {
         let first = try #require(try await read(content, name: "one.txt").first?.document)
         let second = try #require(
             try await collect(
-                adapter.read(.bytes(content, displayPath: "elsewhere/two.text"), context: AdapterContext(), resumeFrom: nil)
+                adapter.read(
+                    .bytes(content, displayPath: "elsewhere/two.text"), context: AdapterContext(), resumeFrom: nil)
             ).first?.document)
         #expect(first.id == second.id)
         #expect(first.id.hasPrefix("text:"))
@@ -138,12 +140,14 @@ struct TextAdapterTests {
         }
         let odd = try #require(try await read(le + [0x41], name: "u.txt").first?.skipped)
         #expect(odd.code == "invalid_utf16")
-        let loneSurrogate = try #require(try await read([0xFF, 0xFE, 0x00, 0xD8, 0x41, 0x00], name: "u.txt").first?.skipped)
+        let loneSurrogate = try #require(
+            try await read([0xFF, 0xFE, 0x00, 0xD8, 0x41, 0x00], name: "u.txt").first?.skipped)
         #expect(loneSurrogate.code == "invalid_utf16")
     }
 
     @Test func utf8BOMIsStripped() async throws {
-        let document = try #require(try await read([0xEF, 0xBB, 0xBF] + Array("hi".utf8), name: "b.md").first?.document)
+        let document = try #require(
+            try await read([0xEF, 0xBB, 0xBF] + Array("hi".utf8), name: "b.md").first?.document)
         #expect(document.request.document == "hi")
     }
 
@@ -176,7 +180,8 @@ struct TextAdapterTests {
         let bad = samplesRoot.appendingPathComponent("bad")
         func skipCode(_ name: String) async throws -> String? {
             let input = try SourceInput.file(path: bad.appendingPathComponent(name).path, displayPath: "bad/\(name)")
-            return try await collect(adapter.read(input, context: AdapterContext(), resumeFrom: nil)).first?.skipped?.code
+            return try await collect(adapter.read(input, context: AdapterContext(), resumeFrom: nil)).first?.skipped?
+                .code
         }
         #expect(try await skipCode("empty.txt") == "empty_file")
         #expect(try await skipCode("binary.txt") == "binary_content")

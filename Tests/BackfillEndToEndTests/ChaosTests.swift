@@ -65,7 +65,7 @@ extension Durability {
                 $0.faults.failRate = 0.05
                 $0.faults.resetRate = 0.02
                 $0.faults.acceptThenFailRate = 0.02
-                $0.faults.rateLimitPerSecond = 150
+                $0.faults.rateLimitPerSecond = 40
                 $0.faults.seed = 0xC4A0_5EED
             }
             // The kill moments: seeded, 0.3–2.0 s after each start.
@@ -73,11 +73,11 @@ extension Durability {
             let delays = (0..<(Self.kills + 3)).map { _ in Double.random(in: 0.3...2.0, using: &rng) }
 
             try await server.withRunning { port in
-                // Small batches and a client rate under the sandbox's limit: about 1,000 requests, ~20 s of
-                // sending in all, so each run is killed mid-upload.
+                // Small batches and no client rate, so the sandbox's limit answers 429s (Retry-After) too: about
+                // 1,000 requests, ~20 s of sending in all, so each run is killed mid-upload.
                 let arguments = Durability.importArguments(
                     inputs, port: port, job: "chaos", ledger: ledger,
-                    ["--concurrency", "4", "--rate", "50", "--batch-size", "20", "--max-attempts", "8", "--json"])
+                    ["--concurrency", "4", "--batch-size", "20", "--max-attempts", "8", "--json"])
                 var kills = 0
                 var killsMidUpload = 0
                 var runs = 0
@@ -103,6 +103,13 @@ extension Durability {
                     kills += 1
                     let after = try await server.stats()
                     if after.requests > before.requests { killsMidUpload += 1 }
+                    // Whatever the instant, the ledger never calls settled what the target does not hold.
+                    do {
+                        let settled = Set(try Ledger(path: ledger.path).documentIDs(in: [.accepted, .duplicate]))
+                        let held = Set(try await server.documents().map(\.documentID))
+                        let phantom = settled.subtracting(held)
+                        #expect(phantom.isEmpty, "after kill \(kills + 1) the ledger settled \(phantom.count) ids the target lacks")
+                    }
                     journal.append(
                         "kill \(kills) at \(String(format: "%.2f", delay)) s: +\(after.requests - before.requests) requests, \(after.documents) stored"
                     )
@@ -135,6 +142,7 @@ extension Durability {
                 #expect(twice.isEmpty, "stored more than once: \(twice.prefix(5))")
                 let stats = try await server.stats()
                 #expect(stats.faults > 0, "the faults were not exercised")
+                #expect(stats.rateLimited > 0, "the rate limit was not exercised")
                 let resent = records.filter { $0.submissions > 1 }.count
                 print(
                     "chaos: \(runs + 1) runs, \(kills) kills (\(killsMidUpload) mid-upload), \(stats.requests) requests, \(stats.faults) faults, \(stats.rateLimited) 429s, \(resent) ids submitted more than once; \(journal.joined(separator: "; "))"

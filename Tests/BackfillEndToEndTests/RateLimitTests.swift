@@ -53,7 +53,7 @@ extension Durability {
             let perSecond = Double(run.stats.requests) / wall
             let throttled = max(run.stats.rateLimited, requests?["throttled"]?.intValue ?? 0)
             print(
-                "rate: \(run.stats.requests) requests in \(String(format: "%.2f", wall)) s = \(String(format: "%.2f", perSecond))/s against a limit of \(Self.limit)/s; \(throttled) answered 429 (sandbox \(run.stats.rateLimited), report \(requests?["throttled"]?.intValue ?? -1))"
+                "rate: \(run.stats.requests) requests in \(String(format: "%.2f", wall)) s = \(String(format: "%.2f", perSecond))/s against a limit of \(Self.limit)/s; \(throttled) answered 429 (sandbox \(run.stats.rateLimited), report \(requests?["throttled"]?.intValue ?? -1)); report requests: \(report["requests"].map { "\($0)" } ?? "-")"
             )
             #expect(perSecond >= 0.95 * Double(Self.limit), "sustained \(perSecond) requests/s")
             #expect(Double(throttled) < 0.01 * Double(run.stats.requests), "\(throttled) of \(run.stats.requests) were 429")

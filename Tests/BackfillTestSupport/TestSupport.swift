@@ -135,25 +135,27 @@ public enum TestSupport {
     }
 
     /// One `requests-jsonl` line: a ready `CreateMemoryRequest` with a stable id and the source's date.
-    public static func requestLine(number: Int, documentType: String = "document") -> String {
+    /// `extraFields` is raw JSON members appended to the object (e.g. `"customer_id":"c1"`).
+    public static func requestLine(number: Int, documentType: String = "document", extraFields: String = "") -> String {
         let day = 1 + number % 28
         let minute = number % 60
         let date = "2024-01-\(day < 10 ? "0" : "")\(day)T10:\(minute < 10 ? "0" : "")\(minute):00Z"
         let text =
             "Document \(number) of a synthetic backfill corpus: meeting notes, decisions and follow-ups for item \(number)."
         return
-            #"{"document":"\#(text)","document_type":"\#(documentType)","document_id":"\#(documentID(number))","document_created_at":"\#(date)"}"#
+            #"{"document":"\#(text)","document_type":"\#(documentType)","document_id":"\#(documentID(number))","document_created_at":"\#(date)"\#(extraFields.isEmpty ? "" : "," + extraFields)}"#
     }
 
     /// Writes requests `numbers` (one per line, in order) to `url`; `documentType` may make some invalid.
     @discardableResult
     public static func writeRequestsJSONL(
-        to url: URL, numbers: ClosedRange<Int>, documentType: (Int) -> String = { _ in "document" }
+        to url: URL, numbers: ClosedRange<Int>, documentType: (Int) -> String = { _ in "document" },
+        extraFields: (Int) -> String = { _ in "" }
     ) throws -> [String] {
         var text = ""
         text.reserveCapacity(numbers.count * 220)
         for number in numbers {
-            text += requestLine(number: number, documentType: documentType(number))
+            text += requestLine(number: number, documentType: documentType(number), extraFields: extraFields(number))
             text += "\n"
         }
         try text.write(to: url, atomically: true, encoding: .utf8)

@@ -22,7 +22,8 @@ public struct TextAdapter: SourceAdapter {
         SourceFormat(fileName: probe.fileName) == nil ? .no : .likely
     }
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         AdapterOutputs { WholeFileReader(input: input, context: context) }
     }
 }

@@ -7,8 +7,9 @@ import BackfillCore
 /// And on Linux `JSONDecoder` only says "The given data was not valid JSON.", while users need to know where:
 /// failures here name the byte column and what was expected (`unexpected '}' at column 35 where a value should be`).
 ///
-/// Semantics: numbers without a fraction or exponent that fit in 64 bits are `.integer`, others `.number`;
-/// duplicate keys keep the last value; an unpaired UTF-16 surrogate in a `\u` escape becomes U+FFFD;
+/// Semantics match `JSONDecoder` decoding a `JSONValue`: numbers with an integral value that fits in 64 bits are
+/// `.integer` (`1e3` too), others `.number`; a repeated key keeps its first value; an unpaired UTF-16 surrogate
+/// in a `\u` escape becomes U+FFFD;
 /// nesting deeper than 512 levels is refused, as `JSONDecoder` does.
 enum JSONBytesParser {
     struct Failure: Error, Equatable {
@@ -17,11 +18,34 @@ enum JSONBytesParser {
 
     static let maximumDepth = 512
 
+    /// A whole line's value.
+    enum TopLevel {
+        /// An object, its members in source order (a repeated key appears each time; the first one counts).
+        case object([(key: String, value: JSONValue)])
+        /// Anything else.
+        case other(JSONValue)
+    }
+
+    /// Parses one JSON value.
     static func parse(_ bytes: ArraySlice<UInt8>) throws(Failure) -> JSONValue {
         let result: Result<JSONValue, Failure> = bytes.withUnsafeBufferPointer { buffer in
             var parser = Parser(bytes: buffer)
             do throws(Failure) {
                 return .success(try parser.parseDocument())
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// Parses one JSON value, keeping a top-level object as member pairs: cheaper when the caller reads a few
+    /// known fields.
+    static func parseTopLevel(_ bytes: ArraySlice<UInt8>) throws(Failure) -> TopLevel {
+        let result: Result<TopLevel, Failure> = bytes.withUnsafeBufferPointer { buffer in
+            var parser = Parser(bytes: buffer)
+            do throws(Failure) {
+                return .success(try parser.parseTopLevel())
             } catch {
                 return .failure(error)
             }
@@ -44,7 +68,9 @@ enum JSONBytesParser {
         }
 
         private func unexpected(_ detail: String) -> Failure {
-            guard index < bytes.count else { return Failure(message: "unexpected end of line at column \(index + 1)\(detail)") }
+            guard index < bytes.count else {
+                return Failure(message: "unexpected end of line at column \(index + 1)\(detail)")
+            }
             return Failure(message: "unexpected \(describe(bytes[index])) at column \(index + 1)\(detail)")
         }
 
@@ -104,19 +130,44 @@ enum JSONBytesParser {
         private mutating func enter() throws(Failure) {
             depth += 1
             if depth > JSONBytesParser.maximumDepth {
-                throw Failure(message: "nested deeper than \(JSONBytesParser.maximumDepth) levels at column \(index + 1)")
+                throw Failure(
+                    message: "nested deeper than \(JSONBytesParser.maximumDepth) levels at column \(index + 1)")
             }
         }
 
         private mutating func parseObject() throws(Failure) -> JSONValue {
+            var members: [(String, JSONValue)] = []
+            try parseMembers { key, value in members.append((key, value)) }
+            return .object(Dictionary(members, uniquingKeysWith: { first, _ in first }))
+        }
+
+        /// The top-level value, an object's members kept in order as pairs (no hashing: the caller picks fields).
+        mutating func parseTopLevel() throws(Failure) -> TopLevel {
+            skipWhitespace()
+            let result: TopLevel
+            if index < bytes.count && bytes[index] == UInt8(ascii: "{") {
+                var members: [(key: String, value: JSONValue)] = []
+                members.reserveCapacity(12)
+                try parseMembers { key, value in members.append((key, value)) }
+                result = .object(members)
+            } else {
+                result = .other(try parseValue())
+            }
+            skipWhitespace()
+            if index < bytes.count { throw unexpected(" after the end of the JSON value") }
+            return result
+        }
+
+        /// Parses `{ "key": value, … }` (the index is on the `{`), handing each member to `member`.
+        @inline(__always)
+        private mutating func parseMembers(_ member: (String, JSONValue) -> Void) throws(Failure) {
             try enter()
             defer { depth -= 1 }
             index += 1
-            var object: [String: JSONValue] = [:]
             skipWhitespace()
             if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(object)
+                return
             }
             while true {
                 skipWhitespace()
@@ -130,14 +181,14 @@ enum JSONBytesParser {
                 }
                 index += 1
                 skipWhitespace()
-                object[key] = try parseValue()
+                member(key, try parseValue())
                 skipWhitespace()
                 guard index < bytes.count else { throw unexpected(" where ',' or '}' should be") }
                 if bytes[index] == UInt8(ascii: ",") {
                     index += 1
                 } else if bytes[index] == UInt8(ascii: "}") {
                     index += 1
-                    return .object(object)
+                    return
                 } else {
                     throw unexpected(" where ',' or '}' should be")
                 }
@@ -175,11 +226,17 @@ enum JSONBytesParser {
             index += 1
             let start = index
             // Fast path: no escapes.
+            var ascii = true
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     let content = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                    guard let string = String(validating: content, as: UTF8.self) else {
+                    let string: String
+                    if ascii {
+                        string = String(decoding: content, as: UTF8.self)
+                    } else if let valid = String(validating: content, as: UTF8.self) {
+                        string = valid
+                    } else {
                         throw invalidUTF8(from: start, to: index)
                     }
                     index += 1
@@ -187,6 +244,7 @@ enum JSONBytesParser {
                 }
                 if byte == UInt8(ascii: "\\") { break }
                 if byte < 0x20 { throw controlCharacter(byte) }
+                if byte >= 0x80 { ascii = false }
                 index += 1
             }
             guard index < bytes.count else {
@@ -208,7 +266,8 @@ enum JSONBytesParser {
                     flushSurrogate(&out)
                     guard let string = String(validating: out, as: UTF8.self) else {
                         throw Failure(
-                            message: "invalid UTF-8 in the string starting at column \(opening + 1); the file must be UTF-8")
+                            message:
+                                "invalid UTF-8 in the string starting at column \(opening + 1); the file must be UTF-8")
                     }
                     index += 1
                     return string
@@ -280,7 +339,8 @@ enum JSONBytesParser {
         private func controlCharacter(_ byte: UInt8) -> Failure {
             Failure(
                 message:
-                    "control character \(describe(byte)) inside a string at column \(index + 1); escape it (\\n, \\t, …)")
+                    "control character \(describe(byte)) inside a string at column \(index + 1); escape it (\\n, \\t, …)"
+            )
         }
 
         private mutating func parseNumber() throws(Failure) -> JSONValue {
@@ -308,7 +368,10 @@ enum JSONBytesParser {
             let text = UnsafeBufferPointer(rebasing: bytes[start..<index])
             if isInteger, let value = Self.int64(text) { return .integer(value) }
             // The grammar above guarantees a literal Double accepts.
-            return .number(Double(String(decoding: text, as: UTF8.self)) ?? .nan)
+            let value = Double(String(decoding: text, as: UTF8.self)) ?? .nan
+            // Like JSONDecoder, an integral value that fits (`1e3`, `2.0`) is an integer.
+            if value.rounded(.towardZero) == value, value >= -0x1p63, value < 0x1p63 { return .integer(Int64(value)) }
+            return .number(value)
         }
 
         private mutating func digits() -> Bool {

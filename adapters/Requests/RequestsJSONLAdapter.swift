@@ -1,6 +1,5 @@
 import BackfillCore
 
-
 /// JSON Lines of ready `CreateMemoryRequest`s: one request object per line, Synap's field names.
 ///
 /// Streaming (memory stays at one read chunk plus the longest line) and resumable by byte offset.
@@ -25,7 +24,8 @@ public struct RequestsJSONLAdapter: SourceAdapter {
         return .likely
     }
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         AdapterOutputs { RequestLinesReader(input: input, cursor: cursor) }
     }
 
@@ -98,19 +98,22 @@ final class RequestLinesReader: RecordReader {
                     adapter: RequestsJSONLAdapter.name, file: input.displayPath, position: position, code: code,
                     message: "line \(lineNumber): \(message)"))
         }
-        let value: JSONValue
+        let members: [(key: String, value: JSONValue)]
         do {
-            value = try JSONBytesParser.parse(bytes)
+            switch try JSONBytesParser.parseTopLevel(bytes) {
+            case .object(let pairs):
+                members = pairs
+            case .other(let value):
+                return skip(
+                    "malformed_json",
+                    "the line is a JSON \(value.kindName), not an object; each line must be one request object")
+            }
         } catch {
             return skip("malformed_json", "not valid JSON (\(error.message)); fix or remove the line")
         }
-        guard case .object(let object) = value else {
-            return skip(
-                "malformed_json", "the line is a JSON \(value.kindName), not an object; each line must be one request object")
-        }
         let line: RequestLine
         do {
-            line = try RequestLine(object)
+            line = try RequestLine(members)
         } catch {
             switch error {
             case .missing(let field):
@@ -159,34 +162,37 @@ struct RequestLine {
         case wrongKind(field: String, expected: String, found: String)
     }
 
-    /// Unknown fields are ignored; `null` counts as absent.
-    init(_ object: [String: JSONValue]) throws(Problem) {
-        guard let document = try Self.string(object, "document") else { throw .missing(field: "document") }
-        guard let documentType = try Self.string(object, "document_type") else {
-            throw .missing(field: "document_type")
+    /// Unknown fields are ignored; `null` counts as absent; a repeated field keeps its first value (as JSONDecoder).
+    init(_ members: [(key: String, value: JSONValue)]) throws(Problem) {
+        var document: String?
+        var documentType: String?
+        // Backwards, so that the first occurrence of a repeated key is assigned last.
+        for (key, value) in members.reversed() {
+            switch key {
+            case "document": document = try Self.string(value, key)
+            case "document_type": documentType = try Self.string(value, key)
+            case "document_id": documentID = try Self.string(value, key)
+            case "document_created_at": documentCreatedAt = try Self.string(value, key)
+            case "user_id": userID = try Self.string(value, key)
+            case "customer_id": customerID = try Self.string(value, key)
+            case "mode": mode = try Self.string(value, key)
+            // Kept whatever their kind: validation rejects a non-object with its reason.
+            case "metadata": metadata = value == .null ? nil : value
+            case "scope": scope = value == .null ? nil : value
+            default: continue
+            }
         }
+        guard let document else { throw .missing(field: "document") }
+        guard let documentType else { throw .missing(field: "document_type") }
         self.document = document
         self.documentType = documentType
-        documentID = try Self.string(object, "document_id")
-        documentCreatedAt = try Self.string(object, "document_created_at")
-        userID = try Self.string(object, "user_id")
-        customerID = try Self.string(object, "customer_id")
-        mode = try Self.string(object, "mode")
-        // Kept whatever their kind: validation rejects a non-object with its reason.
-        metadata = Self.value(object, "metadata")
-        scope = Self.value(object, "scope")
     }
 
-    private static func string(_ object: [String: JSONValue], _ key: String) throws(Problem) -> String? {
-        switch object[key] {
-        case nil, .null?: return nil
-        case .string(let value)?: return value
-        case let other?: throw .wrongKind(field: key, expected: "string", found: other.kindName)
+    private static func string(_ value: JSONValue, _ key: String) throws(Problem) -> String? {
+        switch value {
+        case .null: return nil
+        case .string(let string): return string
+        default: throw .wrongKind(field: key, expected: "string", found: value.kindName)
         }
-    }
-
-    private static func value(_ object: [String: JSONValue], _ key: String) -> JSONValue? {
-        if case .null? = object[key] { return nil }
-        return object[key]
     }
 }

@@ -1,0 +1,1 @@
+// The Archive adapter family: see README.md.

@@ -1,0 +1,1 @@
+// The Chat adapter family: see README.md.

@@ -1,0 +1,1 @@
+// The Email adapter family: see README.md.

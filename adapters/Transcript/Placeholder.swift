@@ -1,0 +1,1 @@
+// The Transcript adapter family: see README.md.
