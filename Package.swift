@@ -81,6 +81,7 @@ let package = Package(
                 "BackfillDocumentAdapter", "BackfillRequestsAdapter", "BackfillEmailAdapter", "BackfillChatAdapter",
                 "BackfillTranscriptAdapter", "BackfillArchiveAdapter",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
         .executableTarget(

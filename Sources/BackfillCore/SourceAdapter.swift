@@ -134,12 +134,53 @@ public struct AdapterContext: Sendable {
     /// Documents larger than this (UTF-8 bytes of `document`) are rejected by validation; adapters that can
     /// split long items into `#part-N` documents use it as the split size.
     public var maxDocumentBytes: Int
-    /// Adapter-specific settings by name (`group-by`, `timezone`, …), from flags or configuration.
+    /// Adapter-specific settings by name, from flags: `group-by` (message|thread|conversation|day|channel|window),
+    /// `timezone` (IANA name for wall-clock times), `encoding` (charset of legacy text), `spec` (folder or file of
+    /// declarative chat specs), `timestamps` (`true`: `[mm:ss]` stamps in transcripts), `created-at` (ISO 8601),
+    /// `transcript-type` (`meeting-transcript` or `audio`), and any `--adapter-option KEY=VALUE`.
     public var options: [String: String]
+    /// People's addresses, handles or names → `user_id`/`customer_id` (`--identity-map`).
+    public var identities: IdentityMap
 
-    public init(maxDocumentBytes: Int = ValidationProfile.defaultMaxDocumentBytes, options: [String: String] = [:]) {
+    public init(
+        maxDocumentBytes: Int = ValidationProfile.defaultMaxDocumentBytes, options: [String: String] = [:],
+        identities: IdentityMap = IdentityMap()
+    ) {
         self.maxDocumentBytes = maxDocumentBytes
         self.options = options
+        self.identities = identities
+    }
+}
+
+/// Maps a person's key in a source (an email address, a Slack user id, a speaker name) to the scope ids sent
+/// with their documents. Keys are matched case-insensitively.
+public struct IdentityMap: Sendable, Hashable {
+    public struct Identity: Sendable, Hashable {
+        public var userID: String?
+        public var customerID: String?
+        public init(userID: String?, customerID: String?) {
+            self.userID = userID
+            self.customerID = customerID
+        }
+    }
+
+    private var entries: [String: Identity]
+
+    public init(_ entries: [String: Identity] = [:]) {
+        self.entries = Dictionary(entries.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
+    }
+
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// The identity of `key`, if mapped.
+    public func identity(for key: String) -> Identity? {
+        entries[key.trimmingCharacters(in: .whitespaces).lowercased()]
+    }
+
+    /// The first mapped identity among `keys` (e.g. From, then To).
+    public func firstIdentity(among keys: [String]) -> Identity? {
+        for key in keys { if let found = identity(for: key) { return found } }
+        return nil
     }
 }
 

@@ -45,6 +45,8 @@ public struct ImportOptions: Sendable {
     /// Triggered by SIGINT/SIGTERM in the CLI.
     public var stopSignal = StopSignal()
     public var adapterOptions: [String: String] = [:]
+    /// A CSV or YAML identity map (`--identity-map`).
+    public var identityMapPath: String?
     /// The environment to read API keys from (injectable for tests).
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 
@@ -118,7 +120,7 @@ public enum Backfill {
         var report = RunReport(command: "import")
         report.job = job
         report.ledger = ledgerPath
-        var configuration = pipelineConfiguration(options)
+        var configuration = try pipelineConfiguration(options)
         configuration.deadLetterPath = deadLetterPath(ledgerPath: ledgerPath)
 
         switch options.target {
@@ -180,16 +182,18 @@ public enum Backfill {
         report.ledger = ledger == nil ? nil : ledgerPath
         report.target = .init(name: options.target.rawValue, endpoint: "not contacted (dry run)", isDefault: options.target == .sandbox)
         let pipeline = ImportPipeline(
-            configuration: pipelineConfiguration(options), registry: registry, ledger: ledger, target: nil,
+            configuration: try pipelineConfiguration(options), registry: registry, ledger: ledger, target: nil,
             report: report, logger: logger)
         return try await pipeline.run()
     }
 
-    private static func pipelineConfiguration(_ options: ImportOptions) -> PipelineConfiguration {
+    private static func pipelineConfiguration(_ options: ImportOptions) throws -> PipelineConfiguration {
         var configuration = PipelineConfiguration(
             inputs: options.inputs,
             profile: .synap(typeMap: options.typeMap, maxDocumentBytes: options.maxDocumentBytes),
-            adapterContext: AdapterContext(maxDocumentBytes: options.maxDocumentBytes, options: options.adapterOptions))
+            adapterContext: AdapterContext(
+                maxDocumentBytes: options.maxDocumentBytes, options: options.adapterOptions,
+                identities: try options.identities))
         configuration.userID = options.userID
         configuration.customerID = options.customerID
         configuration.mode = options.mode

@@ -78,6 +78,24 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .customLong("max-batch-bytes"), help: "Largest request body, in bytes.")
     var maxBatchBytes: Int = 8 * 1024 * 1024
 
+    @Option(name: .customLong("group-by"), help: "Grouping: message|thread (email), conversation|thread|day|channel (chat).")
+    var groupBy: String?
+
+    @Option(name: .customLong("identity-map"), help: "CSV (key,user_id[,customer_id]) or YAML map of addresses/handles/speakers to ids.")
+    var identityMap: String?
+
+    @Option(help: "IANA time zone for sources with wall-clock times (WhatsApp, plain transcripts).")
+    var timezone: String?
+
+    @Option(help: "Charset of legacy text sources without one (e.g. windows-1252, gb2312).")
+    var encoding: String?
+
+    @Option(help: "Folder or file of declarative chat specs (YAML).")
+    var spec: String?
+
+    @Option(name: .customLong("adapter-option"), help: "KEY=VALUE passed to adapters (repeatable).")
+    var adapterOption: [String] = []
+
     @Flag(help: "Print one JSON object on stdout instead of the text report.")
     var json = false
 
@@ -100,6 +118,18 @@ struct SourceOptions: ParsableArguments {
         options.typeMap = try TypeMap.synapDefault.overriding(with: typeMap)
         options.maxDocumentBytes = maxDocumentBytes
         options.maxBatchBytes = maxBatchBytes
+        for pair in adapterOption {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else {
+                throw BackfillCore.ValidationError(message: "--adapter-option takes KEY=VALUE; got '\(pair)'")
+            }
+            options.adapterOptions[parts[0]] = parts[1]
+        }
+        if let groupBy { options.adapterOptions["group-by"] = groupBy }
+        if let timezone { options.adapterOptions["timezone"] = timezone }
+        if let encoding { options.adapterOptions["encoding"] = encoding }
+        if let spec { options.adapterOptions["spec"] = spec }
+        options.identityMapPath = identityMap
         return options
     }
 }
