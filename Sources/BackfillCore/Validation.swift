@@ -71,6 +71,8 @@ public struct ValidationProfile: Sendable {
     public var typeMap: TypeMap
     public var maxDocumentBytes: Int
     public var requiresUserID: Bool
+    /// Metadata properties the target keeps; beyond, the target folds the rest into one property (GoodMem: 50).
+    public var maxMetadataProperties: Int?
     /// Synap's `user_context_isolation` from whoami, when known: `equals_customer` (B2C: `user_id` only) or
     /// `strict` (B2B: `customer_id` required).
     public var isolation: String?
@@ -85,6 +87,27 @@ public struct ValidationProfile: Sendable {
         self.typeMap = typeMap
         self.maxDocumentBytes = maxDocumentBytes
         self.requiresUserID = requiresUserID
+    }
+
+    /// GoodMem: stores any text; the document type only travels in metadata. Metadata over 50 properties is
+    /// folded (not rejected).
+    public static func goodmem(typeMap: TypeMap = .synapDefault, maxDocumentBytes: Int = defaultMaxDocumentBytes)
+        -> ValidationProfile
+    {
+        var profile = ValidationProfile(
+            target: "goodmem", acceptedTypes: Set(DocumentType.accepted + DocumentType.comingSoon), comingSoonTypes: [],
+            typeMap: typeMap, maxDocumentBytes: maxDocumentBytes)
+        profile.maxMetadataProperties = 44  // 50 less the six Backfill always sends
+        return profile
+    }
+
+    /// Mielto: `user_id` is required; no created-at field (it travels in metadata).
+    public static func mielto(typeMap: TypeMap = .synapDefault, maxDocumentBytes: Int = defaultMaxDocumentBytes)
+        -> ValidationProfile
+    {
+        ValidationProfile(
+            target: "mielto", acceptedTypes: Set(DocumentType.accepted + DocumentType.comingSoon), comingSoonTypes: [],
+            typeMap: typeMap, maxDocumentBytes: maxDocumentBytes, requiresUserID: true)
     }
 
     /// Synap's contract (API-CONTRACTS.md).

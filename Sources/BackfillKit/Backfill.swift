@@ -1,5 +1,8 @@
+import BackfillArchiveAdapter
+import BackfillChatAdapter
 import BackfillCore
 import BackfillDocumentAdapter
+import BackfillEmailAdapter
 import BackfillLedger
 import BackfillPipeline
 import BackfillRequestsAdapter
@@ -13,6 +16,10 @@ public enum TargetKind: String, Sendable, CaseIterable {
     /// The embedded Synap-compatible sandbox on a loopback port (the default: nothing leaves the machine).
     case sandbox
     case synap
+    /// Self-hosted GoodMem (`POST /v1/memories:batchCreate`, UUIDv5 memory ids: exactly-once).
+    case goodmem
+    /// Hosted Mielto (`POST /memories`, one per document, no client ids: guarded by the ledger and listing).
+    case mielto
     /// Writes the requests to `--out`.
     case jsonl
 }
@@ -47,6 +54,13 @@ public struct ImportOptions: Sendable {
     public var adapterOptions: [String: String] = [:]
     /// A CSV or YAML identity map (`--identity-map`).
     public var identityMapPath: String?
+    /// GoodMem: the space, by id or name (created with `createSpace`), and TLS for self-signed servers.
+    public var spaceID: String?
+    public var spaceName: String?
+    public var createSpace = false
+    public var tls = TLSOptions()
+    /// Mielto: the `X-Workspace-Id` header.
+    public var workspaceID: String?
     /// The environment to read API keys from (injectable for tests).
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 
@@ -56,9 +70,10 @@ public struct ImportOptions: Sendable {
 /// The composition root: adapters, targets, ledger and pipeline put together.
 public enum Backfill {
     /// Every adapter this build knows, in sniffing priority order.
-    public static let adapters: [any SourceAdapter] = [RequestsJSONLAdapter(), TextAdapter()]
+    public static let adapters: [any SourceAdapter] = [RequestsJSONLAdapter(), TextAdapter()] + ChatAdapters.all
+        + [MboxAdapter(), EMLAdapter(), MaildirAdapter()]
 
-    public static var registry: AdapterRegistry { AdapterRegistry(adapters) }
+    public static var registry: AdapterRegistry { AdapterRegistry(adapters, containers: [ArchiveAdapter()]) }
 
     /// The folder holding jobs' ledgers: `$BACKFILL_HOME`, else `./.backfill`.
     public static func home(_ environment: [String: String]) -> String {
@@ -96,6 +111,58 @@ public enum Backfill {
             return "synap \(base)"
         case .jsonl:
             return "jsonl \(options.out.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "-")"
+        case .goodmem:
+            return "goodmem \(options.baseURL ?? "http://localhost:8080") space \(options.spaceID ?? options.spaceName ?? "-")"
+        case .mielto:
+            return "mielto \(options.baseURL ?? "https://api.mielto.com/api/v1") workspace \(options.workspaceID ?? "-")"
+        }
+    }
+
+    /// The validation profile of a target.
+    static func profile(_ options: ImportOptions) -> ValidationProfile {
+        switch options.target {
+        case .goodmem: return .goodmem(typeMap: options.typeMap, maxDocumentBytes: options.maxDocumentBytes)
+        case .mielto: return .mielto(typeMap: options.typeMap, maxDocumentBytes: options.maxDocumentBytes)
+        default: return .synap(typeMap: options.typeMap, maxDocumentBytes: options.maxDocumentBytes)
+        }
+    }
+
+    /// Builds the client of a remote target (not the embedded sandbox); the key comes from the environment.
+    public static func makeRemoteTarget(_ options: ImportOptions, logger: Logger) throws -> any UploadTarget {
+        func key(_ name: String, _ hint: String) throws -> String {
+            guard let key = options.environment[name], !key.isEmpty else {
+                throw ValidationError(message: "\(name) is not set: export your \(hint) API key and run again")
+            }
+            return key
+        }
+        switch options.target {
+        case .synap:
+            let base = options.baseURL ?? options.environment["SYNAP_BASE_URL"] ?? options.routes.defaultBaseURL
+            guard URL(string: base)?.scheme != nil else {
+                throw ValidationError(message: "--base-url '\(base)' is not a URL (e.g. https://api.synap.maximem.ai)")
+            }
+            return try SynapClient(
+                configuration: .init(baseURL: base, routes: options.routes, apiKey: try key("SYNAP_API_KEY", "Synap (synap_…)")),
+                logger: logger)
+        case .goodmem:
+            var configuration = GoodMemClient.Configuration(apiKey: try key("GOODMEM_API_KEY", "GoodMem (gm_…)"))
+            if let base = options.baseURL { configuration.baseURL = base }
+            configuration.spaceID = options.spaceID
+            configuration.spaceName = options.spaceName
+            configuration.createSpace = options.createSpace
+            configuration.batchSize = min(100, max(1, options.batchSize))
+            configuration.tls = options.tls
+            guard configuration.spaceID != nil || configuration.spaceName != nil else {
+                throw ValidationError(message: "--target goodmem needs --space-id ID or --space-name NAME (with --create-space to create it)")
+            }
+            return try GoodMemClient(configuration: configuration, logger: logger)
+        case .mielto:
+            var configuration = MieltoClient.Configuration(apiKey: try key("MIELTO_API_KEY", "Mielto"))
+            if let base = options.baseURL { configuration.baseURL = base }
+            configuration.workspaceID = options.workspaceID
+            return try MieltoClient(configuration: configuration, logger: logger)
+        case .sandbox, .jsonl:
+            throw ValidationError(message: "\(options.target.rawValue) is not a remote target")
         }
     }
 
@@ -141,25 +208,35 @@ public enum Backfill {
                 )
                 var clientConfiguration = SynapClient.Configuration(baseURL: base, routes: options.routes, apiKey: key)
                 clientConfiguration.displayName = "sandbox"
-                let client = SynapClient(configuration: clientConfiguration, logger: logger)
+                let client = try SynapClient(configuration: clientConfiguration, logger: logger)
                 var report = baseReport
                 report.target = .init(name: "sandbox", endpoint: "\(base) (routes: \(options.routes.rawValue)), store \(store)", isDefault: true)
                 return try await runSynap(
                     sandboxConfigurationForRun, ledger: ledger, client: client, report: report,
                     stopSignal: options.stopSignal, logger: logger)
             }
-        case .synap:
-            guard let key = options.environment["SYNAP_API_KEY"], !key.isEmpty else {
-                throw ValidationError(message: "SYNAP_API_KEY is not set: export your Synap API key (synap_…) and run again")
+        case .synap, .goodmem, .mielto:
+            let target = try makeRemoteTarget(options, logger: logger)
+            notice("target: \(target.name) at \(target.endpointDescription)")
+            report.target = .init(name: target.name, endpoint: target.endpointDescription, isDefault: false)
+            if let client = target as? SynapClient {
+                return try await runSynap(
+                    configuration, ledger: ledger, client: client, report: report, stopSignal: options.stopSignal,
+                    logger: logger)
             }
-            let base = options.baseURL ?? options.environment["SYNAP_BASE_URL"] ?? options.routes.defaultBaseURL
-            guard URL(string: base)?.scheme != nil else {
-                throw ValidationError(message: "--base-url '\(base)' is not a URL (e.g. https://api.synap.maximem.ai)")
+            if let goodmem = target as? GoodMemClient {
+                do {
+                    try await goodmem.prepare()
+                } catch let error as UploadError where error.kind == .stop {
+                    try? await goodmem.shutdown()
+                    report.stopped = .init(code: error.code, message: error.message)
+                    report.exitCode = 4
+                    return report
+                }
             }
-            notice("target: synap at \(base) (routes: \(options.routes.rawValue))")
-            let client = SynapClient(configuration: .init(baseURL: base, routes: options.routes, apiKey: key), logger: logger)
-            report.target = .init(name: "synap", endpoint: client.endpointDescription, isDefault: false)
-            return try await runSynap(configuration, ledger: ledger, client: client, report: report, stopSignal: options.stopSignal, logger: logger)
+            return try await run(
+                configuration, ledger: ledger, target: target, report: report, stopSignal: options.stopSignal,
+                logger: logger)
         case .jsonl:
             guard let out = options.out else {
                 throw ValidationError(message: "--target jsonl needs --out PATH (the file the requests are written to)")
@@ -190,7 +267,7 @@ public enum Backfill {
     private static func pipelineConfiguration(_ options: ImportOptions) throws -> PipelineConfiguration {
         var configuration = PipelineConfiguration(
             inputs: options.inputs,
-            profile: .synap(typeMap: options.typeMap, maxDocumentBytes: options.maxDocumentBytes),
+            profile: profile(options),
             adapterContext: AdapterContext(
                 maxDocumentBytes: options.maxDocumentBytes, options: options.adapterOptions,
                 identities: try options.identities))
@@ -283,5 +360,122 @@ public struct JobStatus: Sendable, Codable {
     public static func jobs(environment: [String: String]) -> [String] {
         let folder = (Backfill.home(environment) as NSString).appendingPathComponent("jobs")
         return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+    }
+}
+
+/// What `backfill verify` found.
+public struct VerifyReport: Sendable, Codable {
+    public var job: String
+    public var target: String
+    public var checked = 0
+    public var present = 0
+    public var missing = 0
+    public var unknown = 0
+    /// Missing documents (the first 20) with where they came from.
+    public var missingExamples: [String] = []
+    public var unknownReasons: [String: Int] = [:]
+    /// Whether missing documents were marked `failed` so `backfill retry` sends them again.
+    public var markedForRetry = false
+    public var exitCode: Int32 = 0
+
+    enum CodingKeys: String, CodingKey {
+        case job, target, checked, present, missing, unknown
+        case missingExamples = "missing_examples"
+        case unknownReasons = "unknown_reasons"
+        case markedForRetry = "marked_for_retry"
+        case exitCode = "exit_code"
+    }
+
+    public func text() -> String {
+        var lines = [
+            "Verify \(job) against \(target)",
+            "  checked  \(checked) documents the ledger holds as accepted or duplicate",
+            "  present  \(present)",
+            "  missing  \(missing)" + (markedForRetry ? "  (marked failed: `backfill retry --job \(job)` sends them again)" : ""),
+            "  unknown  \(unknown)",
+        ]
+        for (reason, count) in unknownReasons.sorted(by: { $0.key < $1.key }) { lines.append("    \(reason) × \(count)") }
+        if !missingExamples.isEmpty {
+            lines.append("Missing on the target:")
+            lines += missingExamples.map { "  - \($0)" }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Backfill {
+    /// Reads back from the target what the ledger says was accepted, and reports what is missing. With
+    /// `markMissing`, missing documents become `failed` in the ledger so `retry` sends them again.
+    public static func verify(job: String, ledgerPath: String, options: ImportOptions, markMissing: Bool, logger: Logger)
+        async throws -> VerifyReport
+    {
+        let ledger = try Ledger(path: ledgerPath)
+        var report = VerifyReport(job: job, target: options.target.rawValue)
+        func check(_ target: any UploadTarget) async throws {
+            var after = ""
+            var missingIDs: [String] = []
+            while true {
+                let page = try ledger.knownDocuments(in: [.accepted, .duplicate], afterID: after, limit: 500)
+                guard let last = page.last else { break }
+                after = last.documentID
+                let outcomes = try await target.verify(
+                    page.map { KnownDocument(documentID: $0.documentID, targetID: $0.targetID, userID: $0.userID) })
+                for document in page {
+                    report.checked += 1
+                    switch outcomes[document.documentID] ?? .unknown("no answer") {
+                    case .present: report.present += 1
+                    case .missing:
+                        report.missing += 1
+                        missingIDs.append(document.documentID)
+                        if report.missingExamples.count < 20 { report.missingExamples.append(document.documentID) }
+                    case .unknown(let why):
+                        report.unknown += 1
+                        report.unknownReasons[why, default: 0] += 1
+                    }
+                }
+            }
+            if markMissing && !missingIDs.isEmpty {
+                try ledger.mark(
+                    missingIDs, as: .failed, code: "missing_on_target",
+                    message: "the ledger held it as accepted but the target does not have it (backfill verify)")
+                report.markedForRetry = true
+            }
+            try await target.shutdown()
+        }
+        switch options.target {
+        case .sandbox:
+            var configuration = SandboxConfiguration()
+            configuration.storePath = (ledgerPath as NSString).deletingLastPathComponent + "/sandbox.sqlite"
+            // The embedded sandbox's store is read directly: no server, no key needed.
+            let server = try SandboxServer(configuration: configuration, logger: logger)
+            let stored = Set(try await server.documents().map(\.documentID))
+            var after = ""
+            var missingIDs: [String] = []
+            while true {
+                let page = try ledger.knownDocuments(in: [.accepted, .duplicate], afterID: after, limit: 500)
+                guard let last = page.last else { break }
+                after = last.documentID
+                for document in page {
+                    report.checked += 1
+                    if stored.contains(document.documentID) {
+                        report.present += 1
+                    } else {
+                        report.missing += 1
+                        missingIDs.append(document.documentID)
+                        if report.missingExamples.count < 20 { report.missingExamples.append(document.documentID) }
+                    }
+                }
+            }
+            if markMissing && !missingIDs.isEmpty {
+                try ledger.mark(missingIDs, as: .failed, code: "missing_on_target", message: "not in the sandbox store (backfill verify)")
+                report.markedForRetry = true
+            }
+        case .jsonl:
+            throw ValidationError(message: "a jsonl job has nothing to read back")
+        case .synap, .goodmem, .mielto:
+            try await check(try makeRemoteTarget(options, logger: logger))
+        }
+        report.exitCode = report.missing > 0 ? 1 : 0
+        return report
     }
 }

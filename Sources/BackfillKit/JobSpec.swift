@@ -23,6 +23,14 @@ public struct JobSpec: Codable, Sendable, Hashable {
     public var burstSeconds: Double
     public var adaptive: Bool
     public var concurrency: Int
+    public var adapterOptions: [String: String]?
+    public var identityMap: String?
+    public var spaceID: String?
+    public var spaceName: String?
+    public var createSpace: Bool?
+    public var caCert: String?
+    public var insecureLocalhost: Bool?
+    public var workspaceID: String?
 
     enum CodingKeys: String, CodingKey {
         case inputs, target, routes, out, mode, adaptive, concurrency
@@ -39,6 +47,14 @@ public struct JobSpec: Codable, Sendable, Hashable {
         case requestsPerSecond = "rate"
         case documentsPerSecond = "doc_rate"
         case burstSeconds = "burst"
+        case adapterOptions = "adapter_options"
+        case identityMap = "identity_map"
+        case spaceID = "space_id"
+        case spaceName = "space_name"
+        case createSpace = "create_space"
+        case caCert = "ca_cert"
+        case insecureLocalhost = "insecure_localhost"
+        case workspaceID = "workspace_id"
     }
 
     public init(_ options: ImportOptions) {
@@ -62,6 +78,14 @@ public struct JobSpec: Codable, Sendable, Hashable {
         burstSeconds = options.rate.burst
         adaptive = options.rate.adaptive
         concurrency = options.concurrency
+        adapterOptions = options.adapterOptions
+        identityMap = options.identityMapPath
+        spaceID = options.spaceID
+        spaceName = options.spaceName
+        createSpace = options.createSpace
+        caCert = options.tls.caCertificatePath
+        insecureLocalhost = options.tls.insecureLocalhost
+        workspaceID = options.workspaceID
     }
 
     public func json() -> String {
@@ -92,6 +116,13 @@ public struct JobSpec: Codable, Sendable, Hashable {
             requestsPerSecond: requestsPerSecond, documentsPerSecond: documentsPerSecond, burst: burstSeconds,
             adaptive: adaptive)
         options.concurrency = concurrency
+        options.adapterOptions = adapterOptions ?? [:]
+        options.identityMapPath = identityMap
+        options.spaceID = spaceID
+        options.spaceName = spaceName
+        options.createSpace = createSpace ?? false
+        options.tls = TLSOptions(caCertificatePath: caCert, insecureLocalhost: insecureLocalhost ?? false)
+        options.workspaceID = workspaceID
         return options
     }
 

@@ -37,11 +37,14 @@ public struct LedgerDocument: Sendable {
     public var documentID: String
     public var provenance: Provenance
     public var documentType: String
+    /// The request's user_id (targets that list by user need it to reconcile and verify).
+    public var userID: String?
 
-    public init(documentID: String, provenance: Provenance, documentType: String) {
+    public init(documentID: String, provenance: Provenance, documentType: String, userID: String? = nil) {
         self.documentID = documentID
         self.provenance = provenance
         self.documentType = documentType
+        self.userID = userID
     }
 }
 
@@ -145,6 +148,7 @@ public final class Ledger: Sendable {
                         record_index INTEGER,
                         adapter TEXT NOT NULL,
                         document_type TEXT NOT NULL,
+                        user_id TEXT,
                         content_sha256 TEXT NOT NULL,
                         batch_id INTEGER,
                         ingestion_id TEXT,
@@ -239,11 +243,11 @@ public final class Ledger: Sendable {
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO documents(document_id, state, source, archive_entry, position, record_index, adapter,
-                        document_type, content_sha256, batch_id, attempts, run_id, updated_at)
-                    VALUES (?, 'sending', ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+                        document_type, user_id, content_sha256, batch_id, attempts, run_id, updated_at)
+                    VALUES (?, 'sending', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
                     ON CONFLICT(document_id) DO UPDATE SET state = 'sending', source = excluded.source,
                         archive_entry = excluded.archive_entry, position = excluded.position,
-                        record_index = excluded.record_index,
+                        record_index = excluded.record_index, user_id = excluded.user_id,
                         adapter = excluded.adapter, document_type = excluded.document_type,
                         content_sha256 = excluded.content_sha256, batch_id = excluded.batch_id,
                         attempts = documents.attempts + 1, run_id = excluded.run_id,
@@ -253,7 +257,7 @@ public final class Ledger: Sendable {
                 let p = document.provenance
                 try statement.execute(arguments: [
                     document.documentID, p.file, p.archiveEntry, Self.encode(p.position), p.position.recordIndex,
-                    p.adapter, document.documentType, p.contentSHA256, batchID, runID, now,
+                    p.adapter, document.documentType, document.userID, p.contentSHA256, batchID, runID, now,
                 ])
             }
             return batchID
@@ -335,6 +339,51 @@ public final class Ledger: Sendable {
             return try String.fetchAll(
                 db, sql: "SELECT document_id FROM documents WHERE state IN (\(marks)) ORDER BY document_id",
                 arguments: StatementArguments(states.map(\.rawValue)))
+        }
+    }
+
+    /// Documents in these states, with the target's id and user, `limit` at a time after `afterID`.
+    public func knownDocuments(in states: Set<DocumentState>, afterID: String = "", limit: Int = 1000) throws
+        -> [(documentID: String, targetID: String?, userID: String?, state: DocumentState)]
+    {
+        try pool.read { db in
+            let marks = Array(repeating: "?", count: states.count).joined(separator: ",")
+            var arguments = StatementArguments(states.map(\.rawValue))
+            arguments += [afterID, limit]
+            let sql =
+                "SELECT document_id, ingestion_id, user_id, state FROM documents WHERE state IN (\(marks)) AND document_id > ? ORDER BY document_id LIMIT ?"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+                ($0["document_id"], $0["ingestion_id"], $0["user_id"], DocumentState(rawValue: $0["state"]) ?? .pending)
+            }
+        }
+    }
+
+    /// Marks documents (e.g. missing on the target) with a state and reason, in one transaction; the sources
+    /// holding them are no longer done, so the next run reads them again.
+    public func mark(_ ids: [String], as state: DocumentState, code: String, message: String) throws {
+        guard !ids.isEmpty else { return }
+        try pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: "UPDATE documents SET state = ?, error_code = ?, error = ?, updated_at = ? WHERE document_id = ?")
+            let now = Date().timeIntervalSince1970
+            for id in ids { try statement.execute(arguments: [state.rawValue, code, message, now, id]) }
+            try db.execute(
+                sql:
+                    "UPDATE sources SET state = 'reading', cursor = NULL WHERE path IN (SELECT DISTINCT source FROM documents WHERE state = ?)",
+                arguments: [state.rawValue])
+        }
+    }
+
+    /// Settles documents found on the target after all (reconciliation), in one transaction.
+    public func settle(_ outcomes: [LedgerOutcome]) throws {
+        guard !outcomes.isEmpty else { return }
+        try pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: "UPDATE documents SET state = ?, ingestion_id = COALESCE(?, ingestion_id), updated_at = ? WHERE document_id = ?")
+            let now = Date().timeIntervalSince1970
+            for outcome in outcomes {
+                try statement.execute(arguments: [outcome.state.rawValue, outcome.ingestionID, now, outcome.documentID])
+            }
         }
     }
 

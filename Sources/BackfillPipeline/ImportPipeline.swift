@@ -101,6 +101,7 @@ public final class ImportPipeline {
         let started = ContinuousClock.now
         if let ledger, let target {
             runID = try ledger.beginRun(command: report.command, target: target.name)
+            try await reconcile(target: target, ledger: ledger)
             let workers = configuration.failFast ? 1 : max(1, configuration.concurrency)
             let sender = BatchSender(
                 target: target, ledger: ledger, limiter: RateLimiter(configuration.rate), retry: configuration.retry,
@@ -157,6 +158,31 @@ public final class ImportPipeline {
             try ledger.finishRun(runID, exitCode: report.exitCode, reportJSON: report.json())
         }
         return report
+    }
+
+    /// Documents a crashed run left `sending`: targets that cannot dedup (Mielto) look them up before anything
+    /// is sent again, and what they already hold is settled.
+    private func reconcile(target: any UploadTarget, ledger: Ledger) async throws {
+        var after = ""
+        while true {
+            let page = try ledger.knownDocuments(in: [.sending], afterID: after, limit: 500)
+            guard let last = page.last else { return }
+            after = last.documentID
+            let known = page.map { KnownDocument(documentID: $0.documentID, targetID: $0.targetID, userID: $0.userID) }
+            let found = try await target.reconcile(known)
+            let settled = found.compactMap { id, outcome -> LedgerOutcome? in
+                if case .accepted(let targetID) = outcome { return LedgerOutcome(documentID: id, state: .accepted, ingestionID: targetID) }
+                return nil
+            }
+            try ledger.settle(settled)
+            if !settled.isEmpty {
+                report.note(
+                    \.warnings, code: "reconciled_after_crash",
+                    example: .init(
+                        documentID: settled.first?.documentID, location: ledger.path,
+                        message: "\(settled.count) documents left `sending` by an interrupted run were found on the target and not sent again"))
+            }
+        }
     }
 
     private func exitCode() -> Int32 {
@@ -420,6 +446,11 @@ public final class ImportPipeline {
                 report.typeMappings["\(mappedFrom)→\(document.request.documentType)", default: 0] += 1
             }
         }
+        if let limit = configuration.profile.maxMetadataProperties,
+            (document.request.metadata?.objectValue?.count ?? 0) > limit
+        {
+            report.adjustments["metadata over \(limit) properties folded into one metadata_json property", default: 0] += 1
+        }
         let json: [UInt8]
         do {
             json = Array(try encoder.encode(document.request))
@@ -436,7 +467,7 @@ public final class ImportPipeline {
             return
         }
         document.provenance.contentSHA256 = ContentHash.sha256Hex(json)
-        candidates.append((document, EncodedDocument(documentID: document.id, json: json)))
+        candidates.append((document, EncodedDocument(documentID: document.id, json: json, request: document.request)))
         if candidates.count >= 256 { try await processCandidates() }
     }
 
@@ -595,7 +626,11 @@ public final class ImportPipeline {
         batchBytes = 0
         for item in items { pendingIDs.remove(item.encoded.documentID) }
         let ledgerID = try ledger.beginBatch(
-            items.map { LedgerDocument(documentID: $0.encoded.documentID, provenance: $0.provenance, documentType: $0.documentType) },
+            items.map {
+                LedgerDocument(
+                    documentID: $0.encoded.documentID, provenance: $0.provenance, documentType: $0.documentType,
+                    userID: $0.encoded.request.userID)
+            },
             bytes: bytes, runID: runID)
         let seq = nextSeq
         nextSeq += 1

@@ -151,6 +151,8 @@ public struct RunReport: Sendable, Codable {
     public var byType: [String: Int] = [:]
     /// `from→to`: how many documents the type map changed.
     public var typeMappings: [String: Int] = [:]
+    /// Other changes made to fit the target (e.g. metadata folded into one property), with counts.
+    public var adjustments: [String: Int] = [:]
     public var rejections: [Reason] = []
     public var skips: [Reason] = []
     public var failures: [Reason] = []
@@ -168,6 +170,7 @@ public struct RunReport: Sendable, Codable {
         case bySource = "by_source"
         case byType = "by_type"
         case typeMappings = "type_mappings"
+        case adjustments
         case wallSeconds = "wall_seconds"
         case exitCode = "exit_code"
     }
@@ -264,6 +267,13 @@ public struct RunReport: Sendable, Codable {
             lines.append("Type mappings (the target does not accept the original type)")
             for (mapping, count) in typeMappings.sorted(by: { $0.key < $1.key }) {
                 lines.append("  \(mapping.padding(toLength: 40, withPad: " ", startingAt: 0)) \(count)")
+            }
+        }
+        if !adjustments.isEmpty {
+            lines.append("")
+            lines.append("Adjusted to fit the target")
+            for (what, count) in adjustments.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(what): \(count)")
             }
         }
         lines.append("")

@@ -19,6 +19,14 @@ public struct SandboxConfiguration: Sendable {
     public var isolation: String = "equals_customer"
     /// What a reused `document_id` does (the public docs disagree; see API-CONTRACTS.md).
     public var duplicates: SandboxDuplicatePolicy = .reject
+    /// GoodMem (`/goodmem/v1/…`): nil accepts any `x-api-key` starting with `gm_`; otherwise only this one.
+    public var goodmemAPIKey: String? = nil
+    /// Mielto (`/mielto/api/v1/…`): nil accepts any non-empty bearer token or `X-API-Key`; otherwise only this one.
+    public var mieltoAPIKey: String? = nil
+    /// How the GoodMem contract answers batches (the public sources disagree; see API-CONTRACTS.md).
+    public var goodmem = SandboxGoodMemOptions()
+    /// Mielto-only faults.
+    public var mielto = SandboxMieltoOptions()
 
     public init() {}
 }

@@ -74,46 +74,36 @@ struct SandboxRoutes: Sendable {
 
     // MARK: Faults
 
-    /// Latency, then rate limit, failure and reset; nil to go on (with the headers to add and whether to
-    /// answer 503 after storing), or the response to give instead.
+    /// Latency, then rate limit, failure and reset; the headers to add and whether to answer 503 after
+    /// storing, or the response to give instead.
     private func admit(_ context: SandboxRequestContext) async throws -> Result<
         (rateLimit: RateLimitInfo?, acceptThenFail: Bool), SandboxEarlyAnswer
     > {
-        let latency = injector.latency
-        if latency > .zero { try await Task.sleep(for: latency) }
-        switch injector.admitWrite() {
-        case .proceed(let rateLimit, let acceptThenFail):
-            return .success((rateLimit, acceptThenFail))
-        case .rateLimited(let info, let retryAfter):
-            var headers = SandboxHTTP.headers(info)
-            headers[.retryAfter] = String(retryAfter)
-            return .failure(
-                SandboxEarlyAnswer(
-                    response: SandboxHTTP.error(
-                        .tooManyRequests, message: "rate limit exceeded; retry after \(retryAfter) s",
-                        code: "RATE_LIMITED", details: ["retry_after": .integer(Int64(retryAfter))], headers: headers)))
-        case .fail(let status, let info):
-            var headers = SandboxHTTP.headers(info)
-            if status == 503 { headers[.retryAfter] = "1" }
-            return .failure(
-                SandboxEarlyAnswer(
-                    response: SandboxHTTP.error(
-                        .init(code: status), message: "sandbox injected failure", code: "INTERNAL_ERROR",
-                        headers: headers)))
-        case .reset:
-            logger.debug("sandbox injected connection reset")
-            context.channel.close(promise: nil)
-            // The channel is closed: Hummingbird's write of this response fails and nothing reaches the client.
-            return .failure(SandboxEarlyAnswer(response: Response(status: .internalServerError)))
+        try await injector.admit(context, logger: logger, render: Self.faultResponse).map {
+            ($0.rateLimit, $0.acceptThenFail)
+        }
+    }
+
+    /// Synap's error body for an injected answer.
+    private static func faultResponse(_ answer: SandboxFaultAnswer, _ headers: HTTPFields) -> Response {
+        switch answer {
+        case .rateLimited(let retryAfter):
+            return SandboxHTTP.error(
+                .tooManyRequests, message: "rate limit exceeded; retry after \(retryAfter) s",
+                code: "RATE_LIMITED", details: ["retry_after": .integer(Int64(retryAfter))], headers: headers)
+        case .failed(let status):
+            return SandboxHTTP.error(
+                .init(code: status), message: "sandbox injected failure", code: "INTERNAL_ERROR", headers: headers)
+        case .acceptedThenFailed:
+            return SandboxHTTP.error(
+                .serviceUnavailable, message: "sandbox injected failure after storing", code: "INTERNAL_ERROR",
+                headers: headers)
         }
     }
 
     private func acceptedThenFailed(_ rateLimit: RateLimitInfo?) -> Response {
-        var headers = SandboxHTTP.headers(rateLimit)
-        headers[.retryAfter] = "1"
-        return SandboxHTTP.error(
-            .serviceUnavailable, message: "sandbox injected failure after storing", code: "INTERNAL_ERROR",
-            headers: headers)
+        SandboxFaultInjector.acceptedThenFailed(
+            SandboxAdmission(rateLimit: rateLimit, acceptThenFail: true), render: Self.faultResponse)
     }
 
     // MARK: Create

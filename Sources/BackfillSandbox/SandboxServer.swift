@@ -7,17 +7,28 @@ import ServiceLifecycle
 
 /// A local stand-in for Synap: both route profiles, SQLite storage, status progression and fault injection.
 /// The rehearsal target of `backfill sandbox` and the HTTP peer of end-to-end tests.
+///
+/// It also speaks GoodMem's contract under `/goodmem/v1/…` (client base URL `http://HOST:PORT/goodmem`) and
+/// Mielto's under `/mielto/api/v1/…` (client base URL `http://HOST:PORT/mielto/api/v1`), each with its own
+/// fault injector built from the same `faults` and its own tables in the same store.
 public final class SandboxServer: Sendable {
     public let configuration: SandboxConfiguration
     private let logger: Logger
     private let store: SandboxStore
     private let injector: SandboxFaultInjector
+    private let goodmemInjector: SandboxFaultInjector
+    private let mieltoInjector: SandboxFaultInjector
+    private let mieltoCredits: SandboxCreditMeter
 
     /// Opens (or creates) the store; nothing listens until `withRunning` or `run`.
     public init(configuration: SandboxConfiguration, logger: Logger) throws {
         guard configuration.maxBatchDocuments > 0, configuration.maxDocumentBytes > 0 else {
             throw SandboxError(
                 code: "invalid_configuration", message: "maxBatchDocuments and maxDocumentBytes must be positive")
+        }
+        if let limit = configuration.mielto.creditLimitAfter, limit < 0 {
+            throw SandboxError(
+                code: "invalid_configuration", message: "mielto.creditLimitAfter must not be negative")
         }
         guard (0...65535).contains(configuration.port) else {
             throw SandboxError(code: "invalid_configuration", message: "port \(configuration.port) is not 0–65535")
@@ -26,6 +37,9 @@ public final class SandboxServer: Sendable {
         self.logger = logger
         store = try SandboxStore(path: configuration.storePath, duplicates: configuration.duplicates)
         injector = SandboxFaultInjector(faults: configuration.faults)
+        goodmemInjector = SandboxFaultInjector(faults: configuration.faults)
+        mieltoInjector = SandboxFaultInjector(faults: configuration.faults)
+        mieltoCredits = SandboxCreditMeter(limit: configuration.mielto.creditLimitAfter)
     }
 
     /// Starts the server, waits until it listens, runs `body` with the bound port, then shuts down gracefully.
@@ -90,13 +104,42 @@ public final class SandboxServer: Sendable {
         try await store.clear()
     }
 
+    /// Stored GoodMem memories (what `GET /_sandbox/goodmem/memories` lists), in creation order.
+    public func goodmemMemories() async throws -> [SandboxMemoryRecord] {
+        try await store.goodmemRecords()
+    }
+
+    /// Stored Mielto memories (what `GET /_sandbox/mielto/memories` lists), in creation order.
+    public func mieltoMemories() async throws -> [SandboxMemoryRecord] {
+        try await store.mieltoRecords()
+    }
+
+    /// Deletes a GoodMem memory behind the client's back; false when it was not there.
+    @discardableResult
+    public func deleteGoodMemMemory(id: String) async throws -> Bool {
+        try await store.goodmemDelete(id: id.lowercased())
+    }
+
+    /// Deletes a Mielto memory behind the client's back; false when it was not there.
+    @discardableResult
+    public func deleteMieltoMemory(id: String) async throws -> Bool {
+        try await store.mieltoDelete(id: id)
+    }
+
     private func makeApplication(
         onListening: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
         let routes = SandboxRoutes(configuration: configuration, store: store, injector: injector, logger: logger)
+        let router = routes.build()
+        SandboxGoodMemRoutes(configuration: configuration, store: store, injector: goodmemInjector, logger: logger)
+            .add(to: router)
+        SandboxMieltoRoutes(
+            configuration: configuration, store: store, injector: mieltoInjector, credits: mieltoCredits,
+            logger: logger
+        ).add(to: router)
         let fallbackPort = configuration.port
         return Application(
-            router: routes.build(),
+            router: router,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "backfill-sandbox"),
             onServerRunning: { channel in

@@ -21,9 +21,11 @@ struct SandboxIngestion: Sendable {
     var queuedAt: Date
 }
 
-/// The sandbox's SQLite database: one `documents` table; every request's writes go in one transaction.
+/// The sandbox's SQLite database: Synap's `documents` table (GoodMem's and Mielto's tables live in
+/// SandboxOtherStores.swift); every request's writes go in one transaction.
 final class SandboxStore: Sendable {
-    private let writer: any DatabaseWriter
+    /// Internal so the GoodMem and Mielto tables (SandboxOtherStores.swift) share the database.
+    let writer: any DatabaseWriter
     private let duplicates: SandboxDuplicatePolicy
 
     init(path: String?, duplicates: SandboxDuplicatePolicy) throws {
@@ -55,6 +57,7 @@ final class SandboxStore: Sendable {
                     )
                     """)
         }
+        migrator.registerMigration("v2-goodmem-mielto", migrate: Self.createOtherTargetTables)
         try migrator.migrate(writer)
     }
 

@@ -6,11 +6,36 @@ import Foundation
 public struct EncodedDocument: Sendable {
     public var documentID: String
     public var json: [UInt8]
+    /// The request itself, for targets with their own wire shape (GoodMem, Mielto).
+    public var request: CreateMemoryRequest
 
-    public init(documentID: String, json: [UInt8]) {
+    public init(documentID: String, json: [UInt8], request: CreateMemoryRequest) {
         self.documentID = documentID
         self.json = json
+        self.request = request
     }
+}
+
+/// A document the ledger believes the target has (or may have): what verification and reconciliation need.
+public struct KnownDocument: Sendable, Hashable {
+    public var documentID: String
+    /// The target's id for it (Synap ingestion id, GoodMem memory id, Mielto memory id), when known.
+    public var targetID: String?
+    public var userID: String?
+
+    public init(documentID: String, targetID: String?, userID: String?) {
+        self.documentID = documentID
+        self.targetID = targetID
+        self.userID = userID
+    }
+}
+
+/// What reading back from the target found.
+public enum VerifyOutcome: Sendable, Hashable {
+    case present
+    case missing
+    /// The target cannot tell (e.g. a duplicate answer carried no id), with why.
+    case unknown(String)
 }
 
 /// What the target said of one document.
@@ -87,4 +112,18 @@ public protocol UploadTarget: Sendable {
     func send(_ batch: [EncodedDocument], failFast: Bool) async throws -> SendResult
     /// Releases connections and files.
     func shutdown() async throws
+
+    /// For targets that cannot deduplicate (Mielto): which of these documents, left `sending` by a crash, the target
+    /// already holds — so they are not sent twice. Default: none (the target dedups by id).
+    func reconcile(_ documents: [KnownDocument]) async throws -> [String: ItemOutcome]
+
+    /// Reads back what the ledger says was accepted.
+    func verify(_ documents: [KnownDocument]) async throws -> [String: VerifyOutcome]
+}
+
+extension UploadTarget {
+    public func reconcile(_ documents: [KnownDocument]) async throws -> [String: ItemOutcome] { [:] }
+    public func verify(_ documents: [KnownDocument]) async throws -> [String: VerifyOutcome] {
+        Dictionary(uniqueKeysWithValues: documents.map { ($0.documentID, VerifyOutcome.unknown("\(name) cannot be read back")) })
+    }
 }

@@ -26,7 +26,7 @@ struct BackfillCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ImportCommand.self, ResumeCommand.self, RetryCommand.self, PlanCommand.self, StatusCommand.self,
-            SandboxCommand.self, AdaptersCommand.self,
+            VerifyCommand.self, SandboxCommand.self, AdaptersCommand.self,
         ]
     )
 }
@@ -135,7 +135,7 @@ struct SourceOptions: ParsableArguments {
 }
 
 struct TargetOptions: ParsableArguments {
-    @Option(help: "Where to send: sandbox (default, embedded local server), synap, jsonl.")
+    @Option(help: "Where to send: sandbox (default, embedded local server), synap, goodmem, mielto, jsonl.")
     var target: String = "sandbox"
 
     @Option(name: .customLong("base-url"), help: "Target base URL (synap: default per route profile, or $SYNAP_BASE_URL).")
@@ -147,9 +147,28 @@ struct TargetOptions: ParsableArguments {
     @Option(help: "Output file for --target jsonl.")
     var out: String?
 
+    @Option(name: .customLong("space-id"), help: "GoodMem space id.")
+    var spaceID: String?
+
+    @Option(name: .customLong("space-name"), help: "GoodMem space name (resolved through GET /v1/spaces).")
+    var spaceName: String?
+
+    @Flag(name: .customLong("create-space"), help: "GoodMem: create --space-name when it does not exist.")
+    var createSpace = false
+
+    @Option(name: .customLong("ca-cert"), help: "PEM CA certificate of a self-hosted target (GoodMem over HTTPS).")
+    var caCert: String?
+
+    @Flag(name: .customLong("insecure-localhost"), help: "Skip certificate checks for a target on localhost.")
+    var insecureLocalhost = false
+
+    @Option(name: .customLong("workspace-id"), help: "Mielto workspace (X-Workspace-Id).")
+    var workspaceID: String?
+
     func validate() throws {
         guard TargetKind(rawValue: target) != nil else {
-            throw ArgumentParser.ValidationError("--target must be one of: sandbox, synap, jsonl (got '\(target)')")
+            throw ArgumentParser.ValidationError(
+                "--target must be one of: sandbox, synap, goodmem, mielto, jsonl (got '\(target)')")
         }
         guard SynapRoutes(rawValue: routes) != nil else {
             throw ArgumentParser.ValidationError("--routes must be sdk or documented (got '\(routes)')")
@@ -161,6 +180,11 @@ struct TargetOptions: ParsableArguments {
         options.baseURL = baseURL
         options.routes = SynapRoutes(rawValue: routes) ?? .sdk
         options.out = out
+        options.spaceID = spaceID
+        options.spaceName = spaceName
+        options.createSpace = createSpace
+        options.tls = TLSOptions(caCertificatePath: caCert, insecureLocalhost: insecureLocalhost)
+        options.workspaceID = workspaceID
     }
 }
 
@@ -325,6 +349,40 @@ struct ResumeCommand: AsyncParsableCommand {
             var options = try recordedJob(job: job, ledger: ledger)
             options.progress = SendOptions.progressStyle(progress)
             try await runAndReport(options, json: json, logger: logger)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Read back from the target what the ledger says was accepted, and report what is missing.")
+
+    @Option(help: "Job name (see `backfill status`).") var job: String
+    @Option(help: "Ledger file, when not in the default place.") var ledger: String?
+    @Flag(name: .customLong("mark-missing"), help: "Mark missing documents failed, so `backfill retry` sends them again.")
+    var markMissing = false
+    @Flag(help: "Print one JSON object.") var json = false
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = logging.makeLogger()
+        do {
+            let options = try recordedJob(job: job, ledger: ledger)
+            let report = try await Backfill.verify(
+                job: job, ledgerPath: options.ledger ?? "", options: options, markMissing: markMissing, logger: logger)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print(report.text())
+            }
+            if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         } catch let error as ExitCode {
             throw error
         } catch {

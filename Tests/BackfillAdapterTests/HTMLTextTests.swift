@@ -84,6 +84,11 @@ struct HTMLTextTests {
         #expect(HTMLText.convert(bytes).text == "café")
     }
 
+    @Test func undeclaredUTF8IsDetected() {
+        #expect(HTMLText.convert(Array("<p>café — 😀</p>".utf8)).text == "café — 😀")
+        #expect(HTMLText.convert(Array("<p>café</p>".utf8), encoding: "utf-8").text == "café")
+    }
+
     @Test func concurrentCallsAgree() async {
         let html = Array(
             "<html><head><title>t</title></head><body><ul><li>a &amp; b</li></ul><p>c</p></body></html>".utf8)

@@ -167,14 +167,14 @@ struct RequestsJSONLAdapterTests {
 
     @Test(arguments: [
         (#"{"document":42,"document_type":"note"}"#, "\"document\" is a number"),
-        (#"{"document":"x","document_type":["note"]}"#, "\"document_type\" is a array"),
+        (#"{"document":"x","document_type":["note"]}"#, "\"document_type\" is an array"),
         (#"{"document":"x","document_type":"note","document_id":7}"#, "\"document_id\" is a number"),
         (
             #"{"document":"x","document_type":"note","document_created_at":1700000000}"#,
             "\"document_created_at\" is a number"
         ),
         (#"{"document":"x","document_type":"note","user_id":true}"#, "\"user_id\" is a boolean"),
-        (#"{"document":"x","document_type":"note","customer_id":{"id":1}}"#, "\"customer_id\" is a object"),
+        (#"{"document":"x","document_type":"note","customer_id":{"id":1}}"#, "\"customer_id\" is an object"),
         (#"{"document":"x","document_type":"note","mode":1}"#, "\"mode\" is a number"),
     ])
     func wrongFieldTypes(line: String, fragment: String) async throws {

@@ -106,7 +106,7 @@ final class RequestLinesReader: RecordReader {
             case .other(let value):
                 return skip(
                     "malformed_json",
-                    "the line is a JSON \(value.kindName), not an object; each line must be one request object")
+                    "the line is JSON \(value.kindName), not an object; each line must be one request object")
             }
         } catch {
             return skip("malformed_json", "not valid JSON (\(error.message)); fix or remove the line")
@@ -124,7 +124,8 @@ final class RequestLinesReader: RecordReader {
             case .wrongKind(let field, let expected, let found):
                 return skip(
                     "wrong_field_type",
-                    "\"\(field)\" is a \(found), expected a \(expected); fix the field or remove the line")
+                    "\"\(field)\" is \(Self.article(found)) \(found), expected \(Self.article(expected)) \(expected); fix the field or remove the line"
+                )
             }
         }
 
@@ -142,6 +143,13 @@ final class RequestLinesReader: RecordReader {
             MemoryDocument(
                 request: request, provenance: provenance,
                 createdAtOrigin: line.documentCreatedAt == nil ? .missing : .source, cursorAfter: cursorAfter))
+    }
+}
+
+extension RequestLinesReader {
+    /// "a" or "an" before a JSON kind name.
+    static func article(_ kind: String) -> String {
+        kind.first.map { "aeiou".contains($0) } == true ? "an" : "a"
     }
 }
 

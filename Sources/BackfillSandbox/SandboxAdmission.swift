@@ -1,0 +1,59 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// An injected answer a target renders in its own error shape.
+enum SandboxFaultAnswer: Sendable, Equatable {
+    case rateLimited(retryAfter: Int)
+    /// 500 or 503, before anything was stored.
+    case failed(status: Int)
+    /// 503 after storing.
+    case acceptedThenFailed
+}
+
+/// A write let through by the fault injector.
+struct SandboxAdmission: Sendable {
+    var rateLimit: RateLimitInfo?
+    /// Store, then answer 503.
+    var acceptThenFail: Bool
+
+    /// The `X-RateLimit-*` headers every answer to this write carries.
+    var headers: HTTPFields { SandboxHTTP.headers(rateLimit) }
+}
+
+extension SandboxFaultInjector {
+    /// Latency, then rate limit, failure and reset, shared by every target's write routes: the admission, or
+    /// the response to give instead (`render` gets the headers: rate limit, and `Retry-After` where due).
+    func admit(
+        _ context: SandboxRequestContext, logger: Logger,
+        render: (SandboxFaultAnswer, HTTPFields) -> Response
+    ) async throws -> Result<SandboxAdmission, SandboxEarlyAnswer> {
+        if latency > .zero { try await Task.sleep(for: latency) }
+        switch admitWrite() {
+        case .proceed(let rateLimit, let acceptThenFail):
+            return .success(SandboxAdmission(rateLimit: rateLimit, acceptThenFail: acceptThenFail))
+        case .rateLimited(let info, let retryAfter):
+            var headers = SandboxHTTP.headers(info)
+            headers[.retryAfter] = String(retryAfter)
+            return .failure(SandboxEarlyAnswer(response: render(.rateLimited(retryAfter: retryAfter), headers)))
+        case .fail(let status, let info):
+            var headers = SandboxHTTP.headers(info)
+            if status == 503 { headers[.retryAfter] = "1" }
+            return .failure(SandboxEarlyAnswer(response: render(.failed(status: status), headers)))
+        case .reset:
+            logger.debug("sandbox injected connection reset")
+            context.channel.close(promise: nil)
+            // The channel is closed: Hummingbird's write of this response fails and nothing reaches the client.
+            return .failure(SandboxEarlyAnswer(response: Response(status: .internalServerError)))
+        }
+    }
+
+    /// The 503 given after storing an accept-then-fail write.
+    static func acceptedThenFailed(
+        _ admission: SandboxAdmission, render: (SandboxFaultAnswer, HTTPFields) -> Response
+    ) -> Response {
+        var headers = admission.headers
+        headers[.retryAfter] = "1"
+        return render(.acceptedThenFailed, headers)
+    }
+}

@@ -1,0 +1,326 @@
+import BackfillCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Checks Mielto's `Authorization: Bearer <key>` or `X-API-Key: <key>` and counts requests on Mielto's fault
+/// injector (never echoing the key).
+struct SandboxMieltoAuthMiddleware: RouterMiddleware {
+    typealias Context = SandboxRequestContext
+
+    static let apiKeyField = HTTPField.Name("X-API-Key") ?? .authorization
+
+    let apiKey: String?
+    let injector: SandboxFaultInjector
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        injector.countRequest()
+        guard authorized(request.headers) else {
+            return SandboxMieltoRoutes.detail(.unauthorized, "invalid or missing API key")
+        }
+        return try await next(request, context)
+    }
+
+    private func authorized(_ headers: HTTPFields) -> Bool {
+        var keys: [String] = []
+        if let header = headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                keys.append(parts[1].trimmingCharacters(in: .whitespaces))
+            }
+        }
+        if let key = headers[Self.apiKeyField] { keys.append(key.trimmingCharacters(in: .whitespaces)) }
+        return keys.contains { key in
+            if let apiKey { return sandboxSecretsMatch(key, apiKey) }
+            return !key.isEmpty
+        }
+    }
+}
+
+/// Mielto's REST contract under `/mielto/api/v1` (API-CONTRACTS.md): create (never deduplicated), list by
+/// cursor, delete; admin listing under `/_sandbox/mielto`.
+struct SandboxMieltoRoutes: Sendable {
+    let configuration: SandboxConfiguration
+    let store: SandboxStore
+    let injector: SandboxFaultInjector
+    let credits: SandboxCreditMeter
+    let logger: Logger
+
+    static let memoryTypes = ["user", "agent", "team", "workflow"]
+    static let maxListLimit = 100
+    static let defaultListLimit = 20
+    static let workspaceField = HTTPField.Name("X-Workspace-Id") ?? .via
+
+    func add(to router: Router<SandboxRequestContext>) {
+        let auth = SandboxMieltoAuthMiddleware(apiKey: configuration.mieltoAPIKey, injector: injector)
+        let api = router.group("mielto/api/v1").add(middleware: auth)
+        api.post("memories") { request, context in try await create(request, context) }
+        api.get("memories") { request, _ in try await list(request) }
+        api.delete("memories/:memory_id") { _, context in try await delete(context) }
+
+        router.group("_sandbox/mielto").get("memories") { _, _ in
+            SandboxHTTP.json(.ok, ["memories": try await store.mieltoRecords()])
+        }
+    }
+
+    // MARK: Wire helpers
+
+    /// `{"detail": message}`, with `error_code` when given.
+    static func detail(
+        _ status: HTTPResponse.Status, _ message: String, errorCode: String? = nil, headers: HTTPFields = [:]
+    ) -> Response {
+        var body: [String: JSONValue] = ["detail": .string(message)]
+        if let errorCode { body["error_code"] = .string(errorCode) }
+        return SandboxHTTP.json(status, JSONValue.object(body), headers: headers)
+    }
+
+    /// 422 in FastAPI's shape: `{"detail":[{"loc","msg","type"}]}`.
+    static func unprocessable(_ problems: [MieltoProblem], headers: HTTPFields = [:]) -> Response {
+        SandboxHTTP.json(
+            .unprocessableContent,
+            JSONValue.object([
+                "detail": .array(
+                    problems.map { ["loc": .array($0.loc), "msg": .string($0.msg), "type": .string($0.type)] })
+            ]), headers: headers)
+    }
+
+    private static func faultResponse(_ answer: SandboxFaultAnswer, _ headers: HTTPFields) -> Response {
+        switch answer {
+        case .rateLimited(let retryAfter):
+            return detail(
+                .tooManyRequests, "rate limit exceeded; retry after \(retryAfter) s", errorCode: "RATE_LIMITED",
+                headers: headers)
+        case .failed(let status):
+            return detail(.init(code: status), "sandbox injected failure", headers: headers)
+        case .acceptedThenFailed:
+            return detail(.serviceUnavailable, "sandbox injected failure after storing", headers: headers)
+        }
+    }
+
+    static func memoryJSON(_ memory: MieltoMemory) -> JSONValue {
+        [
+            "memory_id": .string(memory.memoryID), "user_id": .string(memory.userID),
+            "memory": .string(memory.memory), "memory_type": .string(memory.memoryType),
+            "topics": .array(memory.topics.map(JSONValue.string)), "metadata": memory.metadata,
+            "created_at": .string(Timestamp.format(memory.createdAt)),
+            "workspace_id": SandboxHTTP.optional(memory.workspaceID),
+        ]
+    }
+
+    private static func workspace(_ request: Request) -> String? {
+        guard let value = request.headers[workspaceField]?.trimmingCharacters(in: .whitespaces), !value.isEmpty
+        else { return nil }
+        return value
+    }
+
+    // MARK: Create
+
+    private func create(_ request: Request, _ context: SandboxRequestContext) async throws -> Response {
+        let admission: SandboxAdmission
+        switch try await injector.admit(context, logger: logger, render: Self.faultResponse) {
+        case .success(let value): admission = value
+        case .failure(let early): return early.response
+        }
+        let headers = admission.headers
+        let body = try await request.body.collect(upTo: SandboxOtherTargetLimits.maxSingleBodyBytes(configuration))
+        guard let value = WireValue.parse(body.readableBytesView) else {
+            return Self.unprocessable(
+                [MieltoProblem(loc: ["body"], msg: "the body is not valid JSON", type: "value_error.jsondecode")],
+                headers: headers)
+        }
+        let checked: MieltoNewMemory
+        switch MieltoValidator(maxMemoryBytes: configuration.maxDocumentBytes).check(
+            value, workspaceID: Self.workspace(request))
+        {
+        case .success(let memory): checked = memory
+        case .failure(let rejection): return Self.unprocessable(rejection.problems, headers: headers)
+        }
+        guard credits.take() else {
+            return Self.detail(
+                .init(code: 402, reasonPhrase: "Payment Required"), "credit limit exceeded",
+                errorCode: "CREDIT_LIMIT_EXCEEDED", headers: headers)
+        }
+        let memory: MieltoMemory
+        do {
+            memory = try await store.mieltoCreate(checked, at: Date())
+        } catch {
+            credits.giveBack()
+            throw error
+        }
+        if admission.acceptThenFail {
+            return SandboxFaultInjector.acceptedThenFailed(admission, render: Self.faultResponse)
+        }
+        return SandboxHTTP.json(
+            .ok,
+            JSONValue.object([
+                "memory_id": .string(memory.memoryID), "message": "Memory created", "memory": Self.memoryJSON(memory),
+            ]), headers: headers)
+    }
+
+    // MARK: Reads
+
+    private func list(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        var problems: [MieltoProblem] = []
+        var limit = Self.defaultListLimit
+        if let text = query.get("limit") {
+            if let value = Int(text) {
+                if value < 1 {
+                    problems.append(
+                        MieltoProblem(
+                            loc: ["query", "limit"], msg: "ensure this value is greater than or equal to 1",
+                            type: "value_error.number.not_ge"))
+                } else if value > Self.maxListLimit {
+                    problems.append(
+                        MieltoProblem(
+                            loc: ["query", "limit"],
+                            msg: "ensure this value is less than or equal to \(Self.maxListLimit)",
+                            type: "value_error.number.not_le"))
+                } else {
+                    limit = value
+                }
+            } else {
+                problems.append(
+                    MieltoProblem(
+                        loc: ["query", "limit"], msg: "value is not a valid integer", type: "type_error.integer"))
+            }
+        }
+        var after: Int64 = 0
+        if let cursor = query.get("cursor"), !cursor.isEmpty {
+            if let seq = SandboxCursor.decode(cursor) {
+                after = seq
+            } else {
+                problems.append(
+                    MieltoProblem(loc: ["query", "cursor"], msg: "invalid cursor", type: "value_error"))
+            }
+        }
+        guard problems.isEmpty else { return Self.unprocessable(problems) }
+        let userID = query.get("user_id").flatMap { $0.isEmpty ? nil : $0 }
+        var page = try await store.mieltoList(
+            userID: userID, workspaceID: Self.workspace(request), after: after, limit: limit + 1)
+        var next: JSONValue = .null
+        let hasMore = page.count > limit
+        if hasMore {
+            page.removeLast(page.count - limit)
+            if let last = page.last { next = .string(SandboxCursor.encode(last.seq)) }
+        }
+        return SandboxHTTP.json(
+            .ok,
+            JSONValue.object([
+                "data": .array(page.map(Self.memoryJSON)), "next_cursor": next, "has_more": .bool(hasMore),
+            ]))
+    }
+
+    private func delete(_ context: SandboxRequestContext) async throws -> Response {
+        let id = context.parameters.get("memory_id") ?? ""
+        guard try await store.mieltoDelete(id: id) else {
+            return Self.detail(.notFound, "memory not found")
+        }
+        return SandboxHTTP.json(.ok, JSONValue.object(["message": "deleted"]))
+    }
+}
+
+/// One entry of a FastAPI 422 `detail` array.
+struct MieltoProblem: Sendable, Equatable {
+    var loc: [JSONValue]
+    var msg: String
+    var type: String
+}
+
+struct MieltoRejection: Error, Sendable {
+    var problems: [MieltoProblem]
+}
+
+/// Checks one Mielto create body the way a FastAPI/pydantic model would.
+struct MieltoValidator: Sendable {
+    var maxMemoryBytes: Int
+
+    func check(_ value: WireValue, workspaceID: String?) -> Result<MieltoNewMemory, MieltoRejection> {
+        guard let fields = value.object else {
+            return .failure(
+                MieltoRejection(problems: [
+                    MieltoProblem(loc: ["body"], msg: "value is not a valid dict", type: "type_error.dict")
+                ]))
+        }
+        var problems: [MieltoProblem] = []
+        func requiredString(_ key: String) -> String? {
+            guard let field = fields[key], !field.isNull else {
+                problems.append(
+                    MieltoProblem(loc: ["body", .string(key)], msg: "field required", type: "value_error.missing"))
+                return nil
+            }
+            guard let text = field.string else {
+                problems.append(
+                    MieltoProblem(loc: ["body", .string(key)], msg: "str type expected", type: "type_error.str"))
+                return nil
+            }
+            if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                problems.append(
+                    MieltoProblem(
+                        loc: ["body", .string(key)], msg: "ensure this value has at least 1 characters",
+                        type: "value_error.any_str.min_length"))
+                return nil
+            }
+            return text
+        }
+        let userID = requiredString("user_id")
+        let memory = requiredString("memory")
+        if let memory, memory.utf8.count > maxMemoryBytes {
+            problems.append(
+                MieltoProblem(
+                    loc: ["body", "memory"], msg: "ensure this value has at most \(maxMemoryBytes) characters",
+                    type: "value_error.any_str.max_length"))
+        }
+        var memoryType = "user"
+        if let field = fields["memory_type"], !field.isNull {
+            if let text = field.string, SandboxMieltoRoutes.memoryTypes.contains(text) {
+                memoryType = text
+            } else {
+                let permitted = SandboxMieltoRoutes.memoryTypes.map { "'\($0)'" }.joined(separator: ", ")
+                problems.append(
+                    MieltoProblem(
+                        loc: ["body", "memory_type"],
+                        msg: "value is not a valid enumeration member; permitted: \(permitted)", type: "type_error.enum"
+                    ))
+            }
+        }
+        var topics: [String] = []
+        if let field = fields["topics"], !field.isNull {
+            if case .array(let items) = field {
+                for (index, item) in items.enumerated() {
+                    if let text = item.string {
+                        topics.append(text)
+                    } else {
+                        problems.append(
+                            MieltoProblem(
+                                loc: ["body", "topics", .integer(Int64(index))], msg: "str type expected",
+                                type: "type_error.str"))
+                    }
+                }
+            } else {
+                problems.append(
+                    MieltoProblem(loc: ["body", "topics"], msg: "value is not a valid list", type: "type_error.list"))
+            }
+        }
+        var metadata: JSONValue = [:]
+        var documentID: String?
+        if let field = fields["metadata"], !field.isNull {
+            if let object = field.object {
+                metadata = field.jsonValue
+                documentID = object[sandboxDocumentIDKey]?.string
+            } else {
+                problems.append(
+                    MieltoProblem(loc: ["body", "metadata"], msg: "value is not a valid dict", type: "type_error.dict"))
+            }
+        }
+        guard problems.isEmpty, let userID, let memory else { return .failure(MieltoRejection(problems: problems)) }
+        let metadataJSON = (try? SandboxHTTP.encoder.encode(metadata)).map { String(decoding: $0, as: UTF8.self) }
+        return .success(
+            MieltoNewMemory(
+                userID: userID, workspaceID: workspaceID, memory: memory, memoryType: memoryType, topics: topics,
+                metadata: metadata, metadataJSON: metadataJSON ?? "{}", documentID: documentID))
+    }
+}

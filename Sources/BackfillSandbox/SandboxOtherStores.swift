@@ -1,0 +1,399 @@
+import BackfillCore
+import Foundation
+import GRDB
+
+// GoodMem's and Mielto's tables, in the same database as Synap's `documents`. Every request's writes go in
+// one transaction; `seq` orders listings and backs their paging tokens.
+
+/// A GoodMem memory's content: text (`originalContent`) or bytes (`originalContentB64`).
+enum GoodMemContent: Sendable, Equatable {
+    case text(String)
+    case bytes(Data)
+
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .text(let text): return text.databaseValue
+        case .bytes(let data): return data.databaseValue
+        }
+    }
+
+    init(_ value: DatabaseValue) {
+        switch value.storage {
+        case .blob(let data): self = .bytes(data)
+        case .string(let text): self = .text(text)
+        default: self = .text("")
+        }
+    }
+}
+
+/// A checked GoodMem create request.
+struct GoodMemNewMemory: Sendable {
+    var memoryID: String
+    var spaceID: String
+    var content: GoodMemContent
+    var contentType: String
+    var metadata: JSONValue
+    var metadataJSON: String
+    var documentID: String?
+}
+
+/// A stored GoodMem memory.
+struct GoodMemMemory: Sendable {
+    var seq: Int64
+    var memoryID: String
+    var spaceID: String
+    var content: GoodMemContent
+    var contentType: String
+    var metadata: JSONValue
+    /// Milliseconds since the epoch.
+    var createdAt: Int64
+    var updatedAt: Int64
+
+    init(_ new: GoodMemNewMemory, seq: Int64, at time: Int64) {
+        self.seq = seq
+        memoryID = new.memoryID
+        spaceID = new.spaceID
+        content = new.content
+        contentType = new.contentType
+        metadata = new.metadata
+        createdAt = time
+        updatedAt = time
+    }
+
+    init(row: Row) {
+        seq = row["seq"]
+        memoryID = row["memory_id"]
+        spaceID = row["space_id"]
+        content = GoodMemContent(row["content"] as DatabaseValue)
+        contentType = row["content_type"]
+        let json: String = row["metadata"]
+        metadata = (try? JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))) ?? [:]
+        createdAt = row["created_at"]
+        updatedAt = row["updated_at"]
+    }
+}
+
+/// What became of one GoodMem create.
+enum GoodMemCreateOutcome: Sendable {
+    case created(GoodMemMemory)
+    case duplicate
+    case unknownSpace
+}
+
+/// A GoodMem space.
+struct GoodMemSpace: Sendable {
+    var spaceID: String
+    var name: String
+    var createdAt: Int64
+}
+
+enum GoodMemSpaceOutcome: Sendable {
+    case created(GoodMemSpace)
+    case idExists
+    case nameExists
+}
+
+/// A GoodMem `processingStatus` filter as thresholds on `created_at` (ms): status is derived from age.
+struct GoodMemStatusWindow: Sendable {
+    /// Created at or before this: at least PROCESSING.
+    var processingBefore: Int64
+    /// Created at or before this: COMPLETED.
+    var completedBefore: Int64
+}
+
+/// A checked Mielto create request.
+struct MieltoNewMemory: Sendable {
+    var userID: String
+    var workspaceID: String?
+    var memory: String
+    var memoryType: String
+    var topics: [String]
+    var metadata: JSONValue
+    var metadataJSON: String
+    var documentID: String?
+}
+
+/// A stored Mielto memory.
+struct MieltoMemory: Sendable {
+    var seq: Int64
+    var memoryID: String
+    var userID: String
+    var workspaceID: String?
+    var memory: String
+    var memoryType: String
+    var topics: [String]
+    var metadata: JSONValue
+    var createdAt: Date
+
+    init(_ new: MieltoNewMemory, seq: Int64, memoryID: String, at time: Date) {
+        self.seq = seq
+        self.memoryID = memoryID
+        userID = new.userID
+        workspaceID = new.workspaceID
+        memory = new.memory
+        memoryType = new.memoryType
+        topics = new.topics
+        metadata = new.metadata
+        createdAt = time
+    }
+
+    init(row: Row) {
+        seq = row["seq"]
+        memoryID = row["memory_id"]
+        userID = row["user_id"]
+        workspaceID = row["workspace_id"]
+        memory = row["memory"]
+        memoryType = row["memory_type"]
+        let topicsJSON: String = row["topics"]
+        topics = (try? JSONDecoder().decode([String].self, from: Data(topicsJSON.utf8))) ?? []
+        let json: String = row["metadata"]
+        metadata = (try? JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))) ?? [:]
+        createdAt = Date(timeIntervalSince1970: row["created_at"])
+    }
+}
+
+extension SandboxStore {
+    static func createOtherTargetTables(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE goodmem_spaces (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    space_id TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE goodmem_memories (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    memory_id TEXT NOT NULL UNIQUE,
+                    space_id TEXT NOT NULL,
+                    content NOT NULL,
+                    content_type TEXT NOT NULL,
+                    metadata TEXT NOT NULL,
+                    document_id TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX goodmem_memories_space ON goodmem_memories(space_id, seq);
+                CREATE INDEX goodmem_memories_document ON goodmem_memories(document_id);
+                CREATE TABLE mielto_memories (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    memory_id TEXT NOT NULL UNIQUE,
+                    user_id TEXT NOT NULL,
+                    workspace_id TEXT,
+                    memory TEXT NOT NULL,
+                    memory_type TEXT NOT NULL,
+                    topics TEXT NOT NULL,
+                    metadata TEXT NOT NULL,
+                    document_id TEXT,
+                    created_at DOUBLE NOT NULL
+                );
+                CREATE INDEX mielto_memories_user ON mielto_memories(user_id, seq);
+                CREATE INDEX mielto_memories_document ON mielto_memories(document_id);
+                """)
+    }
+
+    // MARK: GoodMem spaces
+
+    func goodmemSpaces() async throws -> [GoodMemSpace] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT space_id, name, created_at FROM goodmem_spaces ORDER BY seq").map {
+                GoodMemSpace(spaceID: $0["space_id"], name: $0["name"], createdAt: $0["created_at"])
+            }
+        }
+    }
+
+    func goodmemCreateSpace(id: String, name: String, at time: Int64) async throws -> GoodMemSpaceOutcome {
+        try await writer.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM goodmem_spaces WHERE space_id = ?", arguments: [id]) != nil {
+                return .idExists
+            }
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM goodmem_spaces WHERE name = ?", arguments: [name]) != nil {
+                return .nameExists
+            }
+            try db.execute(
+                sql: "INSERT INTO goodmem_spaces (space_id, name, created_at) VALUES (?, ?, ?)",
+                arguments: [id, name, time])
+            return .created(GoodMemSpace(spaceID: id, name: name, createdAt: time))
+        }
+    }
+
+    func goodmemSpaceExists(_ id: String) async throws -> Bool {
+        try await writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM goodmem_spaces WHERE space_id = ?", arguments: [id]) != nil
+        }
+    }
+
+    // MARK: GoodMem memories
+
+    /// Stores `memories` in one transaction, in order: a memory id already held (or earlier in the same call) is
+    /// a duplicate; a space that does not exist stores nothing for that item.
+    func goodmemCreate(_ memories: [GoodMemNewMemory], at time: Int64) async throws -> [GoodMemCreateOutcome] {
+        try await writer.write { db in
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO goodmem_memories
+                        (memory_id, space_id, content, content_type, metadata, document_id, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(memory_id) DO NOTHING
+                    """)
+            let spaceQuery = try db.cachedStatement(sql: "SELECT 1 FROM goodmem_spaces WHERE space_id = ?")
+            var spaces: [String: Bool] = [:]
+            var outcomes: [GoodMemCreateOutcome] = []
+            outcomes.reserveCapacity(memories.count)
+            for memory in memories {
+                let known: Bool
+                if let cached = spaces[memory.spaceID] {
+                    known = cached
+                } else {
+                    known = try Bool.fetchOne(spaceQuery, arguments: [memory.spaceID]) != nil
+                    spaces[memory.spaceID] = known
+                }
+                guard known else {
+                    outcomes.append(.unknownSpace)
+                    continue
+                }
+                try insert.execute(arguments: [
+                    memory.memoryID, memory.spaceID, memory.content.databaseValue, memory.contentType,
+                    memory.metadataJSON, memory.documentID, time, time,
+                ])
+                if db.changesCount > 0 {
+                    outcomes.append(.created(GoodMemMemory(memory, seq: db.lastInsertedRowID, at: time)))
+                } else {
+                    outcomes.append(.duplicate)
+                }
+            }
+            return outcomes
+        }
+    }
+
+    /// The memories among `ids`, by id.
+    func goodmemMemories(ids: [String]) async throws -> [String: GoodMemMemory] {
+        try await writer.read { db in
+            let query = try db.cachedStatement(sql: "SELECT * FROM goodmem_memories WHERE memory_id = ?")
+            var found: [String: GoodMemMemory] = [:]
+            for id in Set(ids) {
+                if let row = try Row.fetchOne(query, arguments: [id]) {
+                    found[id] = GoodMemMemory(row: row)
+                }
+            }
+            return found
+        }
+    }
+
+    /// One page of a space's memories after `seq`, in creation order; `limit + 1` rows tell whether more exist.
+    func goodmemList(
+        space: String, after seq: Int64, limit: Int, status: String?, window: GoodMemStatusWindow
+    ) async throws -> [GoodMemMemory] {
+        var sql = "SELECT * FROM goodmem_memories WHERE space_id = ? AND seq > ?"
+        var arguments: StatementArguments = [space, seq]
+        switch status {
+        case "PENDING":
+            sql += " AND created_at > ? AND created_at > ?"
+            arguments += [window.processingBefore, window.completedBefore]
+        case "PROCESSING":
+            sql += " AND created_at <= ? AND created_at > ?"
+            arguments += [window.processingBefore, window.completedBefore]
+        case "COMPLETED":
+            sql += " AND created_at <= ?"
+            arguments += [window.completedBefore]
+        case nil:
+            break
+        default:
+            // FAILED, or anything else: the sandbox never fails processing.
+            return []
+        }
+        sql += " ORDER BY seq LIMIT ?"
+        arguments += [limit]
+        let query = sql
+        let queryArguments = arguments
+        return try await writer.read { db in
+            try Row.fetchAll(db, sql: query, arguments: queryArguments).map(GoodMemMemory.init(row:))
+        }
+    }
+
+    @discardableResult
+    func goodmemDelete(id: String) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM goodmem_memories WHERE memory_id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    func goodmemRecords() async throws -> [SandboxMemoryRecord] {
+        try await records(table: "goodmem_memories")
+    }
+
+    // MARK: Mielto
+
+    /// Stores one memory under a new id (Mielto never deduplicates).
+    func mieltoCreate(_ memory: MieltoNewMemory, at time: Date) async throws -> MieltoMemory {
+        let memoryID = "mem_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let topicsJSON = String(decoding: try SandboxHTTP.encoder.encode(memory.topics), as: UTF8.self)
+        return try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO mielto_memories
+                        (memory_id, user_id, workspace_id, memory, memory_type, topics, metadata, document_id,
+                         created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    memoryID, memory.userID, memory.workspaceID, memory.memory, memory.memoryType, topicsJSON,
+                    memory.metadataJSON, memory.documentID, time.timeIntervalSince1970,
+                ])
+            return MieltoMemory(memory, seq: db.lastInsertedRowID, memoryID: memoryID, at: time)
+        }
+    }
+
+    /// One page after `seq` in creation order, optionally for one user and one workspace; `limit + 1` rows tell
+    /// whether more exist.
+    func mieltoList(userID: String?, workspaceID: String?, after seq: Int64, limit: Int) async throws
+        -> [MieltoMemory]
+    {
+        var sql = "SELECT * FROM mielto_memories WHERE seq > ?"
+        var arguments: StatementArguments = [seq]
+        if let userID {
+            sql += " AND user_id = ?"
+            arguments += [userID]
+        }
+        if let workspaceID {
+            sql += " AND workspace_id = ?"
+            arguments += [workspaceID]
+        }
+        sql += " ORDER BY seq LIMIT ?"
+        arguments += [limit]
+        let query = sql
+        let queryArguments = arguments
+        return try await writer.read { db in
+            try Row.fetchAll(db, sql: query, arguments: queryArguments).map(MieltoMemory.init(row:))
+        }
+    }
+
+    @discardableResult
+    func mieltoDelete(id: String) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM mielto_memories WHERE memory_id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    func mieltoRecords() async throws -> [SandboxMemoryRecord] {
+        try await records(table: "mielto_memories")
+    }
+
+    /// One record per memory in creation order, with how many memories share its document id.
+    private func records(table: String) async throws -> [SandboxMemoryRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT m.memory_id, m.document_id,
+                        CASE WHEN m.document_id IS NULL THEN 1
+                        ELSE (SELECT COUNT(*) FROM \(table) d WHERE d.document_id = m.document_id) END AS stored
+                    FROM \(table) m ORDER BY m.seq
+                    """
+            ).map { row in
+                SandboxMemoryRecord(id: row["memory_id"], documentID: row["document_id"], stored: row["stored"])
+            }
+        }
+    }
+}

@@ -1,0 +1,196 @@
+import AsyncHTTPClient
+import BackfillCore
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// TLS choices for self-hosted targets with their own certificates.
+public struct TLSOptions: Sendable, Hashable {
+    /// A PEM file of the CA that signed the server's certificate.
+    public var caCertificatePath: String?
+    /// Skip certificate verification, allowed only for loopback hosts.
+    public var insecureLocalhost = false
+    public init(caCertificatePath: String? = nil, insecureLocalhost: Bool = false) {
+        self.caCertificatePath = caCertificatePath
+        self.insecureLocalhost = insecureLocalhost
+    }
+}
+
+/// One target's HTTP connection pool: base URL, auth headers (never logged), timeouts, and the error rules of
+/// API-CONTRACTS.md turned into ``UploadError``s.
+final class HTTPTransport: Sendable {
+    let baseURL: String
+    private let headers: [(String, String)]
+    private let client: HTTPClient
+    private let timeout: TimeAmount
+    private let logger: Logger
+    /// The environment variable holding the key, for messages ("check SYNAP_API_KEY").
+    let keyName: String
+
+    init(
+        baseURL: String, headers: [(String, String)], keyName: String, tls: TLSOptions = TLSOptions(),
+        connectTimeout: TimeAmount = .seconds(5), readTimeout: TimeAmount = .seconds(30), maxConnections: Int = 8,
+        logger: Logger
+    ) throws {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.headers = headers
+        self.keyName = keyName
+        self.logger = logger
+        self.timeout = connectTimeout + readTimeout
+        var tlsConfiguration: TLSConfiguration?
+        if tls.caCertificatePath != nil || tls.insecureLocalhost {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let path = tls.caCertificatePath {
+                do {
+                    configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
+                } catch {
+                    throw ValidationError(message: "--ca-cert \(path) is not a readable PEM certificate (\(error))")
+                }
+            }
+            if tls.insecureLocalhost {
+                let host = URL(string: baseURL)?.host ?? ""
+                guard ["localhost", "127.0.0.1", "::1", "[::1]"].contains(host) else {
+                    throw ValidationError(
+                        message: "--insecure-localhost only applies to localhost, not \(host); pass --ca-cert instead")
+                }
+                configuration.certificateVerification = .none
+            }
+            tlsConfiguration = configuration
+        }
+        var clientConfiguration = HTTPClient.Configuration(
+            tlsConfiguration: tlsConfiguration, timeout: .init(connect: connectTimeout, read: readTimeout))
+        clientConfiguration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
+        clientConfiguration.decompression = .enabled(limit: .ratio(50))
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+    }
+
+    func shutdown() async throws { try await client.shutdown() }
+
+    struct Answer {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: [UInt8]
+    }
+
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> Answer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "backfill/0.1")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        do {
+            let response = try await client.execute(request, timeout: timeout)
+            let buffer = try await response.body.collect(upTo: 64 << 20)
+            return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
+        } catch {
+            // Refused, reset, timed out: the outcome is unknown. Callers re-send with the same ids (targets that
+            // dedup answer "duplicate"; Mielto is checked by listing first).
+            logger.debug("request failed", metadata: ["error.type": "\(type(of: error))"])
+            throw UploadError(
+                kind: .retryable, code: "connection_error", message: "no answer from \(baseURL) (\(error))")
+        }
+    }
+
+    // MARK: Error rules
+
+    static func text(_ body: [UInt8]) -> String { String(decoding: body.prefix(4096), as: UTF8.self) }
+
+    /// The human message of an error body: `{"error","code","details"}`, FastAPI `{"detail": …}`,
+    /// GoodMem `{"errors":[{field,message}]}`.
+    static func errorMessage(_ body: [UInt8]) -> String? {
+        guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
+            let raw = text(body).trimmingCharacters(in: .whitespacesAndNewlines)
+            return raw.isEmpty ? nil : String(raw.prefix(300))
+        }
+        if let error = json["error"]?.stringValue { return error }
+        if let message = json["message"]?.stringValue { return message }
+        if let errors = json["errors"]?.arrayValue {
+            return errors.map { item in
+                [item["field"]?.stringValue, item["message"]?.stringValue].compactMap { $0 }.joined(separator: ": ")
+            }.joined(separator: "; ")
+        }
+        if let detail = json["detail"] {
+            if let text = detail.stringValue { return text }
+            if let message = detail["message"]?.stringValue { return message }
+            if let items = detail.arrayValue {
+                return items.map { item in
+                    let location = item["loc"]?.arrayValue?.compactMap { $0.stringValue }.joined(separator: ".") ?? ""
+                    let message = item["msg"]?.stringValue ?? ""
+                    return location.isEmpty ? message : "\(location): \(message)"
+                }.joined(separator: "; ")
+            }
+            if let data = try? JSONEncoder().encode(detail) { return String(decoding: data, as: UTF8.self) }
+        }
+        return nil
+    }
+
+    /// A non-success status as an ``UploadError`` (API-CONTRACTS.md's rules).
+    func classify(_ answer: Answer) -> UploadError {
+        Self.classify(status: answer.status, headers: answer.headers, body: answer.body, keyName: keyName)
+    }
+
+    static func classify(status: Int, headers: HTTPHeaders, body: [UInt8], keyName: String) -> UploadError {
+        let message = errorMessage(body) ?? "HTTP \(status)"
+        let raw = text(body)
+        let retryAfter = RetryAfter.parse(headers.first(name: "Retry-After"))
+        switch status {
+        case 401:
+            return UploadError(
+                kind: .stop, code: "unauthorized", message: "the API key was refused (\(message)); check \(keyName)",
+                httpStatus: status)
+        case 403:
+            return UploadError(
+                kind: .stop, code: "forbidden", message: "the API key may not do this (\(message))", httpStatus: status)
+        case 402:
+            return UploadError(
+                kind: .stop, code: "payment_required", message: "out of credits (\(message)); top up, then resume",
+                httpStatus: status)
+        case 429:
+            for reason in [
+                "trial_limit_reached", "subscription_inactive", "CREDIT_LIMIT_EXCEEDED", "OVERAGE_LIMIT_EXCEEDED",
+            ] where raw.contains(reason) {
+                return UploadError(
+                    kind: .stop, code: reason, message: "the account is blocked (\(reason)); resume once it is fixed",
+                    httpStatus: status)
+            }
+            return UploadError(
+                kind: .retryable, code: "rate_limited", message: message, httpStatus: status, retryAfter: retryAfter)
+        case 409 where raw.contains("instance_not_ready"):
+            return UploadError(
+                kind: .retryable, code: "instance_not_ready", message: "the Synap instance is still being built; waiting",
+                httpStatus: status, retryAfter: retryAfter ?? .seconds(30))
+        case 409 where raw.contains("instance_build_failed"):
+            return UploadError(
+                kind: .stop, code: "instance_build_failed",
+                message: "the Synap instance failed to build; contact Synap support", httpStatus: status)
+        case 400, 422:
+            return UploadError(kind: .invalid, code: "invalid_input", message: message, httpStatus: status)
+        case 404:
+            return UploadError(
+                kind: .permanent, code: "not_found", message: "\(message); check --base-url (and --routes for Synap)",
+                httpStatus: status)
+        case 500...599:
+            return UploadError(
+                kind: .retryable, code: "server_error", message: message, httpStatus: status, retryAfter: retryAfter)
+        default:
+            return UploadError(kind: .permanent, code: "http_\(status)", message: message, httpStatus: status)
+        }
+    }
+
+    /// `X-RateLimit-Remaining` / `X-RateLimit-Reset` (a Unix time; small values taken as seconds from now).
+    static func rateHeaders(_ headers: HTTPHeaders) -> (remaining: Int?, resetIn: Duration?) {
+        var resetIn: Duration?
+        if let reset = headers.first(name: "X-RateLimit-Reset").flatMap(Double.init) {
+            let seconds = reset > 1_000_000_000 ? reset - Date().timeIntervalSince1970 : reset
+            resetIn = .milliseconds(Int64(max(0, seconds) * 1000))
+        }
+        return (headers.first(name: "X-RateLimit-Remaining").flatMap { Int($0) }, resetIn)
+    }
+}

@@ -1,0 +1,350 @@
+import BackfillCore
+import CArchive
+import Foundation
+
+/// Archives read through libarchive — zip (incl. zip64 and data descriptors), tar (ustar, pax, GNU), tars
+/// compressed with gzip/bzip2/xz/zstd/lz4, 7z, and a single compressed file (`mail.mbox.gz`) — streamed entry by
+/// entry, never extracted to disk; every entry is handed back to the pipeline, which sniffs it and reads it with its
+/// adapter (recursively for archives inside archives).
+///
+/// See `adapters/Archive/README.md` for the limits, skip codes and the bundle (export layout) strategy.
+public struct ArchiveAdapter: ContainerAdapter {
+    public init() {}
+
+    public static let name = "archive"
+
+    /// `--adapter-option archive-name-encoding=CP932`: the code page of entry names that are not UTF-8.
+    public static let nameEncodingOption = "archive-name-encoding"
+
+    public let descriptor = AdapterDescriptor(
+        name: ArchiveAdapter.name, family: "archive",
+        fileExtensions: [
+            "zip", "tar", "tgz", "tar.gz", "tbz", "tbz2", "tar.bz2", "txz", "tar.xz", "tzst", "tar.zst", "tar.lz4",
+            "7z", "gz", "bz2", "xz", "zst", "lz4",
+        ],
+        summary:
+            "zip, tar (plain or gz/bz2/xz/zst/lz4), 7z and single compressed files, streamed; every entry is read by its own adapter",
+        supportsCursor: false)
+
+    /// Zip-based document formats another adapter may read: never walked as archives.
+    static let zipBasedDocuments: Set<String> = [
+        "docx", "docm", "xlsx", "xlsm", "pptx", "pptm", "odt", "ods", "odp", "epub", "jar", "war", "ear", "apk",
+        "xpi", "xps", "oxps", "ipa", "whl", "vsix", "nupkg", "kmz", "numbers", "pages", "key",
+    ]
+
+    public func sniff(_ probe: SourceProbe) -> SniffConfidence {
+        let head = probe.head
+        let lowerName = probe.fileName.lowercased()
+        let ext = lowerName.split(separator: ".").last.map(String.init) ?? ""
+        func starts(_ magic: [UInt8]) -> Bool { head.starts(with: magic) }
+        if starts([0x50, 0x4B, 0x03, 0x04]) || starts([0x50, 0x4B, 0x05, 0x06]) || starts([0x50, 0x4B, 0x07, 0x08]) {
+            return Self.zipBasedDocuments.contains(ext) ? .no : .certain
+        }
+        if starts([0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C]) { return .certain }  // 7z
+        if starts([0x1F, 0x8B]) || starts([0x42, 0x5A, 0x68]) || starts([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00])
+            || starts([0x28, 0xB5, 0x2F, 0xFD]) || starts([0x04, 0x22, 0x4D, 0x18])
+        {
+            return .certain  // gzip, bzip2, xz, zstd, lz4
+        }
+        if head.count >= 262, Array(head[257..<262]) == Array("ustar".utf8) { return .certain }
+        if descriptor.fileExtensions.contains(where: { lowerName.hasSuffix("." + $0) }) {
+            // The name says archive but the bytes do not (a v7 tar, a self-extracting zip): libarchive decides.
+            return ext == "tar" || ext == "zip" || ext == "7z" ? .likely : .possible
+        }
+        return .no
+    }
+
+    public func entries(of input: SourceInput, context: AdapterContext, limits: ContainerLimits) -> ContainerEntries {
+        let encoding = context.options[Self.nameEncodingOption]
+        return ContainerEntries { ArchiveEntriesReader(input: input, limits: limits, nameEncoding: encoding) }
+    }
+
+    /// Lists the members in a first pass (cheap for zip and 7z, which have a directory; a compressed tar is
+    /// decompressed once more). A common top folder (`export-2024/…`) is left out. Nil for an archive streamed out of
+    /// another one (it can be read only once), when the declared sizes exceed `maxSpillBytes` (it could not be spilled
+    /// anyway), or when the archive is damaged.
+    public func memberPaths(of input: SourceInput, limits: ContainerLimits) async throws -> [String]? {
+        guard input.archiveEntry == nil else { return nil }
+        let reader = ArchiveEntriesReader(input: input, limits: limits, nameEncoding: nil)
+        var paths: [String] = []
+        var declared: Int64 = 0
+        while let entry = reader.nextHeader() {
+            switch entry {
+            case .member(let member):
+                paths.append(member.name)
+                declared += max(0, member.size ?? 0)
+                if declared > limits.maxSpillBytes { return nil }
+            case .skipped:
+                continue
+            case .damaged:
+                return nil
+            }
+        }
+        return Self.strippingCommonRoot(paths).map(\.relative)
+    }
+
+    /// Unpacks the regular, safe members into `directory` (never following or creating links; hostile names were
+    /// skipped), within `maxSpillBytes` in total; nil when the cap is passed or the archive is damaged.
+    public func spill(_ input: SourceInput, to directory: URL, limits: ContainerLimits) async throws -> SourceBundle? {
+        guard input.archiveEntry == nil else { return nil }
+        let reader = ArchiveEntriesReader(input: input, limits: limits, nameEncoding: nil)
+        var written: [(name: String, path: String, modified: Date?)] = []
+        var total: Int64 = 0
+        while let entry = reader.nextHeader() {
+            guard case .member(let member) = entry else {
+                if case .damaged = entry { return nil }
+                continue
+            }
+            let url = directory.appendingPathComponent(member.name)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: url.path, contents: nil),
+                let handle = try? FileHandle(forWritingTo: url)
+            else { continue }
+            defer { try? handle.close() }
+            let source = EntryByteSource(member.stream)
+            do {
+                while true {
+                    let chunk = try source.read(maxLength: 1 << 20)
+                    if chunk.isEmpty { break }
+                    total += Int64(chunk.count)
+                    if total > limits.maxSpillBytes { return nil }
+                    try handle.write(contentsOf: chunk)
+                }
+            } catch {
+                return nil
+            }
+            written.append((member.name, url.path, member.modified))
+        }
+        var members: [String: SourceInput] = [:]
+        let byName = Dictionary(written.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        for (name, relative) in Self.strippingCommonRoot(written.map(\.name)) {
+            guard let file = byName[name] else { continue }
+            var member = try SourceInput.file(path: file.path, displayPath: "\(input.displayPath)!/\(name)")
+            member.archiveEntry = name
+            if let modified = file.modified { member.modificationDate = modified }
+            members[relative] = member
+        }
+        return SourceBundle(displayPath: input.displayPath, members: members)
+    }
+
+    /// Paths relative to the one folder every path sits in, when there is one (`export/a.json` → `a.json`).
+    static func strippingCommonRoot(_ paths: [String]) -> [(name: String, relative: String)] {
+        guard let first = paths.first, let slash = first.firstIndex(of: "/") else { return paths.map { ($0, $0) } }
+        let root = first[...slash]
+        guard paths.allSatisfy({ $0.hasPrefix(root) && $0.count > root.count }) else { return paths.map { ($0, $0) } }
+        return paths.map { ($0, String($0.dropFirst(root.count))) }
+    }
+}
+
+/// Walks one archive's headers and turns them into entries, skips and the end.
+final class ArchiveEntriesReader: ContainerReader {
+    struct Member {
+        var name: String
+        var size: Int64?
+        var modified: Date?
+        var stream: EntryStream
+    }
+
+    enum Header {
+        case member(Member)
+        case skipped(SkippedRecord)
+        /// The archive cannot be read further (the record says why).
+        case damaged(SkippedRecord)
+    }
+
+    private let input: SourceInput
+    private let limits: ContainerLimits
+    private let nameEncoding: String?
+    private var handle: ArchiveHandle?
+    private var opened = false
+    private var finished = false
+    private var current: EntryStream?
+    private var index = 0
+    private var lastName: String?
+    private let totals = ArchiveTotals()
+
+    init(input: SourceInput, limits: ContainerLimits, nameEncoding: String?) {
+        self.input = input
+        self.limits = limits
+        self.nameEncoding = nameEncoding
+    }
+
+    func next() async throws -> ContainerEntry? {
+        switch nextHeader() {
+        case nil: return nil
+        case .member(let member):
+            let stream = member.stream
+            let name = member.name
+            return .file(
+                SourceInput(
+                    displayPath: "\(input.displayPath)!/\(name)",
+                    fileName: name.split(separator: "/").last.map(String.init) ?? name, archiveEntry: name,
+                    size: member.size, modificationDate: member.modified, open: { EntryByteSource(stream) }))
+        case .skipped(let record), .damaged(let record):
+            return .skipped(record)
+        }
+    }
+
+    private func record(_ code: String, _ name: String?, _ message: String) -> SkippedRecord {
+        SkippedRecord(
+            adapter: ArchiveAdapter.name, file: name.map { "\(input.displayPath)!/\($0)" } ?? input.displayPath,
+            position: RecordPosition(recordIndex: index), code: code, message: message)
+    }
+
+    private func damaged(_ error: AdapterError) -> Header {
+        finished = true
+        let after = lastName.map { "entries after #\(index) (\($0)) were not read" } ?? "no entry could be read"
+        return .damaged(
+            SkippedRecord(
+                adapter: ArchiveAdapter.name, file: input.displayPath, position: RecordPosition(recordIndex: index),
+                code: error.code, message: "\(error.message); \(after)"))
+    }
+
+    /// The next header: a member to read (valid until the next call), a skipped one, or nil at the end.
+    func nextHeader() -> Header? {
+        guard !finished else { return nil }
+        if !opened {
+            opened = true
+            do {
+                handle = try ArchiveHandle(
+                    source: try input.open(), size: input.size, file: input.displayPath, options: nil)
+            } catch let error as AdapterError {
+                return damaged(error)
+            } catch {
+                return damaged(AdapterError(code: "unreadable_file", file: input.displayPath, position: .wholeFile, message: "\(error)"))
+            }
+        }
+        guard let handle else {
+            finished = true
+            return nil
+        }
+        current?.isCurrent = false
+        current = nil
+        var retries = 0
+        while true {
+            var entry: OpaquePointer?
+            let status = archive_read_next_header(handle.archive, &entry)
+            if status == ARCHIVE_EOF {
+                finished = true
+                return nil
+            }
+            if status == ARCHIVE_RETRY && retries < 8 {
+                retries += 1
+                continue
+            }
+            if status == ARCHIVE_FATAL || status == ARCHIVE_RETRY || entry == nil {
+                if let inner = handle.callbackError as? AdapterError { return damaged(inner) }
+                let message = handle.errorString
+                if index == 0 && message.lowercased().contains("unrecognized archive format") {
+                    return damaged(
+                        AdapterError(
+                            code: "not_an_archive", file: input.displayPath, position: .wholeFile,
+                            message: "libarchive does not recognise the format (\(message)); check the file is a complete zip, tar, 7z or compressed file"))
+                }
+                return damaged(
+                    ArchiveErrors.classify(
+                        message, file: input.displayPath, position: RecordPosition(recordIndex: index),
+                        during: "reading the next entry's header", atEnd: handle.reachedEnd))
+            }
+            index += 1
+            guard index <= limits.maxEntries else {
+                return damaged(
+                    AdapterError(
+                        code: "too_many_entries", file: input.displayPath, position: RecordPosition(recordIndex: index),
+                        message: "the archive holds more than \(limits.maxEntries) entries, the limit for one archive; split it"))
+            }
+            guard let entry else { continue }
+            let name = entryName(entry, handle: handle)
+            lastName = name
+            if status == ARCHIVE_FAILED {
+                return .skipped(
+                    record(
+                        "unreadable_entry", name,
+                        "libarchive cannot read this entry (\(handle.errorString)); it is skipped, the rest of the archive goes on"))
+            }
+            let type = archive_entry_filetype(entry)
+            if type == backfill_AE_IFDIR || (name.hasSuffix("/") && archive_entry_size(entry) == 0) {
+                return .skipped(record("directory_entry", name, "a folder entry; its files are read as their own entries"))
+            }
+            if type == backfill_AE_IFLNK {
+                return .skipped(record("symlink_entry", name, "a symbolic link; links are never followed — import the file it points to"))
+            }
+            if archive_entry_hardlink(entry) != nil {
+                return .skipped(record("hardlink_entry", name, "a hard link to another entry, which is read once under its own name"))
+            }
+            if type != 0 && type != backfill_AE_IFREG {
+                return .skipped(record("special_entry", name, "a device, FIFO or socket entry; not a file to import"))
+            }
+            if let reason = EntryNames.unsafeReason(name) {
+                return .skipped(
+                    record(
+                        "unsafe_name", name,
+                        "\(reason); the entry is not read (its name is never used as a path) — if it is genuine, unpack the archive and import the file"))
+            }
+            let path = EntryNames.normalise(name)
+            if EntryNames.isMacMetadata(path) {
+                return .skipped(record("macos_metadata", path, "macOS metadata (__MACOSX, ._ AppleDouble or .DS_Store); not content"))
+            }
+            if archive_entry_is_encrypted(entry) != 0 {
+                return .skipped(
+                    record(
+                        "encrypted_entry", path,
+                        "the entry is encrypted and cannot be read; decrypt the archive (e.g. unzip with its password) and import the files"))
+            }
+            let size: Int64? = archive_entry_size_is_set(entry) != 0 ? archive_entry_size(entry) : nil
+            if let size, size > limits.maxEntryBytes {
+                return .skipped(
+                    record(
+                        "entry_too_large", path,
+                        "the entry declares \(size) bytes, over the \(limits.maxEntryBytes)-byte limit for one archive entry; unpack it and import the file directly if it is genuine"))
+            }
+            // An entry declaring more than the ratio limit times the whole archive's size is a bomb whatever its
+            // own compressed size (which libarchive does not tell).
+            if let size, size > 8 << 20, let archiveSize = input.size, archiveSize > 0,
+                Double(size) / Double(archiveSize) > limits.maxCompressionRatio
+            {
+                return .skipped(
+                    record(
+                        "zip_bomb", path,
+                        "the entry declares \(size) bytes out of a \(archiveSize)-byte archive, more than \(Int(limits.maxCompressionRatio))× its compressed size: treated as a decompression bomb and not read"))
+            }
+            if let size, totals.expanded + size > limits.maxTotalBytes {
+                return damaged(
+                    AdapterError(
+                        code: "archive_too_large", file: input.displayPath, position: RecordPosition(recordIndex: index),
+                        message: "the archive expands past the \(limits.maxTotalBytes)-byte limit for one archive; split it or unpack it"))
+            }
+            let modified: Date? =
+                archive_entry_mtime_is_set(entry) != 0
+                ? Date(timeIntervalSince1970: Double(archive_entry_mtime(entry)) + Double(archive_entry_mtime_nsec(entry)) / 1e9)
+                : nil
+            let stream = EntryStream(
+                handle: handle, displayPath: "\(input.displayPath)!/\(path)", index: index, limits: limits,
+                totals: totals)
+            current = stream
+            return .member(Member(name: path, size: size, modified: modified ?? input.modificationDate, stream: stream))
+        }
+    }
+
+    /// The entry's name, decoded; for a single compressed file, the outer name without its compression suffix.
+    private func entryName(_ entry: OpaquePointer, handle: ArchiveHandle) -> String {
+        if handle.formatCode == ARCHIVE_FORMAT_RAW {
+            let lower = input.fileName.lowercased()
+            for suffix in [".gz", ".bz2", ".xz", ".zst", ".lz4", ".z", ".lzma"] where lower.hasSuffix(suffix) {
+                return String(input.fileName.dropLast(suffix.count))
+            }
+            if lower.hasSuffix(".tgz") { return String(input.fileName.dropLast(4)) + ".tar" }
+            return input.fileName
+        }
+        if let raw = archive_entry_pathname(entry) {
+            let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw)))
+            if String(validating: bytes, as: UTF8.self) == nil, nameEncoding == nil, let utf8 = archive_entry_pathname_utf8(entry) {
+                return String(cString: utf8)
+            }
+            return EntryNames.decode(bytes, encoding: nameEncoding, isZip: handle.formatCode & ARCHIVE_FORMAT_BASE_MASK == ARCHIVE_FORMAT_ZIP)
+        }
+        if let utf8 = archive_entry_pathname_utf8(entry) { return String(cString: utf8) }
+        return ""
+    }
+}

@@ -1,1 +1,0 @@
-// The Archive adapter family: see README.md.

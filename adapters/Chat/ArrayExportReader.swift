@@ -1,0 +1,115 @@
+import BackfillCore
+
+/// Reads a JSON file whose records are the elements of one array (ChatGPT's and Claude's `conversations.json`, a
+/// Discord channel's `messages`), one element at a time, turning each into outputs with `convert`.
+///
+/// Resumes from a cursor by seeking to its byte offset when the source can (top-level arrays only), else by
+/// skipping (framing, not parsing) the elements up to its record index.
+final class ArrayExportReader: RecordReader {
+    typealias Convert = (
+        _ value: JSONValue, _ element: JSONArrayStream.Element, _ cursorAfter: SourceCursor, _ stream: JSONArrayStream
+    ) -> [AdapterOutput]
+
+    private let input: SourceInput
+    private let builder: ChatDocumentBuilder
+    private let path: [String]
+    private let cursor: SourceCursor?
+    private let convert: Convert
+    /// Called once at the end of the file (e.g. to flush a group being built).
+    private let finish: ((JSONArrayStream) -> [AdapterOutput])?
+    private let what: String
+    private var stream: JSONArrayStream?
+    private var canSeek = false
+    private var skipThrough = 0
+    private var ended = false
+    private var queue: [AdapterOutput] = []
+    private var queueIndex = 0
+
+    init(
+        input: SourceInput, builder: ChatDocumentBuilder, path: [String] = [], cursor: SourceCursor?,
+        what: String = "conversation",
+        convert: @escaping Convert, finish: ((JSONArrayStream) -> [AdapterOutput])? = nil
+    ) {
+        self.input = input
+        self.builder = builder
+        self.path = path
+        self.cursor = cursor
+        self.what = what
+        self.convert = convert
+        self.finish = finish
+    }
+
+    private func open() throws -> JSONArrayStream {
+        let source = try input.open()
+        canSeek = source.canSeek
+        if let cursor, let offset = cursor.byteOffset, offset > 0, source.canSeek, path.isEmpty {
+            try source.seek(to: offset)
+            return JSONArrayStream(source: source, path: path, resumeAt: offset, resumeIndex: cursor.recordIndex ?? 0)
+        }
+        skipThrough = cursor?.recordIndex ?? 0
+        return JSONArrayStream(source: source, path: path)
+    }
+
+    func next() async throws -> AdapterOutput? {
+        while true {
+            if queueIndex < queue.count {
+                defer { queueIndex += 1 }
+                return queue[queueIndex]
+            }
+            if ended { return nil }
+            queue = try produce()
+            queueIndex = 0
+        }
+    }
+
+    private func produce() throws -> [AdapterOutput] {
+        let stream: JSONArrayStream
+        if let existing = self.stream {
+            stream = existing
+        } else {
+            stream = try open()
+            self.stream = stream
+        }
+        do {
+            while true {
+                guard let element = try stream.next() else {
+                    ended = true
+                    if !stream.enteredArray {
+                        return [
+                            builder.skip(
+                                "unexpected_shape",
+                                "no \"\(path.joined(separator: "."))\" array found; this file is not the export it looks like — check it was exported as JSON",
+                                at: .wholeFile)
+                        ]
+                    }
+                    return finish?(stream) ?? []
+                }
+                if element.index <= skipThrough { continue }
+                let position = RecordPosition(byteOffset: element.offset, recordIndex: element.index)
+                switch ElementParser.parse(element) {
+                case .failure(let problem):
+                    return [
+                        builder.skip(
+                            "malformed_json",
+                            "\(what) \(element.index): \(problem.message); skipped, the rest of the file goes on",
+                            at: position)
+                    ]
+                case .success(let value):
+                    let outputs = convert(value, element, cursorAfter(element), stream)
+                    if !outputs.isEmpty { return outputs }
+                }
+            }
+        } catch let failure as JSONArrayStream.Failure {
+            ended = true
+            let (code, offset, message) = ElementParser.describe(failure)
+            var outputs = [builder.skip(code, message, at: RecordPosition(byteOffset: offset))]
+            outputs += finish?(stream) ?? []
+            return outputs
+        }
+    }
+
+    /// The cursor after an element.
+    func cursorAfter(_ element: JSONArrayStream.Element) -> SourceCursor {
+        SourceCursor(byteOffset: canSeek && path.isEmpty ? element.endOffset : nil, recordIndex: element.index)
+    }
+}

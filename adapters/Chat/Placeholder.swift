@@ -1,1 +1,0 @@
-// The Chat adapter family: see README.md.

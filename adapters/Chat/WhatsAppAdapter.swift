@@ -1,0 +1,368 @@
+import BackfillCore
+import Foundation
+
+/// WhatsApp "Export chat" `.txt`: iOS (`[date, time] Name: text`) and Android (`date, time - Name: text`) layouts,
+/// every date order and 12/24-hour form, invisible marks, multi-line messages, system lines and media placeholders.
+/// Day/month order is inferred per file. Grouping: one document per day (default) or per chat
+/// (`--group-by conversation`). See `adapters/Chat/README.md#whatsapp`.
+public struct WhatsAppAdapter: SourceAdapter {
+    public init() {}
+
+    public static let name = "whatsapp"
+
+    public let descriptor = AdapterDescriptor(
+        name: WhatsAppAdapter.name, family: "chat", fileExtensions: ["txt"],
+        summary: "WhatsApp chat export .txt (iOS and Android layouts, any date order, 12/24-hour clock)",
+        supportsCursor: false)
+
+    public func sniff(_ probe: SourceProbe) -> SniffConfidence {
+        guard probe.hasExtension("txt") || probe.fileName.lowercased().hasPrefix("whatsapp") else { return .no }
+        let text = String(decoding: probe.trimmedHead, as: UTF8.self)
+        let parser = WhatsAppLineParser()
+        var headers = 0
+        var lines = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true).prefix(20) {
+            lines += 1
+            if parser.header(String(line)) != nil { headers += 1 }
+        }
+        if headers >= 2 || (headers == 1 && lines <= 2) { return .certain }
+        if headers == 1 && probe.fileName.lowercased().contains("whatsapp") { return .certain }
+        return .no
+    }
+
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+        AdapterOutputs { WhatsAppReader(input: input, context: context) }
+    }
+}
+
+/// The parts of a line that starts a message: date fields, time, and what follows.
+struct WhatsAppHeader {
+    var a: Int
+    var b: Int
+    var c: Int
+    var yearFirst: Bool
+    var hour: Int
+    var minute: Int
+    var second: Int
+    /// `a`/`p` for 12-hour clocks.
+    var meridiem: Character?
+    var rest: String
+}
+
+/// Recognises message-starting lines. Not Sendable (NSRegularExpression): one per reader.
+struct WhatsAppLineParser {
+    private let expression: NSRegularExpression?
+
+    init() {
+        let date = #"(\d{1,4})[./\-](\d{1,2})[./\-](\d{1,4})"#
+        let time = #"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:[\s_]*([AaPp])\.?\s?[Mm]\.?)?"#
+        let ios = #"^\[\s*"# + date + #",?\s+"# + time + #"\s*\]\s?(.*)$"#
+        let android = #"^"# + date + #",?\s+"# + time + #"\s+[-–]\s(.*)$"#
+        // Named alternatives keep one set of group numbers: try iOS, then Android.
+        expression = try? NSRegularExpression(pattern: "(?:" + ios + ")|(?:" + android + ")", options: [])
+    }
+
+    /// Invisible marks removed, odd spaces made plain.
+    static func clean(_ line: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in line.unicodeScalars {
+            switch scalar.value {
+            case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF, 0x200B: continue
+            case 0x202F, 0x00A0, 0x2009, 0x2007: scalars.append(" ")
+            default: scalars.append(scalar)
+            }
+        }
+        return String(scalars)
+    }
+
+    func header(_ raw: String) -> WhatsAppHeader? {
+        let line = Self.clean(raw)
+        guard let expression, let first = line.first, first == "[" || first.isNumber else { return nil }
+        let range = NSRange(line.startIndex..., in: line)
+        guard let match = expression.firstMatch(in: line, options: [], range: range) else { return nil }
+        // Groups 1–8: iOS; 9–16: Android.
+        let base = match.range(at: 1).location != NSNotFound ? 1 : 9
+        func group(_ offset: Int) -> String? {
+            let r = match.range(at: base + offset)
+            guard r.location != NSNotFound, let swiftRange = Range(r, in: line) else { return nil }
+            return String(line[swiftRange])
+        }
+        guard let aText = group(0), let a = Int(aText), let b = group(1).flatMap(Int.init),
+            let c = group(2).flatMap(Int.init), let hour = group(3).flatMap(Int.init),
+            let minute = group(4).flatMap(Int.init)
+        else { return nil }
+        return WhatsAppHeader(
+            a: a, b: b, c: c, yearFirst: aText.count == 4, hour: hour, minute: minute,
+            second: group(5).flatMap(Int.init) ?? 0, meridiem: group(6)?.lowercased().first, rest: group(7) ?? "")
+    }
+}
+
+final class WhatsAppReader: RecordReader {
+    private struct Message {
+        var time: Date
+        var day: String
+        var speaker: String?
+        var text: String
+        var line: Int
+    }
+
+    private let input: SourceInput
+    private let context: AdapterContext
+    private let builder: ChatDocumentBuilder
+    private let parser = WhatsAppLineParser()
+    private var outputs: [AdapterOutput] = []
+    private var index = 0
+    private var done = false
+
+    init(input: SourceInput, context: AdapterContext) {
+        self.input = input
+        self.context = context
+        self.builder = ChatDocumentBuilder(adapter: WhatsAppAdapter.name, input: SourceInputInfo(input), context: context)
+    }
+
+    func next() async throws -> AdapterOutput? {
+        if !done {
+            done = true
+            outputs = try readAll()
+        }
+        guard index < outputs.count else { return nil }
+        defer { index += 1 }
+        return outputs[index]
+    }
+
+    /// Date order from the whole file: a field over 12 decides; else the order with fewer backward jumps.
+    private enum Order: String { case dayMonth = "day/month", monthDay = "month/day", yearFirst = "year/month/day" }
+
+    private func lines() throws -> LineReader { LineReader(source: try input.open()) }
+
+    private func text(_ line: LineReader.Line) -> String {
+        var bytes = line.bytes
+        if line.byteOffset == 0, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private func inferOrder() throws -> (Order, ambiguous: Bool) {
+        let reader = try lines()
+        var dayFirst = 0
+        var monthFirst = 0
+        var yearFirst = 0
+        var samples: [(Int, Int, Int)] = []
+        while let line = try reader.next() {
+            guard let header = parser.header(text(line)) else { continue }
+            if header.yearFirst { yearFirst += 1; continue }
+            if header.a > 12 { dayFirst += 1 }
+            if header.b > 12 { monthFirst += 1 }
+            if samples.count < 5000 { samples.append((header.a, header.b, header.c)) }
+        }
+        if yearFirst > 0 && dayFirst == 0 && monthFirst == 0 { return (.yearFirst, false) }
+        if dayFirst > 0 && monthFirst == 0 { return (.dayMonth, false) }
+        if monthFirst > 0 && dayFirst == 0 { return (.monthDay, false) }
+        // Ambiguous (or contradictory): the order in which dates go forward more often.
+        func backwards(_ dayFirstOrder: Bool) -> Int {
+            var count = 0
+            var previous = 0
+            for (a, b, c) in samples {
+                let (day, month) = dayFirstOrder ? (a, b) : (b, a)
+                let key = (c < 100 ? c + 2000 : c) * 10000 + month * 100 + day
+                if key < previous { count += 1 }
+                previous = key
+            }
+            return count
+        }
+        let dm = backwards(true)
+        let md = backwards(false)
+        return (md < dm ? .monthDay : .dayMonth, dm == md)
+    }
+
+    private func date(_ header: WhatsAppHeader, order: Order, zone: TimeZone) -> Date? {
+        var year: Int
+        var month: Int
+        var day: Int
+        switch order {
+        case .yearFirst: (year, month, day) = (header.a, header.b, header.c)
+        case .dayMonth: (day, month, year) = (header.a, header.b, header.c)
+        case .monthDay: (month, day, year) = (header.a, header.b, header.c)
+        }
+        if header.yearFirst { (year, month, day) = (header.a, header.b, header.c) }
+        if year < 100 { year += 2000 }
+        var hour = header.hour
+        if let meridiem = header.meridiem {
+            guard (1...12).contains(hour) else { return nil }
+            if meridiem == "p" && hour < 12 { hour += 12 }
+            if meridiem == "a" && hour == 12 { hour = 0 }
+        }
+        guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(header.minute),
+            (0...59).contains(header.second)
+        else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let components = DateComponents(
+            year: year, month: month, day: day, hour: hour, minute: header.minute, second: header.second)
+        guard calendar.date(from: components).map({ calendar.component(.day, from: $0) == day }) == true else {
+            return nil
+        }
+        return calendar.date(from: components)
+    }
+
+    static let mediaMarkers = [
+        "<Media omitted>", "<Médias omis>", "<Medien ausgeschlossen>", "<Multimedia omitido>", "image omitted",
+        "video omitted", "audio omitted", "sticker omitted", "GIF omitted", "document omitted", "Contact card omitted",
+    ]
+    /// Notices WhatsApp attributes to the chat itself (iOS puts the chat's name before them).
+    static let systemPrefixes = [
+        "Messages and calls are end-to-end encrypted", "Messages to this group are now secured",
+        "Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt", "Los mensajes y las llamadas están cifrados",
+        "Les messages et les appels sont chiffrés",
+    ]
+    static let deletedMarkers = ["This message was deleted", "You deleted this message", "Diese Nachricht wurde gelöscht", "Se eliminó este mensaje"]
+
+    private func readAll() throws -> [AdapterOutput] {
+        var outputs: [AdapterOutput] = []
+        var zone = ChatText.utc
+        var zoneFallback: String? = "wall-clock time read as UTC (no --timezone given)"
+        if let name = context.options["timezone"] {
+            if let found = TimeZone(identifier: name) {
+                zone = found
+                zoneFallback = nil
+            } else {
+                outputs.append(
+                    builder.skip(
+                        "unknown_timezone",
+                        "--timezone '\(name)' is not an IANA zone name (e.g. Europe/Berlin); times are read as UTC",
+                        at: .wholeFile))
+            }
+        }
+        let (order, ambiguous) = try inferOrder()
+        let reader = try lines()
+        var messages: [Message] = []
+        var systemLines = 0
+        var media = 0
+        var chatKeyLine: String?
+        var pendingBad: (line: Int, text: String)?
+        while let line = try reader.next() {
+            let raw = text(line)
+            if let header = parser.header(raw) {
+                pendingBad = nil
+                guard let time = date(header, order: order, zone: zone) else {
+                    outputs.append(
+                        builder.skip(
+                            "unrecognised_line",
+                            "line \(line.number): a message header with an impossible date or time (read as \(order.rawValue)); the message is skipped — check the line",
+                            at: RecordPosition(byteOffset: line.byteOffset, line: line.number)))
+                    pendingBad = (line.number, raw)
+                    continue
+                }
+                if chatKeyLine == nil { chatKeyLine = WhatsAppLineParser.clean(raw) }
+                var rest = header.rest
+                if rest.hasPrefix("~ ") { rest.removeFirst(2) }
+                var speaker: String?
+                var body = rest
+                if let colon = rest.range(of: ": ") ?? (rest.hasSuffix(":") ? rest.range(of: ":", options: .backwards) : nil) {
+                    let name = rest[..<colon.lowerBound]
+                    if name.count <= 80 && !name.contains("\"") {
+                        speaker = ChatText.trimmed(String(name))
+                        body = String(rest[colon.upperBound...])
+                    }
+                }
+                messages.append(
+                    Message(time: time, day: ChatText.day(time, zone: zone), speaker: speaker, text: body, line: line.number))
+            } else if pendingBad != nil {
+                continue  // continuation of a skipped message
+            } else if !messages.isEmpty {
+                messages[messages.count - 1].text += "\n" + WhatsAppLineParser.clean(raw)
+            } else if !ChatText.trimmed(raw).isEmpty {
+                outputs.append(
+                    builder.skip(
+                        "unrecognised_line",
+                        "line \(line.number): text before the first message that is not a WhatsApp message line; skipped",
+                        at: RecordPosition(byteOffset: line.byteOffset, line: line.number)))
+            }
+        }
+        // Turns: system lines and deleted messages out, media placeholders made uniform.
+        var turns: [(Message, ChatTurn)] = []
+        for message in messages {
+            guard let speaker = message.speaker else {
+                systemLines += 1
+                continue
+            }
+            var body = ChatText.trimmed(WhatsAppLineParser.clean(message.text))
+            if Self.deletedMarkers.contains(body) || Self.systemPrefixes.contains(where: { body.hasPrefix($0) }) {
+                systemLines += 1
+                continue
+            }
+            if Self.mediaMarkers.contains(where: { body.caseInsensitiveCompare($0) == .orderedSame }) {
+                media += 1
+                body = "[media omitted]"
+            } else if body.hasPrefix("<attached: ") && body.hasSuffix(">") {
+                media += 1
+                body = "[attached: \(body.dropFirst("<attached: ".count).dropLast())]"
+            } else if let range = body.range(of: #" \((file attached|Datei angehängt|archivo adjunto|fichier joint)\)"#, options: .regularExpression) {
+                media += 1
+                body = "[attached: \(body[..<range.lowerBound])]" + body[range.upperBound...]
+            }
+            guard !body.isEmpty else { continue }
+            turns.append((message, ChatTurn(speaker: speaker, text: body, time: message.time)))
+        }
+        guard let chatKeyLine, !turns.isEmpty else {
+            outputs.append(
+                builder.skip(
+                    "empty_conversation",
+                    messages.isEmpty
+                        ? "no WhatsApp message line found; nothing to import"
+                        : "only system lines, no message from a person; nothing to import", at: .wholeFile))
+            return outputs
+        }
+        let chatKey = String(ContentHash.sha256Hex(chatKeyLine).prefix(16))
+        var chatName: String?
+        let base = (input.fileName as NSString).deletingPathExtension
+        for prefix in ["WhatsApp Chat with ", "WhatsApp Chat - ", "WhatsApp-Chat mit ", "Chat de WhatsApp con "]
+        where base.hasPrefix(prefix) {
+            chatName = String(base.dropFirst(prefix.count))
+        }
+        var common: [String: JSONValue] = ["chat_key": .string(chatKey), "date_order": .string(order.rawValue)]
+        if ambiguous { common["date_order_ambiguous"] = true }
+        if let chatName { common["chat"] = .string(chatName) }
+        common["timezone"] = .string(zone.identifier)
+        if systemLines > 0 { common["system_lines"] = .integer(Int64(systemLines)) }
+        if media > 0 { common["media_placeholders"] = .integer(Int64(media)) }
+
+        let byConversation = ["conversation", "channel", "chat"].contains(context.options["group-by"]?.lowercased() ?? "")
+        var groups: [(key: String?, items: [(Message, ChatTurn)])] = []
+        if byConversation {
+            groups = [(nil, turns)]
+        } else {
+            for item in turns {
+                if let last = groups.last, last.key == item.0.day {
+                    groups[groups.count - 1].items.append(item)
+                } else {
+                    groups.append((item.0.day, [item]))
+                }
+            }
+        }
+        var seen: [String: Int] = [:]
+        for group in groups {
+            var id = "whatsapp:\(chatKey)" + (group.key.map { ":\($0)" } ?? "")
+            // A day that appears twice (clock changes, out-of-order lines) gets a suffix, never a duplicate id.
+            if let count = seen[id] {
+                seen[id] = count + 1
+                id += "-\(count + 1)"
+            } else {
+                seen[id] = 1
+            }
+            var metadata = common
+            if let day = group.key { metadata["day"] = .string(day) }
+            var participants: [String] = []
+            for item in group.items where !participants.contains(item.1.speaker) { participants.append(item.1.speaker) }
+            metadata["participants"] = .array(participants.map { .string($0) })
+            metadata["messages"] = .integer(Int64(group.items.count))
+            var chat = ChatConversation(
+                id: id, type: .humanChatConversation, turns: group.items.map(\.1), createdAt: group.items.first?.0.time,
+                metadata: metadata, position: RecordPosition(line: group.items.first?.0.line))
+            chat.timeLabels = true
+            chat.labelZone = zone
+            chat.createdAtFallback = zoneFallback
+            outputs += builder.outputs(chat, cursorAfter: nil)
+        }
+        return outputs
+    }
+}

@@ -1,0 +1,381 @@
+import BackfillCore
+import BackfillMarkup
+import Foundation
+
+/// An attachment listed in metadata (never uploaded).
+struct AttachmentInfo {
+    var name: String?
+    var contentType: String
+    var size: Int
+    var inline: Bool
+
+    var json: JSONValue {
+        var object: [String: JSONValue] = ["content_type": .string(contentType), "size": .integer(Int64(size))]
+        if let name { object["name"] = .string(name) }
+        if inline { object["disposition"] = .string("inline") }
+        return .object(object)
+    }
+}
+
+/// A forwarded message (message/rfc822 part), rendered inline as quoted text.
+struct ForwardedInfo {
+    var subject: String?
+    var from: String?
+    var messageID: String?
+    var attachments: Int
+
+    var json: JSONValue {
+        var object: [String: JSONValue] = ["rendered": .string("inline")]
+        if let subject { object["subject"] = .string(subject) }
+        if let from { object["from"] = .string(from) }
+        if let messageID { object["message_id"] = .string(messageID) }
+        if attachments > 0 { object["attachments"] = .integer(Int64(attachments)) }
+        return .object(object)
+    }
+}
+
+/// A message parsed for rendering: its header fields, and the body as a reader would see it.
+struct EmailMessage {
+    var messageID: String?
+    var from: [EmailAddress] = []
+    var to: [EmailAddress] = []
+    var cc: [EmailAddress] = []
+    var subject: String?
+    var dateText: String?
+    var date: EmailDate.Epoch?
+    var receivedDate: EmailDate.Epoch?
+    var inReplyTo: [String] = []
+    var references: [String] = []
+    var gmThreadID: String?
+    var labels: [String] = []
+    var body = ""
+    var attachments: [AttachmentInfo] = []
+    var forwarded: [ForwardedInfo] = []
+    var warnings: [String] = []
+    /// Stable content for an id when there is no Message-ID.
+    var identityBytes: [UInt8] = []
+    /// How many header fields were read (0: not a message).
+    var headerCount = 0
+
+    static let maxDepth = 32
+
+    /// Parses a whole message (headers and body).
+    init(bytes: [UInt8]) {
+        let entity = MIMEEntity(bytes: bytes, range: 0..<bytes.count)
+        let headers = entity.headers
+        headerCount = headers.fields.count
+        if let raw = headers.raw("message-id") { messageID = HeaderText.messageIDs(raw).first }
+        if let raw = headers.raw("from") { from = HeaderText.addresses(raw) }
+        for raw in headers.rawAll("to") { to += HeaderText.addresses(raw) }
+        for raw in headers.rawAll("cc") { cc += HeaderText.addresses(raw) }
+        subject = headers.text("subject")
+        dateText = headers.text("date")
+        if let dateText {
+            date = EmailDate.parse(dateText)
+            if date == nil { warnings.append("unreadable Date header '\(dateText.prefix(80))'") }
+        }
+        if let received = headers.raw("received") {
+            let text = HeaderText.unfold(received)
+            if let semicolon = text.lastIndex(of: ";") { receivedDate = EmailDate.parse(String(text[text.index(after: semicolon)...])) }
+        }
+        if let raw = headers.raw("in-reply-to") { inReplyTo = HeaderText.messageIDs(raw) }
+        if let raw = headers.raw("references") { references = HeaderText.messageIDs(raw) }
+        if let raw = headers.raw("x-gm-thrid") {
+            let value = HeaderText.unfold(raw)
+            if !value.isEmpty { gmThreadID = value }
+        }
+        if let raw = headers.raw("x-gmail-labels") {
+            labels = HeaderText.gmailLabels(raw)
+        } else if let raw = headers.raw("x-gm-labels") {
+            labels = HeaderText.imapLabels(raw)
+        }
+        var collector = BodyCollector()
+        collector.walk(entity, depth: 0)
+        body = collector.text
+        attachments = collector.attachments
+        forwarded = collector.forwarded
+        warnings += collector.warnings
+        if messageID == nil {
+            var stable: [UInt8] = []
+            for name in ["from", "to", "cc", "date", "subject"] {
+                stable += Array(name.utf8) + [0x3A]
+                if let raw = headers.raw(name) { stable += HeaderText.unfoldBytes(raw) }
+                stable.append(0x0A)
+            }
+            stable.append(0x0A)
+            for byte in bytes[entity.body] where byte != 0x0D { stable.append(byte) }
+            identityBytes = stable
+        }
+    }
+
+    /// The thread root this message names: its first reference, else what it replies to, else itself.
+    var namedRoot: String? { references.first ?? inReplyTo.first ?? messageID }
+
+    /// The header lines and body, as a reader sees the message.
+    func rendered(fallbackDate: String?) -> String {
+        var lines: [String] = []
+        if !from.isEmpty { lines.append("From: " + from.map(\.display).joined(separator: ", ")) }
+        if !to.isEmpty { lines.append("To: " + to.map(\.display).joined(separator: ", ")) }
+        if !cc.isEmpty { lines.append("Cc: " + cc.map(\.display).joined(separator: ", ")) }
+        if let date = dateText ?? fallbackDate { lines.append("Date: " + date) }
+        if let subject { lines.append("Subject: " + subject) }
+        var text = lines.joined(separator: "\n")
+        if !body.isEmpty { text += "\n\n" + body }
+        if !attachments.isEmpty {
+            text += "\n\nAttachments: "
+                + attachments.map { "\($0.name ?? "(unnamed)") (\($0.contentType), \($0.size) bytes)" }
+                .joined(separator: "; ")
+        }
+        return text
+    }
+}
+
+/// Walks a MIME tree and collects the readable text, the attachments and the forwarded messages.
+struct BodyCollector {
+    var pieces: [String] = []
+    var attachments: [AttachmentInfo] = []
+    var forwarded: [ForwardedInfo] = []
+    var warnings: [String] = []
+
+    var text: String { pieces.filter { !$0.isEmpty }.joined(separator: "\n\n") }
+
+    mutating func walk(_ entity: MIMEEntity, depth: Int) {
+        guard depth <= EmailMessage.maxDepth else {
+            note("MIME parts nested deeper than \(EmailMessage.maxDepth) levels were not read")
+            return
+        }
+        let type = entity.contentType
+        let disposition = entity.disposition
+        let isAttachment = disposition.kind?.lowercased() == "attachment"
+        if type.isMultipart {
+            let (parts, closed) = entity.parts()
+            if parts.isEmpty {
+                note("a \(type.mediaType) part without parts (missing or wrong boundary): its body is read as text")
+                pieces.append(Self.plainText(entity, charset: nil, flowed: false, delSp: false, warnings: &warnings))
+                return
+            }
+            if !closed { note("missing closing MIME boundary in a \(type.mediaType) part (message truncated?)") }
+            switch type.mediaType {
+            case "multipart/alternative":
+                alternative(parts, depth: depth)
+            case "multipart/related":
+                let startID = type.parameters["start"].map { HeaderText.normaliseID(Array($0.utf8)) }
+                let root =
+                    parts.firstIndex { part in
+                        guard let startID, let raw = part.headers.raw("content-id") else { return false }
+                        return HeaderText.normaliseID(raw) == startID
+                    } ?? 0
+                walk(parts[root], depth: depth + 1)
+                for (i, part) in parts.enumerated() where i != root { attach(part, inline: true) }
+            case "multipart/signed":
+                walk(parts[0], depth: depth + 1)
+                for part in parts.dropFirst() { attach(part, inline: false) }
+            case "multipart/encrypted":
+                note("encrypted message: no readable text")
+                for part in parts { attach(part, inline: false) }
+            default:
+                for part in parts { walk(part, depth: depth + 1) }
+            }
+            return
+        }
+        switch type.mediaType {
+        case "message/rfc822", "message/global":
+            forward(entity, depth: depth)
+        case "text/plain", "text/html":
+            if isAttachment {
+                attach(entity, inline: false)
+            } else {
+                pieces.append(Self.text(of: entity, type: type, warnings: &warnings))
+            }
+        default:
+            attach(entity, inline: !isAttachment && disposition.kind != nil)
+        }
+    }
+
+    private mutating func note(_ warning: String) {
+        if !warnings.contains(warning) { warnings.append(warning) }
+    }
+
+    private mutating func attach(_ entity: MIMEEntity, inline: Bool) {
+        let type = entity.contentType
+        if type.isMultipart {
+            // An attachment that is itself multipart: list its leaves.
+            for part in entity.parts().parts { attach(part, inline: inline) }
+            return
+        }
+        attachments.append(
+            AttachmentInfo(name: entity.fileName, contentType: type.mediaType, size: entity.decodedSize, inline: inline))
+    }
+
+    /// multipart/alternative: the last text/plain (RFC 2046: the preferred format is last), else the last HTML,
+    /// else the last part; an empty candidate gives way to the next.
+    private mutating func alternative(_ parts: [MIMEEntity], depth: Int) {
+        var order: [Int] = []
+        for i in parts.indices.reversed() where Self.contains(parts[i], "text/plain", depth: depth) { order.append(i) }
+        for i in parts.indices.reversed() where !order.contains(i) && Self.contains(parts[i], "text/html", depth: depth) {
+            order.append(i)
+        }
+        for i in parts.indices.reversed() where !order.contains(i) { order.append(i) }
+        var fallback: BodyCollector?
+        for i in order {
+            var sub = BodyCollector()
+            sub.walk(parts[i], depth: depth + 1)
+            if !sub.text.isBlank {
+                merge(sub)
+                return
+            }
+            if fallback == nil { fallback = sub }
+        }
+        if let fallback { merge(fallback) }
+    }
+
+    private mutating func merge(_ other: BodyCollector) {
+        pieces += other.pieces
+        attachments += other.attachments
+        forwarded += other.forwarded
+        for warning in other.warnings { note(warning) }
+    }
+
+    private static func contains(_ entity: MIMEEntity, _ mediaType: String, depth: Int) -> Bool {
+        guard depth <= EmailMessage.maxDepth else { return false }
+        let type = entity.contentType
+        if type.isMultipart { return entity.parts().parts.contains { contains($0, mediaType, depth: depth + 1) } }
+        return type.mediaType == mediaType && entity.disposition.kind?.lowercased() != "attachment"
+    }
+
+    /// A forwarded message, rendered in place as a quoted block.
+    private mutating func forward(_ entity: MIMEEntity, depth: Int) {
+        let inner: MIMEEntity
+        switch entity.transferEncoding {
+        case "base64", "quoted-printable":
+            let decoded = entity.decodedBody()
+            inner = MIMEEntity(bytes: decoded, range: 0..<decoded.count)
+        default:
+            inner = MIMEEntity(bytes: entity.bytes, range: entity.body)
+        }
+        guard !inner.headers.fields.isEmpty || !inner.body.isEmpty else { return }
+        var sub = BodyCollector()
+        sub.walk(inner, depth: depth + 1)
+        let headers = inner.headers
+        let from = headers.raw("from").map { HeaderText.addresses($0).map(\.display).joined(separator: ", ") }
+        let to = headers.raw("to").map { HeaderText.addresses($0).map(\.display).joined(separator: ", ") }
+        let subject = headers.text("subject")
+        var block = ["---------- Forwarded message ----------"]
+        if let from, !from.isEmpty { block.append("From: " + from) }
+        if let date = headers.text("date") { block.append("Date: " + date) }
+        if let subject { block.append("Subject: " + subject) }
+        if let to, !to.isEmpty { block.append("To: " + to) }
+        var text = block.joined(separator: "\n")
+        let body = sub.text
+        if !body.isEmpty { text += "\n\n" + body }
+        if !sub.attachments.isEmpty {
+            text += "\n\nAttachments: " + sub.attachments.map { $0.name ?? "(unnamed)" }.joined(separator: "; ")
+        }
+        pieces.append(text)
+        forwarded.append(
+            ForwardedInfo(
+                subject: subject, from: from, messageID: headers.raw("message-id").flatMap { HeaderText.messageIDs($0).first },
+                attachments: sub.attachments.count))
+        forwarded += sub.forwarded
+        for warning in sub.warnings { note(warning) }
+    }
+
+    /// A text part as readable text: transfer and charset decoding, line ends, format=flowed, HTML → text.
+    static func text(of entity: MIMEEntity, type: ContentType, warnings: inout [String]) -> String {
+        if type.mediaType == "text/html" {
+            let raw = entity.decodedBody()
+            let (decoded, unknown) = TextDecoding.decode(raw, label: type.charset)
+            if let unknown { warnings.append("unknown charset '\(unknown)': read as UTF-8, else windows-1252") }
+            return HTMLText.convert(Array(decoded.utf8), encoding: "UTF-8").text
+        }
+        let flowed = type.parameters["format"]?.lowercased() == "flowed"
+        let delSp = type.parameters["delsp"]?.lowercased() == "yes"
+        return plainText(entity, charset: type.charset, flowed: flowed, delSp: delSp, warnings: &warnings)
+    }
+
+    static func plainText(
+        _ entity: MIMEEntity, charset: String?, flowed: Bool, delSp: Bool, warnings: inout [String]
+    ) -> String {
+        var raw = entity.decodedBody()
+        let label = charset?.lowercased() ?? ""
+        let asciiCompatible = !(label.hasPrefix("utf-16") || label.hasPrefix("utf-32") || label.hasPrefix("ucs"))
+        if asciiCompatible && raw.contains(0x0D) { raw = Self.withoutCR(raw) }
+        var (text, unknown) = TextDecoding.decode(raw, label: charset)
+        if let unknown { warnings.append("unknown charset '\(unknown)': read as UTF-8, else windows-1252") }
+        if !asciiCompatible && text.contains("\r") {
+            text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        }
+        if flowed { text = unflow(text, delSp: delSp) }
+        return trimmed(text)
+    }
+
+    /// CRLF → LF, lone CR → LF.
+    static func withoutCR(_ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte == 0x0D {
+                out.append(0x0A)
+                if i + 1 < bytes.count && bytes[i + 1] == 0x0A { i += 1 }
+            } else {
+                out.append(byte)
+            }
+            i += 1
+        }
+        return out
+    }
+
+    /// Trailing whitespace and leading blank lines removed.
+    static func trimmed(_ text: String) -> String {
+        var utf8 = Substring(text).utf8[...]
+        while let last = utf8.last, ByteSearch.isWhitespace(last) { utf8 = utf8.dropLast() }
+        // Leading blank lines only (indentation of the first line is kept).
+        var start = utf8.startIndex
+        var index = utf8.startIndex
+        while index < utf8.endIndex, ByteSearch.isWhitespace(utf8[index]) {
+            if utf8[index] == 0x0A { start = utf8.index(after: index) }
+            index = utf8.index(after: index)
+        }
+        return String(Substring(utf8[start...])) 
+    }
+
+    /// RFC 3676 format=flowed: soft-broken lines (ending in a space) joined, space-stuffing removed.
+    static func unflow(_ text: String, delSp: Bool) -> String {
+        var out: [String] = []
+        var current: String?
+        var currentDepth = 0
+        var currentPrefix = ""
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = Substring(rawLine)
+            var depth = 0
+            while line.hasPrefix(">") {
+                depth += 1
+                line = line.dropFirst()
+            }
+            // The quote marks (and the stuffing space after them) are kept as written.
+            let stuffed = line.hasPrefix(" ")
+            let prefix = String(repeating: ">", count: depth) + (stuffed && depth > 0 ? " " : "")
+            if stuffed { line = line.dropFirst() }
+            let isSignature = line == "-- "
+            let soft = !isSignature && line.hasSuffix(" ")
+            var content = String(line)
+            if soft && delSp { content.removeLast() }
+            if let existing = current, depth == currentDepth {
+                current = existing + content
+            } else {
+                if let existing = current { out.append(currentPrefix + existing) }
+                current = content
+                currentDepth = depth
+                currentPrefix = prefix
+            }
+            if !soft, let existing = current {
+                out.append(currentPrefix + existing)
+                current = nil
+            }
+        }
+        if let existing = current { out.append(currentPrefix + existing) }
+        return out.joined(separator: "\n")
+    }
+}

@@ -1,1 +1,0 @@
-// The Email adapter family: see README.md.

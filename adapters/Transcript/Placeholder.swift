@@ -1,1 +1,0 @@
-// The Transcript adapter family: see README.md.

@@ -1,0 +1,180 @@
+import BackfillCore
+import BackfillMarkup
+import Foundation
+
+/// Decoding, line splitting and the small lexical helpers the transcript parsers share.
+enum TranscriptText {
+    /// The largest transcript read (a meeting is one document, read whole): a ten-hour meeting's WebVTT is ~5 MB.
+    static func readLimit(_ context: AdapterContext) -> Int { max(64 << 20, context.maxDocumentBytes &* 4) }
+
+    /// Bytes → text: a BOM wins (UTF-8/16/32); else the `encoding` option; else UTF-16 without a BOM when every
+    /// other byte is NUL; else UTF-8, falling back to windows-1252. Returns the charset when it is not UTF-8.
+    static func decode(_ raw: [UInt8], label: String?) -> (text: String, encoding: String?) {
+        if let bom = Charset.byteOrderMark(raw) {
+            let result = Charset.decodeGuessing(raw)
+            return (result.text, bom.encoding == "UTF-8" ? nil : bom.encoding)
+        }
+        if let label, !label.trimmingCharacters(in: .whitespaces).isEmpty,
+            let text = Charset.decode(raw, label: label)
+        {
+            let name = Charset.normalise(label)
+            return (text, name == "UTF-8" ? nil : name)
+        }
+        if let utf16 = utf16WithoutBOM(raw), let text = Charset.iconvDecode(raw, from: utf16) {
+            return (text, utf16)
+        }
+        let guessed = Charset.decodeGuessing(raw)
+        return (guessed.text, guessed.encoding == "UTF-8" ? nil : guessed.encoding)
+    }
+
+    /// `UTF-16LE`/`UTF-16BE` when the first bytes look like BOM-less UTF-16 text (ASCII with NULs between).
+    static func utf16WithoutBOM(_ raw: some Collection<UInt8>) -> String? {
+        let head = Array(raw.prefix(512))
+        guard head.count >= 8 else { return nil }
+        var evenZero = 0, oddZero = 0
+        for (index, byte) in head.enumerated() where byte == 0 {
+            if index % 2 == 0 { evenZero += 1 } else { oddZero += 1 }
+        }
+        let pairs = head.count / 2
+        if oddZero * 10 >= pairs * 7 && evenZero * 10 <= pairs { return "UTF-16LE" }
+        if evenZero * 10 >= pairs * 7 && oddZero * 10 <= pairs { return "UTF-16BE" }
+        return nil
+    }
+
+    /// The text with CRLF and lone CR as LF and NUL as U+FFFD (the WebVTT preprocessing), split into lines.
+    static func lines(_ text: String) -> [Substring] {
+        var normalised = String.UnicodeScalarView()
+        var previousCR = false
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\r":
+                normalised.append("\n")
+                previousCR = true
+                continue
+            case "\n" where previousCR:
+                previousCR = false
+                continue
+            case "\0":
+                normalised.append("\u{FFFD}")
+            default:
+                normalised.append(scalar)
+            }
+            previousCR = false
+        }
+        var string = String(normalised)
+        if string.hasPrefix("\u{FEFF}") { string.removeFirst() }
+        return string.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
+    /// The head of a file as text for sniffing (BOM-aware, lossy).
+    static func sniffText(_ probe: SourceProbe) -> String {
+        var head = probe.head[...]
+        // A cut multi-byte character at the end of the head is harmless for sniffing.
+        if Charset.byteOrderMark(head) == nil, utf16WithoutBOM(head) == nil, head.count == SourceProbe.headLength {
+            head = head.dropLast(4)
+        }
+        return decode(Array(head), label: nil).text
+    }
+
+    static func isBlank<S: StringProtocol>(_ line: S) -> Bool {
+        line.unicodeScalars.allSatisfy { $0.properties.isWhitespace }
+    }
+
+    // MARK: - Times
+
+    /// `[h…:]mm:ss[.,]fff` (also `mm:ss`, `h:mm:ss`, fullwidth separators, 1–3+ fraction digits) → seconds.
+    static func parseClock<S: StringProtocol>(_ text: S) -> Double? {
+        var fields: [Int] = []
+        var fraction: Double = 0
+        var current = 0, digits = 0
+        var inFraction = false, fractionScale = 1.0
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "0"..."9":
+                let value = Int(scalar.value - 48)
+                if inFraction {
+                    fractionScale /= 10
+                    fraction += Double(value) * fractionScale
+                } else {
+                    guard digits < 9 else { return nil }
+                    current = current * 10 + value
+                    digits += 1
+                }
+            case ":", "：":
+                guard !inFraction, digits > 0 else { return nil }
+                fields.append(current)
+                current = 0
+                digits = 0
+            case ".", ",", "，", "．", "。":
+                guard !inFraction, digits > 0 else { return nil }
+                inFraction = true
+            default:
+                return nil
+            }
+        }
+        guard digits > 0 || (inFraction && fractionScale < 1) else { return nil }
+        fields.append(current)
+        guard (2...3).contains(fields.count) else { return nil }
+        let seconds = fields[fields.count - 1], minutes = fields[fields.count - 2]
+        let hours = fields.count == 3 ? fields[0] : 0
+        guard seconds < 60, fields.count == 2 || minutes < 60 else { return nil }
+        return Double(hours * 3600 + minutes * 60 + seconds) + fraction
+    }
+
+    /// A cue timing line `start --> end [settings]` → (start, end, settings); nil when it is not one.
+    static func parseTiming<S: StringProtocol>(_ line: S) -> (start: Double, end: Double, settings: Substring)? {
+        let text = Substring(line)
+        guard let arrow = text.range(of: "-->") else { return nil }
+        let left = text[..<arrow.lowerBound].trimmingCharacters(in: .whitespaces)
+        let right = text[arrow.upperBound...].drop(while: { $0 == " " || $0 == "\t" })
+        let endToken = right.prefix(while: { $0 != " " && $0 != "\t" })
+        guard let start = parseClock(left), let end = parseClock(endToken) else { return nil }
+        return (start, end, right[endToken.endIndex...])
+    }
+
+    // MARK: - Entities
+
+    /// HTML character references (`&amp;`, `&#233;`, `&#x1F600;`, `&lrm;`, any HTML 4 name) decoded; unknown ones kept.
+    static func decodeEntities<S: StringProtocol>(_ text: S) -> String {
+        guard text.contains("&") else { return String(text) }
+        var out = ""
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            if character == "&", let semicolon = text[index...].prefix(34).firstIndex(of: ";") {
+                let name = text[text.index(after: index)..<semicolon]
+                if let decoded = entity(name) {
+                    out.unicodeScalars.append(decoded)
+                    index = text.index(after: semicolon)
+                    continue
+                }
+            }
+            out.append(character)
+            index = text.index(after: index)
+        }
+        return out
+    }
+
+    private static func entity<S: StringProtocol>(_ name: S) -> Unicode.Scalar? {
+        if name.hasPrefix("#") {
+            let body = name.dropFirst()
+            let value: UInt32?
+            if body.hasPrefix("x") || body.hasPrefix("X") { value = UInt32(body.dropFirst(), radix: 16) } else {
+                value = UInt32(body, radix: 10)
+            }
+            guard let value, value != 0 else { return nil }
+            return Unicode.Scalar(value) ?? "\u{FFFD}"
+        }
+        switch name {
+        case "amp": return "&"
+        case "lt": return "<"
+        case "gt": return ">"
+        case "quot": return "\""
+        case "apos": return "'"
+        case "nbsp": return "\u{A0}"
+        case "lrm": return "\u{200E}"
+        case "rlm": return "\u{200F}"
+        default: return XMLSupport.htmlEntity(String(name))
+        }
+    }
+}
