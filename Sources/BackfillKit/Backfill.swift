@@ -8,6 +8,7 @@ import BackfillPipeline
 import BackfillRequestsAdapter
 import BackfillSandbox
 import BackfillTargets
+import BackfillTranscriptAdapter
 import Foundation
 import Logging
 
@@ -71,7 +72,7 @@ public struct ImportOptions: Sendable {
 public enum Backfill {
     /// Every adapter this build knows, in sniffing priority order.
     public static let adapters: [any SourceAdapter] = [RequestsJSONLAdapter(), TextAdapter()] + ChatAdapters.all
-        + [MboxAdapter(), EMLAdapter(), MaildirAdapter()]
+        + [MboxAdapter(), EMLAdapter(), MaildirAdapter()] + TranscriptAdapters.all
 
     public static var registry: AdapterRegistry { AdapterRegistry(adapters, containers: [ArchiveAdapter()]) }
 

@@ -464,9 +464,16 @@ public final class Ledger: Sendable {
                         "SELECT state, COUNT(*) AS n FROM documents WHERE source = ? AND record_index <= ? GROUP BY state",
                     arguments: [path, throughRecordIndex])
             } else {
+                // A bundle's or an archive's documents name their member file: `dir/member`, `archive!/member`.
+                let escaped = path.replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
                 rows = try Row.fetchAll(
-                    db, sql: "SELECT state, COUNT(*) AS n FROM documents WHERE source = ? GROUP BY state",
-                    arguments: [path])
+                    db,
+                    sql: """
+                        SELECT state, COUNT(*) AS n FROM documents
+                        WHERE source = ? OR source LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\' GROUP BY state
+                        """,
+                    arguments: [path, escaped + "/%", escaped + "!/%"])
             }
             for row in rows {
                 if let state = DocumentState(rawValue: row["state"]) { counts[state] = row["n"] }

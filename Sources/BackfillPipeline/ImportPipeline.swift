@@ -598,8 +598,9 @@ public final class ImportPipeline {
     private func addToBatch(_ item: BatchItem) async throws {
         if !batch.isEmpty && (batch.count >= batchLimit || batchBytes + item.encoded.json.count + 1 > configuration.maxBatchBytes - 64) {
             try await flushBatch()
-            if shouldStop { return }
         }
+        // Even when stopping, the item joins the open batch: that batch is never sent, so the resume checkpoint
+        // can never pass this record (returning here instead would lose it from the cursor's view).
         batch.append(item)
         batchBytes += item.encoded.json.count + 1
     }

@@ -276,21 +276,39 @@ struct BatchSender: Sendable {
         case .invalid where failFast, .stop: state = .pending
         case .invalid, .retryable, .permanent: state = .failed
         }
+        // Under fail-fast the target names the document that sank the batch: that one is rejected (and named in
+        // the report), the others were not stored and stay pending.
+        var named: BatchItem?
+        if error.kind == .invalid && failFast {
+            named = batch.items.first { $0.encoded.documentID == error.itemDocumentID }
+                ?? error.itemIndex.flatMap { batch.items.indices.contains($0) ? batch.items[$0] : nil }
+        }
         var outcomes: [LedgerOutcome] = []
         for item in batch.items {
+            if let named, named.encoded.documentID == item.encoded.documentID {
+                outcomes.append(LedgerOutcome(documentID: item.encoded.documentID, state: .rejected, errorCode: "rejected_by_target", error: error.message))
+                await collector.note(\.rejections, code: "rejected_by_target", example: .init(documentID: item.encoded.documentID, location: item.provenance.location, message: error.message))
+                deadLetter?.write(documentID: item.encoded.documentID, code: "rejected_by_target", message: error.message, provenance: item.provenance, requestJSON: item.encoded.json)
+                continue
+            }
             outcomes.append(LedgerOutcome(documentID: item.encoded.documentID, state: state, errorCode: error.code, error: error.message))
             if state == .failed {
                 await collector.note(\.failures, code: error.code, example: .init(documentID: item.encoded.documentID, location: item.provenance.location, message: error.message))
             }
         }
         try ledger.finishBatch(batch.ledgerID, outcomes: outcomes, error: error.description)
-        await collector.record(accepted: 0, duplicate: 0, rejected: 0, failed: state == .failed ? batch.items.count : 0, sent: batch.items.count)
+        await collector.record(
+            accepted: 0, duplicate: 0, rejected: named == nil ? 0 : 1, failed: state == .failed ? batch.items.count : 0,
+            sent: batch.items.count)
         let inARow = await collector.batchFailedCompletely()
         switch error.kind {
         case .stop:
             await collector.requestStop(.init(code: error.code, message: error.message))
         case .invalid where failFast:
-            await collector.requestStop(.init(code: "fail_fast", message: "the target rejected the batch: \(error.message)"))
+            await collector.requestStop(
+                .init(
+                    code: "fail_fast", message: "the target rejected the batch: \(error.message)",
+                    documentID: named?.encoded.documentID, location: named?.provenance.location))
         case .retryable where inARow >= maxConsecutiveFailedBatches:
             await collector.requestStop(
                 .init(

@@ -171,7 +171,13 @@ final class HTTPTransport: Sendable {
                 kind: .stop, code: "instance_build_failed",
                 message: "the Synap instance failed to build; contact Synap support", httpStatus: status)
         case 400, 422:
-            return UploadError(kind: .invalid, code: "invalid_input", message: message, httpStatus: status)
+            var error = UploadError(kind: .invalid, code: "invalid_input", message: message, httpStatus: status)
+            if let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) {
+                let details = json["details"] ?? json["detail"]
+                error.itemDocumentID = details?["document_id"]?.stringValue
+                error.itemIndex = details?["index"]?.doubleValue.map { Int($0) }
+            }
+            return error
         case 404:
             return UploadError(
                 kind: .permanent, code: "not_found", message: "\(message); check --base-url (and --routes for Synap)",

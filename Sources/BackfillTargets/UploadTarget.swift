@@ -68,6 +68,9 @@ public struct UploadError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var httpStatus: Int?
     public var retryAfter: Duration?
+    /// For a whole-batch rejection (fail_fast): the document the target named, by id or by index in the batch.
+    public var itemDocumentID: String?
+    public var itemIndex: Int?
 
     public init(kind: Kind, code: String, message: String, httpStatus: Int? = nil, retryAfter: Duration? = nil) {
         self.kind = kind

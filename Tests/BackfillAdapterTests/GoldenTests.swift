@@ -19,7 +19,10 @@ struct GoldenTests {
             while let relative = enumerator.nextObject() as? String {
                 var isDirectory: ObjCBool = false
                 let full = root.appendingPathComponent(relative).path
-                if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue {
+                if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), isDirectory.boolValue {
+                    // `bad/<family>/` belongs to the other adapter families' tests.
+                    if folder == "bad" { enumerator.skipDescendants() }
+                } else {
                     paths.append("\(folder)/\(relative)")
                 }
             }

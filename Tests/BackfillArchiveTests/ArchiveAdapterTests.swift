@@ -227,6 +227,16 @@ struct ArchiveAdapterTests {
         #expect(imported.skipCodes.contains("archive_too_deep"), "\(imported.report.skips)")
     }
 
+    @Test("a file named like an archive that is not one is reported once")
+    func notAnArchive() async throws {
+        let folder = try TestSupport.temporaryDirectory("archive")
+        let path = folder.appendingPathComponent("fake.zip").path
+        try Data("just some text, not a zip".utf8).write(to: URL(fileURLWithPath: path))
+        let imported = try await ArchiveFixtures.importIDs([path])
+        #expect(imported.ids.isEmpty)
+        #expect(imported.skips("not_an_archive")?.count == 1, "\(imported.report.skips)")
+    }
+
     @Test("sniffing: magic bytes, names, and zip-based document formats left alone")
     func sniffing() {
         let adapter = ArchiveAdapter()

@@ -45,7 +45,7 @@ func readMbox(_ bytes: [UInt8], options: [String: String] = [:], cursor: SourceC
 {
     let input = SourceInput(
         displayPath: "test.mbox", fileName: "test.mbox", size: Int64(bytes.count), modificationDate: nil,
-        open: { seekable ? MemoryByteSource(bytes) : StreamOnlyByteSource(bytes) })
+        open: { seekable ? MemoryByteSource(bytes) as any ByteSource : StreamOnlyByteSource(bytes) })
     return try await collect(MboxAdapter().read(input, context: AdapterContext(options: options), resumeFrom: cursor))
 }
 

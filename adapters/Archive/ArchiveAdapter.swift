@@ -255,6 +255,13 @@ final class ArchiveEntriesReader: ContainerReader {
                         message: "the archive holds more than \(limits.maxEntries) entries, the limit for one archive; split it"))
             }
             guard let entry else { continue }
+            if index == 1 && handle.formatCode == ARCHIVE_FORMAT_RAW && archive_filter_code(handle.archive, 0) == ARCHIVE_FILTER_NONE {
+                // Neither an archive nor a compressed file: libarchive's raw reader would hand the same bytes back.
+                return damaged(
+                    AdapterError(
+                        code: "not_an_archive", file: input.displayPath, position: .wholeFile,
+                        message: "the name says archive but libarchive recognises neither an archive nor a compression format; check the file"))
+            }
             let name = entryName(entry, handle: handle)
             lastName = name
             if status == ARCHIVE_FAILED {

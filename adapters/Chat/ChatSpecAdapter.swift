@@ -29,7 +29,9 @@ public struct ChatSpecAdapter: SourceAdapter {
             // A first byte plus every required key: a signature.
             return spec.match.firstByte == nil ? .likely : .certain
         }
-        return .no
+        // Any other JSON file: specs given with --spec are matched at read time (sniffing cannot see them); one
+        // that none matches is reported as `no_spec_matches` rather than left unexplained.
+        return probe.hasExtension("json") ? .possible : .no
     }
 
     public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {

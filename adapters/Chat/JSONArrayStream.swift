@@ -62,6 +62,7 @@ final class JSONArrayStream {
         self.index = resumeIndex
         if offset != nil {
             inArray = true
+            enteredArray = true
             first = false
             level = path.count - 1
         }

@@ -39,7 +39,7 @@ public struct MessengerAdapter: SourceAdapter {
     }
 
     /// Repairs a string whose code points are all ≤ U+00FF and whose bytes decode as UTF-8; leaves others alone.
-    static func repair(_ text: String) -> String {
+    public static func repair(_ text: String) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var high = false

@@ -37,6 +37,11 @@ public struct SlackAdapter: SourceAdapter {
         return prefixes.filter { $0.value.users && $0.value.lists }.keys.sorted().first
     }
 
+    /// Slack markup made readable (`<@U1>` → `@name`, `<url|label>` → `label (url)`, `&amp;` → `&`).
+    public static func render(_ text: String, users: [String: String] = [:], channels: [String: String] = [:]) -> String {
+        SlackBundleReader.render(text, users: users, channels: channels)
+    }
+
     public func claimsBundle(memberPaths: [String]) -> Bool {
         Self.root(of: memberPaths) != nil
     }

@@ -199,6 +199,15 @@ enum HeaderText {
             i += 1
         }
         let decoded = decode(out)
+        // Collapse whitespace runs only when there are any (the common name has none).
+        var previousSpace = true
+        var needsCollapse = false
+        for byte in decoded.utf8 {
+            let space = byte == 0x20 || byte == 0x09
+            if space && (previousSpace || byte == 0x09) { needsCollapse = true; break }
+            previousSpace = space
+        }
+        if !needsCollapse && !previousSpace { return decoded }
         return decoded.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
     }
 

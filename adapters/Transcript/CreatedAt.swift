@@ -55,9 +55,11 @@ struct CreatedAtResolver {
     /// The sidecar beside a file on disk (archive members have none).
     private func readSidecar() -> JSONValue? {
         guard input.archiveEntry == nil, !input.displayPath.contains("!/") else { return nil }
-        let folder = (input.displayPath as NSString).deletingLastPathComponent
-        for name in Self.sidecarNames(for: input.fileName) {
-            let path = folder.isEmpty ? name : (folder as NSString).appendingPathComponent(name)
+        // The folder part of the path, by hand (NSString's path methods trap on some inputs on Linux).
+        let path = input.displayPath
+        let folder = path.lastIndex(of: "/").map { String(path[...$0]) } ?? ""
+        for name in Self.sidecarNames(for: input.fileName) where !name.hasPrefix(".json") {
+            let path = folder + name
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
                 let size = (attributes[.size] as? NSNumber)?.intValue, size < 1 << 20,
                 let data = FileManager.default.contents(atPath: path),

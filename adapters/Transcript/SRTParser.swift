@@ -9,7 +9,7 @@ enum SRTParser {
         // Every timing line, in order.
         var timings: [(line: Int, start: Double, end: Double)] = []
         var badTimings: [Int] = []
-        for (index, line) in lines.enumerated() where line.contains("-->") {
+        for (index, line) in lines.enumerated() where TranscriptText.hasArrow(line) {
             if let timing = TranscriptText.parseTiming(line) {
                 timings.append((index, timing.start, timing.end))
             } else {
@@ -24,7 +24,9 @@ enum SRTParser {
                     RecordPosition(line: index + 1)
                 ))
         }
-        let badSet = Set(badTimings)
+        // Unreadable timing lines, and the index lines just before them, are not text.
+        var badSet = Set(badTimings)
+        for index in badTimings where index > 0 && isIndex(lines[index - 1]) { badSet.insert(index - 1) }
         if let first = timings.first {
             let before = lines[0..<first.line].filter { !TranscriptText.isBlank($0) && !isIndex($0) }
             if !before.isEmpty {
@@ -67,10 +69,10 @@ enum SRTParser {
 
     /// A cue index line: an integer (negative and decimal indices occur too).
     static func isIndex(_ line: Substring) -> Bool {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        let trimmed = TranscriptText.trimSpaces(line).utf8
         guard !trimmed.isEmpty, trimmed.count <= 12 else { return false }
-        return trimmed.drop(while: { $0 == "-" }).allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
-            && trimmed.contains(where: \.isNumber)
+        return trimmed.drop(while: { $0 == 0x2D }).allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E }
+            && trimmed.contains(where: { $0 >= 0x30 && $0 <= 0x39 })
     }
 
     /// The head looks like SRT: the first non-blank line is an index and the next a timing line.

@@ -17,6 +17,9 @@ enum Speakers {
     ///   - strict: plain-text rules: the name must start with an upper-case letter (or be bracketed), and a leading
     ///     `- ` is a list bullet, not a dialogue dash.
     static func inline<S: StringProtocol>(_ line: S, strict: Bool) -> (name: String, rest: Substring)? {
+        // Fast reject: no colon, full-width colon (lead byte 0xEF) or bracket near the start.
+        let head = line.utf8.prefix(200)
+        guard head.contains(0x3A) || head.contains(0xEF) || head.contains(0x5B) else { return nil }
         var text = Substring(line).drop(while: { $0 == " " || $0 == "\t" })
         if !strict {
             if text.hasPrefix(">>") { text = text.dropFirst(2).drop(while: { $0 == " " }) }

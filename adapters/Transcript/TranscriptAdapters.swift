@@ -205,3 +205,10 @@ final class TranscriptReader: RecordReader {
         return builder.outputs(for: parsed)
     }
 }
+
+/// Every transcript adapter, in registration order (SRT before plain text: SRT content in a `.txt` is SRT).
+public enum TranscriptAdapters {
+    public static let all: [any SourceAdapter] = [
+        WebVTTAdapter(), SRTAdapter(), TTMLAdapter(), PlainTranscriptAdapter(), TranscriptSidecarAdapter(),
+    ]
+}

@@ -106,7 +106,7 @@ struct TranscriptBuilder {
         let baseID = DocumentID.contentHash(prefix: "transcript", content: Array(identityText.utf8))
 
         let rendered = turns.map { turn in
-            Self.render(turn, stamp: stamps ? turn.start.map { formatStamp($0, withHours: withHours) } : nil)
+            Self.label(turn, stamp: stamps ? turn.start.map { formatStamp($0, withHours: withHours) } : nil)
         }
         let parts = Self.pack(rendered, turns: turns, limit: max(64, context.maxDocumentBytes))
 
@@ -166,9 +166,14 @@ struct TranscriptBuilder {
     }
 
     static func render(_ turn: Turn, stamp: String?) -> String {
+        label(turn, stamp: stamp) + turn.text
+    }
+
+    /// `[mm:ss] Name: ` (each part optional).
+    static func label(_ turn: Turn, stamp: String?) -> String {
         var line = stamp.map { $0 + " " } ?? ""
         if let speaker = turn.speaker { line += speaker + ": " }
-        return line + turn.text
+        return line
     }
 
     struct Part {
@@ -180,7 +185,7 @@ struct TranscriptBuilder {
 
     /// Packs rendered turns into documents of at most `limit` UTF-8 bytes, breaking only between turns; a single
     /// turn longer than the limit is cut at spaces, each piece keeping the speaker label.
-    static func pack(_ rendered: [String], turns: [Turn], limit: Int) -> [Part] {
+    static func pack(_ labels: [String], turns: [Turn], limit: Int) -> [Part] {
         var parts: [Part] = []
         var current: Part?
         var currentBytes = 0
@@ -189,8 +194,9 @@ struct TranscriptBuilder {
             current = nil
             currentBytes = 0
         }
-        for (text, turn) in zip(rendered, turns) {
-            let pieces = text.utf8.count <= limit ? [text] : cut(text, turn: turn, limit: limit)
+        for (label, turn) in zip(labels, turns) {
+            let text = label + turn.text
+            let pieces = text.utf8.count <= limit ? [text] : cut(turn.text, label: label, limit: limit)
             for piece in pieces {
                 let bytes = piece.utf8.count
                 if var part = current, currentBytes + 2 + bytes <= limit {
@@ -210,8 +216,7 @@ struct TranscriptBuilder {
     }
 
     /// A too-long turn cut at spaces into pieces of at most `limit` bytes, each with the speaker label again.
-    private static func cut(_ text: String, turn: Turn, limit: Int) -> [String] {
-        let label = turn.speaker.map { $0 + ": " } ?? ""
+    private static func cut(_ text: String, label: String, limit: Int) -> [String] {
         var pieces: [String] = []
         var piece = ""
         var pieceBytes = 0

@@ -51,25 +51,62 @@ struct Turn {
     var text: String { texts.joined(separator: " ") }
 }
 
-/// Whitespace runs → one space, trimmed, NFC.
+/// Whitespace runs → one space, trimmed, NFC. Works on UTF-8 bytes (this is the adapters' hot path).
 func normaliseText<S: StringProtocol>(_ text: S) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
+    let bytes = text.utf8
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count)
     var pendingSpace = false
-    for scalar in text.unicodeScalars {
-        if scalar.properties.isWhitespace || scalar == "\u{FEFF}" {
+    var nonASCII = false
+    var index = bytes.startIndex
+    while index != bytes.endIndex {
+        let byte = bytes[index]
+        var width = 1
+        var isSpace = false
+        if byte < 0x80 {
+            isSpace = byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
+        } else {
+            nonASCII = true
+            width = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
+            isSpace = isUnicodeSpace(bytes, at: index, lead: byte)
+        }
+        if isSpace {
             pendingSpace = !out.isEmpty
+            index = bytes.index(index, offsetBy: width, limitedBy: bytes.endIndex) ?? bytes.endIndex
             continue
         }
         if pendingSpace {
-            out.unicodeScalars.append(" ")
+            out.append(0x20)
             pendingSpace = false
         }
-        out.unicodeScalars.append(scalar)
+        for _ in 0..<width where index != bytes.endIndex {
+            out.append(bytes[index])
+            index = bytes.index(after: index)
+        }
     }
-    // Composition only matters for non-ASCII text.
-    if out.utf8.contains(where: { $0 >= 0x80 }) { return out.precomposedStringWithCanonicalMapping }
-    return out
+    let string = String(decoding: out, as: UTF8.self)
+    return nonASCII ? string.precomposedStringWithCanonicalMapping : string
+}
+
+/// Unicode White_Space (and U+FEFF) outside ASCII, from its UTF-8 bytes: U+0085, U+00A0, U+1680, U+2000–U+200A,
+/// U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF.
+private func isUnicodeSpace<C: Collection<UInt8>>(_ bytes: C, at index: C.Index, lead: UInt8) -> Bool {
+    guard lead == 0xC2 || lead == 0xE1 || lead == 0xE2 || lead == 0xE3 || lead == 0xEF else { return false }
+    var iterator = bytes[index...].dropFirst().makeIterator()
+    guard let second = iterator.next() else { return false }
+    switch lead {
+    case 0xC2: return second == 0x85 || second == 0xA0
+    default:
+        guard let third = iterator.next() else { return false }
+        switch (lead, second) {
+        case (0xE1, 0x9A): return third == 0x80
+        case (0xE2, 0x80): return (0x80...0x8A).contains(third) || third == 0xA8 || third == 0xA9 || third == 0xAF
+        case (0xE2, 0x81): return third == 0x9F
+        case (0xE3, 0x80): return third == 0x80
+        case (0xEF, 0xBB): return third == 0xBF
+        default: return false
+        }
+    }
 }
 
 /// `[mm:ss]`, or `[h:mm:ss]` for meetings of an hour or more.

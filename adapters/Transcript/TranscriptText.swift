@@ -43,28 +43,62 @@ enum TranscriptText {
 
     /// The text with CRLF and lone CR as LF and NUL as U+FFFD (the WebVTT preprocessing), split into lines.
     static func lines(_ text: String) -> [Substring] {
-        var normalised = String.UnicodeScalarView()
-        var previousCR = false
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\r":
-                normalised.append("\n")
-                previousCR = true
-                continue
-            case "\n" where previousCR:
+        var string = text
+        if string.utf8.contains(where: { $0 == 0x0D || $0 == 0x00 }) {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(string.utf8.count)
+            var previousCR = false
+            for byte in string.utf8 {
+                switch byte {
+                case 0x0D:
+                    bytes.append(0x0A)
+                    previousCR = true
+                    continue
+                case 0x0A where previousCR:
+                    break
+                case 0x00:
+                    bytes.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                default:
+                    bytes.append(byte)
+                }
                 previousCR = false
-                continue
-            case "\0":
-                normalised.append("\u{FFFD}")
-            default:
-                normalised.append(scalar)
             }
-            previousCR = false
+            string = String(decoding: bytes, as: UTF8.self)
         }
-        var string = String(normalised)
-        if string.hasPrefix("\u{FEFF}") { string.removeFirst() }
-        return string.split(separator: "\n", omittingEmptySubsequences: false)
+        if string.utf8.starts(with: [0xEF, 0xBB, 0xBF]) { string.removeFirst() }
+        var lines: [Substring] = []
+        let utf8 = string.utf8
+        var start = utf8.startIndex
+        var index = start
+        while index != utf8.endIndex {
+            if utf8[index] == 0x0A {
+                lines.append(string[start..<index])
+                start = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        lines.append(string[start...])
+        return lines
     }
+
+    /// The range of the first `-->` in `line` (byte search; Foundation's `range(of:)` is slow here).
+    static func arrow(in line: Substring) -> Range<String.Index>? {
+        let utf8 = line.utf8
+        var index = utf8.startIndex
+        while index != utf8.endIndex {
+            if utf8[index] == 0x2D {
+                let second = utf8.index(after: index)
+                if second != utf8.endIndex, utf8[second] == 0x2D {
+                    let third = utf8.index(after: second)
+                    if third != utf8.endIndex, utf8[third] == 0x3E { return index..<utf8.index(after: third) }
+                }
+            }
+            index = utf8.index(after: index)
+        }
+        return nil
+    }
+
+    static func hasArrow(_ line: Substring) -> Bool { arrow(in: line) != nil }
 
     /// The head of a file as text for sniffing (BOM-aware, lossy).
     static func sniffText(_ probe: SourceProbe) -> String {
@@ -76,8 +110,18 @@ enum TranscriptText {
         return decode(Array(head), label: nil).text
     }
 
+    /// Spaces and tabs removed at both ends (no Foundation: this runs on every line).
+    static func trimSpaces(_ text: Substring) -> Substring {
+        var result = text
+        while let first = result.utf8.first, first == 0x20 || first == 0x09 { result = result.dropFirst() }
+        while let last = result.utf8.last, last == 0x20 || last == 0x09 { result = result.dropLast() }
+        return result
+    }
+
     static func isBlank<S: StringProtocol>(_ line: S) -> Bool {
-        line.unicodeScalars.allSatisfy { $0.properties.isWhitespace }
+        if line.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
+        if line.utf8.contains(where: { $0 >= 0x80 }) { return line.unicodeScalars.allSatisfy { $0.properties.isWhitespace } }
+        return line.utf8.allSatisfy { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }
     }
 
     // MARK: - Times
@@ -124,8 +168,8 @@ enum TranscriptText {
     /// A cue timing line `start --> end [settings]` → (start, end, settings); nil when it is not one.
     static func parseTiming<S: StringProtocol>(_ line: S) -> (start: Double, end: Double, settings: Substring)? {
         let text = Substring(line)
-        guard let arrow = text.range(of: "-->") else { return nil }
-        let left = text[..<arrow.lowerBound].trimmingCharacters(in: .whitespaces)
+        guard let arrow = arrow(in: text) else { return nil }
+        let left = trimSpaces(text[..<arrow.lowerBound])
         let right = text[arrow.upperBound...].drop(while: { $0 == " " || $0 == "\t" })
         let endToken = right.prefix(while: { $0 != " " && $0 != "\t" })
         guard let start = parseClock(left), let end = parseClock(endToken) else { return nil }
@@ -136,7 +180,7 @@ enum TranscriptText {
 
     /// HTML character references (`&amp;`, `&#233;`, `&#x1F600;`, `&lrm;`, any HTML 4 name) decoded; unknown ones kept.
     static func decodeEntities<S: StringProtocol>(_ text: S) -> String {
-        guard text.contains("&") else { return String(text) }
+        guard text.utf8.contains(0x26) else { return String(text) }
         var out = ""
         var index = text.startIndex
         while index < text.endIndex {

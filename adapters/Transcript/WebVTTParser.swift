@@ -18,7 +18,7 @@ enum WebVTTParser {
             index = 1
             // Header lines (legacy "Kind: captions", "Language: en") up to the first blank line. A cue timing line
             // here means the blank line is missing: the cue is read anyway.
-            while index < count, !TranscriptText.isBlank(lines[index]), !lines[index].contains("-->") {
+            while index < count, !TranscriptText.isBlank(lines[index]), !TranscriptText.hasArrow(lines[index]) {
                 let line = lines[index]
                 if let colon = line.firstIndex(of: ":") {
                     let key = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
@@ -56,8 +56,8 @@ enum WebVTTParser {
             // A cue: an optional identifier line, then the timing line.
             var timingIndex = index
             var identifier: Substring?
-            if !first.contains("-->") {
-                if index + 1 < count, lines[index + 1].contains("-->") {
+            if !TranscriptText.hasArrow(first) {
+                if index + 1 < count, TranscriptText.hasArrow(lines[index + 1]) {
                     identifier = first
                     timingIndex = index + 1
                 } else {
@@ -86,11 +86,11 @@ enum WebVTTParser {
             }
             // Payload: lines up to a blank line, or up to a line holding "-->" (a missing blank line).
             var payloadEnd = timingIndex + 1
-            while payloadEnd < count, !TranscriptText.isBlank(lines[payloadEnd]), !lines[payloadEnd].contains("-->") {
+            while payloadEnd < count, !TranscriptText.isBlank(lines[payloadEnd]), !TranscriptText.hasArrow(lines[payloadEnd]) {
                 payloadEnd += 1
             }
             var payload = Array(lines[(timingIndex + 1)..<payloadEnd])
-            if payloadEnd < count, lines[payloadEnd].contains("-->"), let last = payload.last,
+            if payloadEnd < count, TranscriptText.hasArrow(lines[payloadEnd]), let last = payload.last,
                 looksLikeIdentifier(last)
             {
                 // "1\n00:00 --> …" after a missing blank line: that last line is the next cue's identifier.
@@ -164,11 +164,17 @@ enum CueText {
             buffer = ""
         }
 
+        // Byte searches for `<` and `>` (ASCII, so their indices are valid String indices).
+        let utf8 = payload.utf8
+        func find(_ byte: UInt8, from start: String.Index) -> String.Index {
+            var position = start
+            while position != utf8.endIndex, utf8[position] != byte { position = utf8.index(after: position) }
+            return position
+        }
         var index = payload.startIndex
         while index < payload.endIndex {
-            let character = payload[index]
-            if character == "<" {
-                let close = payload[index...].firstIndex(of: ">") ?? payload.endIndex
+            if utf8[index] == 0x3C {
+                let close = find(0x3E, from: index)
                 let tag = payload[payload.index(after: index)..<close]
                 index = close < payload.endIndex ? payload.index(after: close) : close
                 if tag.hasPrefix("/") {
@@ -194,7 +200,7 @@ enum CueText {
                 // c, i, b, u, lang, ruby and timestamps (<00:00:01.000>): no text of their own.
                 continue
             }
-            let next = payload[index...].firstIndex(of: "<") ?? payload.endIndex
+            let next = find(0x3C, from: index)
             if inRubyText == 0 { buffer += TranscriptText.decodeEntities(payload[index..<next]) }
             index = next
         }
@@ -206,8 +212,8 @@ enum CueText {
     /// from `Name: text`, `NAME: text`, `[Name] text`, `>> Name:` and dialogue dashes, line by line.
     static func segments(fromSRT lines: [Substring]) -> [Segment] {
         var text = lines.joined(separator: "\n")
-        if text.contains("<") { text = stripTags(text) }
-        if text.contains("{\\") { text = stripOverrides(text) }
+        if text.utf8.contains(0x3C) { text = stripTags(text) }
+        if text.utf8.contains(0x7B) { text = stripOverrides(text) }
         return attributeInline([Segment(speaker: nil, text: text)], allowInline: true, hadVoice: false)
     }
 
@@ -220,8 +226,17 @@ enum CueText {
                 if !text.isEmpty { out.append(Segment(speaker: segment.speaker, text: text)) }
                 continue
             }
+            if !segment.text.utf8.contains(0x0A) {
+                // One line (the common case): one label check, no splitting.
+                if let label = Speakers.inline(segment.text, strict: false) {
+                    out.append(Segment(speaker: label.name, text: String(label.rest)))
+                } else {
+                    out.append(segment)
+                }
+                continue
+            }
             var current = Segment(speaker: nil, text: "")
-            for line in segment.text.split(separator: "\n", omittingEmptySubsequences: false) {
+            for line in TranscriptText.lines(segment.text) {
                 if let label = Speakers.inline(line, strict: false) {
                     if !TranscriptText.isBlank(current.text) || current.speaker != nil { out.append(current) }
                     current = Segment(speaker: label.name, text: String(label.rest))
