@@ -93,6 +93,15 @@ struct SourceOptions: ParsableArguments {
     @Option(help: "Folder or file of declarative chat specs (YAML).")
     var spec: String?
 
+    @Flag(help: "Transcripts: put [mm:ss] stamps before each turn.")
+    var timestamps = false
+
+    @Option(name: .customLong("created-at"), help: "ISO 8601 date for sources without one (transcripts).")
+    var createdAt: String?
+
+    @Option(name: .customLong("transcript-type"), help: "Transcripts as meeting-transcript (default) or audio.")
+    var transcriptType: String?
+
     @Option(name: .customLong("adapter-option"), help: "KEY=VALUE passed to adapters (repeatable).")
     var adapterOption: [String] = []
 
@@ -129,6 +138,14 @@ struct SourceOptions: ParsableArguments {
         if let timezone { options.adapterOptions["timezone"] = timezone }
         if let encoding { options.adapterOptions["encoding"] = encoding }
         if let spec { options.adapterOptions["spec"] = spec }
+        if timestamps { options.adapterOptions["timestamps"] = "true" }
+        if let createdAt {
+            guard Timestamp.parse(createdAt) != nil else {
+                throw BackfillCore.ValidationError(message: "--created-at '\(createdAt)' is not ISO 8601 with a zone (e.g. 2024-01-05T10:00:00Z)")
+            }
+            options.adapterOptions["created-at"] = createdAt
+        }
+        if let transcriptType { options.adapterOptions["transcript-type"] = transcriptType }
         options.identityMapPath = identityMap
         return options
     }
