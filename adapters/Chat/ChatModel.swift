@@ -291,7 +291,7 @@ enum ElementParser {
 
     static func parse(_ element: JSONArrayStream.Element) -> Result<JSONValue, Problem> {
         do {
-            return .success(try ChatJSON.parse(element.bytes[...]))
+            return .success(try JSONBytesParser.parse(element.bytes[...]))
         } catch {
             let message = error.message.replacingOccurrences(of: "end of line", with: "end of the element")
             return .failure(

@@ -268,7 +268,7 @@ final class SpecLinesReader: RecordReader {
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             let position = RecordPosition(byteOffset: line.byteOffset, line: line.number, recordIndex: line.number)
             do {
-                let value = try ChatJSON.parse(bytes)
+                let value = try JSONBytesParser.parse(bytes)
                 let outputs = mapper.add(value, bytes: Array(bytes), position: position)
                 if !outputs.isEmpty { return outputs }
             } catch {

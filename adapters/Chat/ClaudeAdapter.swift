@@ -216,7 +216,7 @@ final class SingleObjectReader: RecordReader {
             var slice = bytes[...]
             if slice.starts(with: [0xEF, 0xBB, 0xBF]) { slice = slice.dropFirst(3) }
             do {
-                outputs = convert(try ChatJSON.parse(slice))
+                outputs = convert(try JSONBytesParser.parse(slice))
             } catch {
                 outputs = [
                     builder.skip(

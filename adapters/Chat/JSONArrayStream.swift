@@ -217,7 +217,7 @@ final class JSONArrayStream {
             throw Failure.unexpected(offset: offset, found: describe(found), expected: "a quoted key")
         }
         let (bytes, at) = try captureValue()
-        guard case .string(let key) = try? ChatJSON.parse(bytes[...]) else {
+        guard case .string(let key) = try? JSONBytesParser.parse(bytes[...]) else {
             throw Failure.unexpected(offset: at, found: "an invalid key", expected: "a quoted key")
         }
         return key
@@ -333,6 +333,6 @@ final class JSONArrayStream {
     /// A sibling member parsed, if present and valid.
     func sibling(_ key: String) -> JSONValue? {
         guard let bytes = siblings[key] else { return nil }
-        return try? ChatJSON.parse(bytes[...])
+        return try? JSONBytesParser.parse(bytes[...])
     }
 }

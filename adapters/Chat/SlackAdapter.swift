@@ -119,8 +119,8 @@ final class SlackBundleReader {
             let bytes = try input.open().readAll(limit: 512 << 20, file: input.displayPath)
             var slice = bytes[...]
             if slice.starts(with: [0xEF, 0xBB, 0xBF]) { slice = slice.dropFirst(3) }
-            return .success(try ChatJSON.parse(slice))
-        } catch let error as ChatJSON.Failure {
+            return .success(try JSONBytesParser.parse(slice))
+        } catch let error as JSONBytesParser.Failure {
             return .failure(
                 ElementParser.Problem(
                     message: "not valid JSON: "

@@ -1,5 +1,3 @@
-// Copied from adapters/Requests/JSONBytesParser.swift (internal there; adapter targets may not import each other).
-// Candidate for BackfillCore.
 import BackfillCore
 
 /// A strict JSON (RFC 8259) parser from UTF-8 bytes straight to ``JSONValue``.
@@ -13,15 +11,15 @@ import BackfillCore
 /// `.integer` (`1e3` too), others `.number`; a repeated key keeps its first value; an unpaired UTF-16 surrogate
 /// in a `\u` escape becomes U+FFFD;
 /// nesting deeper than 512 levels is refused, as `JSONDecoder` does.
-enum ChatJSON {
-    struct Failure: Error, Equatable {
-        var message: String
+public enum JSONBytesParser {
+    public struct Failure: Error, Equatable {
+        public var message: String
     }
 
-    static let maximumDepth = 512
+    public static let maximumDepth = 512
 
     /// A whole line's value.
-    enum TopLevel {
+    public enum TopLevel {
         /// An object, its members in source order (a repeated key appears each time; the first one counts).
         case object([(key: String, value: JSONValue)])
         /// Anything else.
@@ -29,7 +27,7 @@ enum ChatJSON {
     }
 
     /// Parses one JSON value.
-    static func parse(_ bytes: ArraySlice<UInt8>) throws(Failure) -> JSONValue {
+    public static func parse(_ bytes: ArraySlice<UInt8>) throws(Failure) -> JSONValue {
         let result: Result<JSONValue, Failure> = bytes.withUnsafeBufferPointer { buffer in
             var parser = Parser(bytes: buffer)
             do throws(Failure) {
@@ -43,7 +41,7 @@ enum ChatJSON {
 
     /// Parses one JSON value, keeping a top-level object as member pairs: cheaper when the caller reads a few
     /// known fields.
-    static func parseTopLevel(_ bytes: ArraySlice<UInt8>) throws(Failure) -> TopLevel {
+    public static func parseTopLevel(_ bytes: ArraySlice<UInt8>) throws(Failure) -> TopLevel {
         let result: Result<TopLevel, Failure> = bytes.withUnsafeBufferPointer { buffer in
             var parser = Parser(bytes: buffer)
             do throws(Failure) {
@@ -131,9 +129,9 @@ enum ChatJSON {
 
         private mutating func enter() throws(Failure) {
             depth += 1
-            if depth > ChatJSON.maximumDepth {
+            if depth > JSONBytesParser.maximumDepth {
                 throw Failure(
-                    message: "nested deeper than \(ChatJSON.maximumDepth) levels at column \(index + 1)")
+                    message: "nested deeper than \(JSONBytesParser.maximumDepth) levels at column \(index + 1)")
             }
         }
 
