@@ -282,7 +282,9 @@ enum TTMLParser {
             if let previous = state.previousStart, s < previous { state.outOfOrder += 1 }
             state.previousStart = s
         }
-        let speaker = speaker(node, state: state) ?? agent
+        // `ttm:agent` names the speaker; lacking one, a `ttm:role` (e.g. "narrator") labels the cue.
+        let role = XMLSupport.attribute(node, "role").flatMap { $0.isEmpty ? nil : $0 }
+        let speaker = speaker(node, state: state) ?? agent ?? role.map { $0.prefix(1).uppercased() + $0.dropFirst() }
         var segments: [Segment] = []
         collectSpans(node, speaker: speaker, into: &segments, state: state)
         let cleaned = CueText.attributeInline(segments, allowInline: speaker == nil, hadVoice: false)
