@@ -76,6 +76,20 @@ public enum Backfill {
 
     public static var registry: AdapterRegistry { AdapterRegistry(adapters, containers: [ArchiveAdapter()]) }
 
+    /// The registry of one run: with `--spec`, the user's chat specs are sniffed first (a spec with a signature
+    /// then wins over generic JSON/JSONL readers).
+    public static func registry(for options: ImportOptions) -> AdapterRegistry {
+        registry(for: options.adapterOptions)
+    }
+
+    static func registry(for adapterOptions: [String: String]) -> AdapterRegistry {
+        guard let path = adapterOptions["spec"] else { return registry }
+        let specs = ChatSpec.load(path: path).specs
+        guard !specs.isEmpty else { return registry }
+        let user = ChatSpecAdapter(extraSpecs: specs)
+        return AdapterRegistry([user] + adapters.filter { $0.name != user.name }, containers: [ArchiveAdapter()])
+    }
+
     /// The folder holding jobs' ledgers: `$BACKFILL_HOME`, else `./.backfill`.
     public static func home(_ environment: [String: String]) -> String {
         environment["BACKFILL_HOME"] ?? ".backfill"
@@ -260,7 +274,7 @@ public enum Backfill {
         report.ledger = ledger == nil ? nil : ledgerPath
         report.target = .init(name: options.target.rawValue, endpoint: "not contacted (dry run)", isDefault: options.target == .sandbox)
         let pipeline = ImportPipeline(
-            configuration: try pipelineConfiguration(options), registry: registry, ledger: ledger, target: nil,
+            configuration: try pipelineConfiguration(options), registry: registry(for: options), ledger: ledger, target: nil,
             report: report, logger: logger)
         return try await pipeline.run()
     }
@@ -314,7 +328,7 @@ public enum Backfill {
         stopSignal: StopSignal, logger: Logger
     ) async throws -> RunReport {
         let pipeline = ImportPipeline(
-            configuration: configuration, registry: registry, ledger: ledger, target: target, report: report,
+            configuration: configuration, registry: registry(for: configuration.adapterContext.options), ledger: ledger, target: target, report: report,
             stopSignal: stopSignal, logger: logger)
         do {
             let result = try await pipeline.run()
