@@ -349,6 +349,29 @@ func recordedJob(job: String, ledger: String?) throws -> ImportOptions {
     return spec.options(job: job, ledger: absolute)
 }
 
+/// Runs a command's body: exit codes pass through; other errors are printed with what to do (64 or 70).
+func guarded(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        throw fail(error)
+    }
+}
+
+/// `resume` and `retry`: a recorded job run again, with progress and, for `retry --rejected`, rejected documents.
+func runRecorded(job: String, ledger: String?, progress: String, json: Bool, resendRejected: Bool, logger: Logger)
+    async throws
+{
+    try await guarded {
+        var options = try recordedJob(job: job, ledger: ledger)
+        options.resendRejected = resendRejected
+        options.progress = SendOptions.progressStyle(progress)
+        try await runAndReport(options, json: json, logger: logger)
+    }
+}
+
 struct ResumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume",
@@ -361,16 +384,9 @@ struct ResumeCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let logger = logging.makeLogger()
-        do {
-            var options = try recordedJob(job: job, ledger: ledger)
-            options.progress = SendOptions.progressStyle(progress)
-            try await runAndReport(options, json: json, logger: logger)
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            throw fail(error)
-        }
+        try await runRecorded(
+            job: job, ledger: ledger, progress: progress, json: json, resendRejected: false,
+            logger: logging.makeLogger())
     }
 }
 
@@ -388,7 +404,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.makeLogger()
-        do {
+        try await guarded {
             let options = try recordedJob(job: job, ledger: ledger)
             let report = try await Backfill.verify(
                 job: job, ledgerPath: options.ledger ?? "", options: options, markMissing: markMissing, logger: logger)
@@ -400,10 +416,6 @@ struct VerifyCommand: AsyncParsableCommand {
                 print(report.text())
             }
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            throw fail(error)
         }
     }
 }
@@ -421,17 +433,9 @@ struct RetryCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let logger = logging.makeLogger()
-        do {
-            var options = try recordedJob(job: job, ledger: ledger)
-            options.resendRejected = rejected
-            options.progress = SendOptions.progressStyle(progress)
-            try await runAndReport(options, json: json, logger: logger)
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            throw fail(error)
-        }
+        try await runRecorded(
+            job: job, ledger: ledger, progress: progress, json: json, resendRejected: rejected,
+            logger: logging.makeLogger())
     }
 }
 
