@@ -24,7 +24,18 @@ public enum Timestamp {
         return parseLenient(trimmed)
     }
 
-    private static func hasZone(_ text: String) -> Bool {
+    /// Parses an ISO 8601 date and time with or without a zone offset, as Synap's contract accepts both
+    /// (`2020-01-01T10:00:00` is valid ISO 8601); a time without an offset is read as UTC here. nil when the
+    /// text is not a date and time (a date alone is not).
+    public static func parseDateTime(_ text: String) -> Date? {
+        if let date = parse(text) { return date }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, !hasZone(trimmed) else { return nil }
+        return parse(trimmed + "Z")
+    }
+
+    /// Whether an ISO 8601 date and time carries a zone (`Z` or an offset).
+    public static func hasZone(_ text: String) -> Bool {
         guard let tIndex = text.firstIndex(where: { $0 == "T" || $0 == "t" || $0 == " " }) else { return false }
         let time = text[tIndex...]
         return time.hasSuffix("Z") || time.hasSuffix("z") || time.contains("+") || time.dropFirst().contains("-")

@@ -51,7 +51,8 @@ public struct Rejection: Sendable, Hashable, Codable {
         "unknown_document_type": "document_type is not one the target knows",
         "unsupported_document_type": "document_type is known but not accepted yet and has no mapping",
         "invalid_mode": "mode is not fast or long-range",
-        "invalid_created_at": "document_created_at is not ISO 8601 with a zone",
+        "missing_mode": "the target requires mode and none was set (Backfill fills the target's default first)",
+        "invalid_created_at": "document_created_at is not an ISO 8601 date and time",
         "metadata_not_object": "metadata is not a JSON object",
         "scope_not_object": "scope is not a JSON object",
         "missing_document_id": "no document_id",
@@ -76,6 +77,12 @@ public struct ValidationProfile: Sendable {
     /// Synap's `user_context_isolation` from whoami, when known: `equals_customer` (B2C: `user_id` only) or
     /// `strict` (B2B: `customer_id` required).
     public var isolation: String?
+    /// The mode filled into requests that carry none (Synap: required on the wire; the official SDK sends
+    /// `long-range` unless told otherwise). nil: the target takes no mode.
+    public var defaultMode: Mode?
+
+    /// Whether the target refuses a request without `mode`.
+    public var requiresMode: Bool { defaultMode != nil }
 
     public init(
         target: String, acceptedTypes: Set<DocumentType>, comingSoonTypes: Set<DocumentType>, typeMap: TypeMap,
@@ -110,13 +117,16 @@ public struct ValidationProfile: Sendable {
             typeMap: typeMap, maxDocumentBytes: maxDocumentBytes, requiresUserID: true)
     }
 
-    /// Synap's contract (API-CONTRACTS.md).
+    /// Synap's contract (API-CONTRACTS.md): `document_type` and `mode` are required on the wire, so requests
+    /// without a mode get the official SDK's default, `long-range`, before validation (and the report counts them).
     public static func synap(typeMap: TypeMap = .synapDefault, maxDocumentBytes: Int = defaultMaxDocumentBytes)
         -> ValidationProfile
     {
-        ValidationProfile(
+        var profile = ValidationProfile(
             target: "synap", acceptedTypes: Set(DocumentType.accepted), comingSoonTypes: Set(DocumentType.comingSoon),
             typeMap: typeMap, maxDocumentBytes: maxDocumentBytes)
+        profile.defaultMode = .longRange
+        return profile
     }
 
     public enum Outcome: Sendable, Hashable {
@@ -168,12 +178,16 @@ public struct ValidationProfile: Sendable {
             return .rejected(
                 Rejection(code: "invalid_mode", message: "mode '\(mode)' is not 'fast' or 'long-range'"))
         }
-        if let created = request.documentCreatedAt, Timestamp.parse(created) == nil {
+        if requiresMode && request.mode == nil {
+            return .rejected(
+                Rejection(code: "missing_mode", message: "\(target) requires mode ('fast' or 'long-range'); pass --mode"))
+        }
+        if let created = request.documentCreatedAt, Timestamp.parseDateTime(created) == nil {
             return .rejected(
                 Rejection(
                     code: "invalid_created_at",
                     message:
-                        "document_created_at '\(created)' is not an ISO 8601 timestamp with a zone (e.g. 2024-01-05T10:00:00Z)"
+                        "document_created_at '\(created)' is not an ISO 8601 date and time (e.g. 2024-01-05T10:00:00Z)"
                 ))
         }
         if let metadata = request.metadata, metadata.objectValue == nil {
@@ -191,11 +205,11 @@ public struct ValidationProfile: Sendable {
                     message:
                         "customer_id is set but the account isolates by user only (B2C, equals_customer): drop customer_id or map it to user_id"
                 ))
-        case "strict" where request.customerID == nil && request.userID != nil:
+        case "strict" where (request.customerID ?? "").isEmpty:
             return .rejected(
                 Rejection(
                     code: "scope_conflict",
-                    message: "the account isolates by customer (B2B, strict): user_id needs a customer_id; pass --customer-id"))
+                    message: "the account isolates by customer (B2B, strict): every request needs a customer_id; pass --customer-id"))
         default:
             break
         }

@@ -435,7 +435,7 @@ public final class ImportPipeline {
         var document = original
         if document.request.userID == nil { document.request.userID = configuration.userID }
         if document.request.customerID == nil { document.request.customerID = configuration.customerID }
-        if document.request.mode == nil { document.request.mode = configuration.mode }
+        fillMode(&document.request)
 
         switch configuration.profile.validate(&document) {
         case .rejected(let rejection):
@@ -445,6 +445,13 @@ public final class ImportPipeline {
             if let mappedFrom {
                 report.typeMappings["\(mappedFrom)→\(document.request.documentType)", default: 0] += 1
             }
+        }
+        if let created = document.request.documentCreatedAt, !Timestamp.hasZone(created) {
+            report.note(
+                \.warnings, code: "created_at_without_zone",
+                example: .init(
+                    documentID: document.id, location: document.provenance.location,
+                    message: "document_created_at '\(created)' has no zone offset; sent as written, the target reads it in its own zone"))
         }
         if let limit = configuration.profile.maxMetadataProperties,
             (document.request.metadata?.objectValue?.count ?? 0) > limit
@@ -469,6 +476,20 @@ public final class ImportPipeline {
         document.provenance.contentSHA256 = ContentHash.sha256Hex(json)
         candidates.append((document, EncodedDocument(documentID: document.id, json: json, request: document.request)))
         if candidates.count >= 256 { try await processCandidates() }
+    }
+
+    /// `mode`: `--mode`, else the source's own, else the target's default (Synap requires one; its SDK sends
+    /// `long-range`). Every value Backfill chose rather than the source is counted in the report.
+    private func fillMode(_ request: inout CreateMemoryRequest) {
+        if let mode = configuration.mode {
+            if request.mode != mode {
+                report.noteDefault(field: "mode", value: mode.rawValue, origin: .flag)
+                request.mode = mode
+            }
+        } else if request.mode == nil, let mode = configuration.profile.defaultMode {
+            report.noteDefault(field: "mode", value: mode.rawValue, origin: .targetDefault)
+            request.mode = mode
+        }
     }
 
     private func reject(_ document: MemoryDocument, _ rejection: Rejection) throws {

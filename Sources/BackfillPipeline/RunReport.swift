@@ -120,6 +120,27 @@ public struct RunReport: Sendable, Codable {
         }
     }
 
+    /// A value Backfill filled in because the source did not give it (or a flag overrode it).
+    public struct Default: Sendable, Codable, Equatable {
+        public enum Origin: String, Sendable, Codable {
+            /// A command-line flag (`--mode`).
+            case flag
+            /// The target's own default (Synap's SDK sends `mode: long-range`).
+            case targetDefault = "target_default"
+        }
+        public var field: String
+        public var value: String
+        public var origin: Origin
+        public var count: Int
+
+        public init(field: String, value: String, origin: Origin, count: Int) {
+            self.field = field
+            self.value = value
+            self.origin = origin
+            self.count = count
+        }
+    }
+
     public struct Stop: Sendable, Codable {
         public var code: String
         public var message: String
@@ -153,6 +174,8 @@ public struct RunReport: Sendable, Codable {
     public var typeMappings: [String: Int] = [:]
     /// Other changes made to fit the target (e.g. metadata folded into one property), with counts.
     public var adjustments: [String: Int] = [:]
+    /// Fields Backfill filled in for the source, with counts (`mode` → `long-range` for Synap).
+    public var defaults: [Default] = []
     public var rejections: [Reason] = []
     public var skips: [Reason] = []
     public var failures: [Reason] = []
@@ -170,7 +193,7 @@ public struct RunReport: Sendable, Codable {
         case bySource = "by_source"
         case byType = "by_type"
         case typeMappings = "type_mappings"
-        case adjustments
+        case adjustments, defaults
         case wallSeconds = "wall_seconds"
         case exitCode = "exit_code"
     }
@@ -195,6 +218,14 @@ public struct RunReport: Sendable, Codable {
             }
         } else {
             self[keyPath: list].append(Reason(code: code, count: 1, examples: [example]))
+        }
+    }
+
+    public mutating func noteDefault(field: String, value: String, origin: Default.Origin) {
+        if let index = defaults.firstIndex(where: { $0.field == field && $0.value == value && $0.origin == origin }) {
+            defaults[index].count += 1
+        } else {
+            defaults.append(Default(field: field, value: value, origin: origin, count: 1))
         }
     }
 
@@ -267,6 +298,14 @@ public struct RunReport: Sendable, Codable {
             lines.append("Type mappings (the target does not accept the original type)")
             for (mapping, count) in typeMappings.sorted(by: { $0.key < $1.key }) {
                 lines.append("  \(mapping.padding(toLength: 40, withPad: " ", startingAt: 0)) \(count)")
+            }
+        }
+        if !defaults.isEmpty {
+            lines.append("")
+            lines.append("Set by Backfill (the source did not say, or a flag overrode it)")
+            for item in defaults {
+                let origin = item.origin == .flag ? "from --\(item.field)" : "the target's default"
+                lines.append("  \(item.field) = \(item.value) (\(origin)): \(item.count) documents")
             }
         }
         if !adjustments.isEmpty {

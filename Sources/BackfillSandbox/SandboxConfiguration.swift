@@ -17,6 +17,11 @@ public struct SandboxConfiguration: Sendable {
     /// `user_context_isolation` reported by whoami and enforced on writes: `equals_customer` (B2C: a
     /// `customer_id` is rejected) or `strict` (B2B: `customer_id` is required).
     public var isolation: String = "equals_customer"
+    /// Whether the account has a scope level between customer and user: only then is a request's `scope` taken
+    /// (the SDK: "sending one to an account without nested scoping is an error rather than ignored").
+    public var nestedScopes: Bool = false
+    /// The Synap account's condition, for rehearsing its special answers (instance building, credits).
+    public var account = SandboxSynapAccount()
     /// What a reused `document_id` does (the public docs disagree; see API-CONTRACTS.md).
     public var duplicates: SandboxDuplicatePolicy = .reject
     /// GoodMem (`/goodmem/v1/…`): nil accepts any `x-api-key` starting with `gm_`; otherwise only this one.
@@ -27,6 +32,21 @@ public struct SandboxConfiguration: Sendable {
     public var goodmem = SandboxGoodMemOptions()
     /// Mielto-only faults.
     public var mielto = SandboxMieltoOptions()
+
+    public init() {}
+}
+
+/// A Synap account's condition (API-CONTRACTS.md, "Errors: special cases"): memory writes are refused while it
+/// holds, as the real service refuses them, in the bodies the official SDK reads.
+public struct SandboxSynapAccount: Sendable {
+    /// Writes answer `409 instance_not_ready` with `Retry-After` until this long after the first write.
+    public var readyAfter: Duration = .zero
+    /// Writes answer `409 instance_build_failed` (a person must act; clients stop).
+    public var buildFailed = false
+    /// Documents the account may store before writes answer `402` (insufficient credits); nil: no limit.
+    public var credits: Int? = nil
+    /// Writes answer `429` with this `reason` (`trial_limit_reached`, `subscription_inactive`): a stop, not a pace.
+    public var blockedReason: String? = nil
 
     public init() {}
 }

@@ -64,12 +64,13 @@ enum SandboxHTTP {
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// Synap's documented error body: `{"error","code","details"}`.
+    /// Synap's documented error body `{"error","code","details"}`, with the FastAPI-style `detail` the official
+    /// SDK reads (API-CONTRACTS.md: both are seen), so either reader finds the message.
     static func error(
         _ status: HTTPResponse.Status, message: String, code: String, details: [String: JSONValue]? = nil,
         headers: HTTPFields = [:]
     ) -> Response {
-        var body: [String: JSONValue] = ["error": .string(message), "code": .string(code)]
+        var body: [String: JSONValue] = ["error": .string(message), "code": .string(code), "detail": .string(message)]
         if let details { body["details"] = .object(details) }
         return json(status, JSONValue.object(body), headers: headers)
     }

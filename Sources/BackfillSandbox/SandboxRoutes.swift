@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Synchronization
 
 /// Which of Synap's two route sets a request came through (API-CONTRACTS.md: the SDK's wire contract and the
 /// documented REST routes answer with different shapes and status codes).
@@ -19,9 +20,14 @@ struct SandboxRoutes: Sendable {
     let store: SandboxStore
     let injector: SandboxFaultInjector
     let logger: Logger
+    /// When the first memory write came: `account.readyAfter` counts from there, so a rehearsal sees the refusal
+    /// however long the client took to get going.
+    let firstWrite = SandboxFirstWrite()
 
     private var validator: WireValidator {
-        WireValidator(maxDocumentBytes: configuration.maxDocumentBytes, isolation: configuration.isolation)
+        WireValidator(
+            maxDocumentBytes: configuration.maxDocumentBytes, isolation: configuration.isolation,
+            nestedScopes: configuration.nestedScopes)
     }
 
     /// Room for a full batch of maximum-size documents with JSON escaping.
@@ -101,6 +107,62 @@ struct SandboxRoutes: Sendable {
         }
     }
 
+    /// The account's refusals of memory writes, before anything is read or stored (the SDK's gated paths).
+    private func accountRefusal(_ headers: HTTPFields, documents: Int) async throws -> Response? {
+        let account = configuration.account
+        func refusal(_ status: HTTPResponse.Status, error: String, detail: [String: JSONValue], headers: HTTPFields)
+            -> Response
+        {
+            let message = detail["message"]?.stringValue ?? error
+            return SandboxHTTP.json(
+                status,
+                JSONValue.object([
+                    "error": .string(error), "code": .string(error), "message": .string(message),
+                    "detail": .object(detail.merging(["code": .string(error)]) { current, _ in current }),
+                    "details": .object(detail),
+                ]), headers: headers)
+        }
+        if account.buildFailed {
+            return refusal(
+                .conflict, error: "instance_build_failed",
+                detail: [
+                    "message": "this instance's memory architecture build failed; contact support",
+                    "instance_id": "sandbox", "attempts": 3, "hint": "ask support to rebuild the instance",
+                ], headers: headers)
+        }
+        let first = firstWrite.instant()
+        let elapsed = ContinuousClock.now - first
+        if account.readyAfter > .zero, elapsed < account.readyAfter {
+            let wait = max(1, min(300, Int((account.readyAfter - elapsed).seconds.rounded(.up))))
+            var fields = headers
+            fields[.retryAfter] = String(wait)
+            return refusal(
+                .conflict, error: "instance_not_ready",
+                detail: [
+                    "message": "this instance's memory architecture is still being built",
+                    "retry_after_seconds": .integer(Int64(wait)), "instance_id": "sandbox", "state": "building",
+                ], headers: fields)
+        }
+        if let reason = account.blockedReason {
+            return refusal(
+                .tooManyRequests, error: reason,
+                detail: [
+                    "reason": .string(reason), "message": .string("writes are blocked: \(reason)"),
+                    "upgrade_url": "https://sandbox.invalid/upgrade",
+                ], headers: headers)
+        }
+        if let credits = account.credits, case let used = try await store.count(), used + documents > credits {
+            return refusal(
+                .init(code: 402), error: "insufficient_credits",
+                detail: [
+                    "message": .string("the credit balance cannot cover \(documents) more documents"),
+                    "balance_credits": .number(Double(max(0, credits - used))),
+                    "minimum_required_credits": .number(Double(documents)),
+                ], headers: headers)
+        }
+        return nil
+    }
+
     private func acceptedThenFailed(_ rateLimit: RateLimitInfo?) -> Response {
         SandboxFaultInjector.acceptedThenFailed(
             SandboxAdmission(rateLimit: rateLimit, acceptThenFail: true), render: Self.faultResponse)
@@ -117,6 +179,7 @@ struct SandboxRoutes: Sendable {
         case .failure(let early): return early.response
         }
         let headers = SandboxHTTP.headers(admission.rateLimit)
+        if let refusal = try await accountRefusal(headers, documents: 1) { return refusal }
         let body = try await request.body.collect(upTo: maxBodyBytes)
         guard let value = WireValue.parse(body.readableBytesView), value.object != nil else {
             return SandboxHTTP.error(
@@ -169,23 +232,32 @@ struct SandboxRoutes: Sendable {
         func badRequest(_ message: String) -> Response {
             SandboxHTTP.error(.badRequest, message: message, code: "INVALID_INPUT", details: [:], headers: headers)
         }
+        // The batch's own shape is validated like a field: 422, as the contract server's request model does
+        // (the SDK maps 400 and 422 alike to InvalidInputError; both are permanent).
+        func invalid(_ message: String, field: String) -> Response {
+            SandboxHTTP.error(
+                .unprocessableContent, message: message, code: "INVALID_INPUT", details: ["field": .string(field)],
+                headers: headers)
+        }
         let body = try await request.body.collect(upTo: maxBodyBytes)
         guard let fields = WireValue.parse(body.readableBytesView)?.object else {
             return badRequest("the body is not a JSON object")
         }
         guard case .array(let documents) = fields["documents"] else {
-            return badRequest("documents must be an array")
+            return invalid("documents is required and must be an array", field: "documents")
         }
-        guard !documents.isEmpty else { return badRequest("documents must not be empty") }
+        guard !documents.isEmpty else { return invalid("documents must hold at least 1 document", field: "documents") }
+        if let refusal = try await accountRefusal(headers, documents: documents.count) { return refusal }
         guard documents.count <= configuration.maxBatchDocuments else {
-            return badRequest(
-                "a batch holds at most \(configuration.maxBatchDocuments) documents; got \(documents.count)")
+            return invalid(
+                "a batch holds at most \(configuration.maxBatchDocuments) documents; got \(documents.count)",
+                field: "documents")
         }
         var failFast = false
         switch fields["fail_fast"] {
         case nil, .null?: break
         case .bool(let value)?: failFast = value
-        default: return badRequest("fail_fast must be a boolean")
+        default: return invalid("fail_fast must be a boolean", field: "fail_fast")
         }
 
         // Validate everything first: with fail_fast, one invalid document stores nothing.
@@ -249,15 +321,19 @@ struct SandboxRoutes: Sendable {
                     "ingestion_id": .string(ingestionID), "document_id": .string(documentID), "status": "queued",
                     "queued_at": queued, "error_message": nil,
                 ]
+            // A failed item still carries an ingestion id and a time: the official SDK parses both for every
+            // item (`UUID(r["ingestion_id"])`), so an item without them would break its batch_create.
             case .duplicate(let documentID):
                 return [
-                    "ingestion_id": nil, "document_id": .string(documentID), "status": "failed", "queued_at": nil,
+                    "ingestion_id": .string(UUID().uuidString.lowercased()), "document_id": .string(documentID),
+                    "status": "failed", "queued_at": queued,
                     "error_message": .string("document_id '\(documentID)' already exists (duplicate)"),
                 ]
             case .invalid(let documentID, let message):
                 return [
-                    "ingestion_id": nil, "document_id": SandboxHTTP.optional(documentID), "status": "failed",
-                    "queued_at": nil, "error_message": .string(message),
+                    "ingestion_id": .string(UUID().uuidString.lowercased()),
+                    "document_id": .string(documentID ?? ""), "status": "failed", "queued_at": queued,
+                    "error_message": .string(message),
                 ]
             }
         }
@@ -318,6 +394,20 @@ struct SandboxRoutes: Sendable {
 
     private static func encode(_ request: CreateMemoryRequest) throws -> String {
         String(decoding: try SandboxHTTP.encoder.encode(request), as: UTF8.self)
+    }
+}
+
+/// The instant of the first memory write, set once.
+final class SandboxFirstWrite: Sendable {
+    private let value = Mutex<ContinuousClock.Instant?>(nil)
+
+    func instant() -> ContinuousClock.Instant {
+        value.withLock { stored in
+            if let stored { return stored }
+            let now = ContinuousClock.now
+            stored = now
+            return now
+        }
     }
 }
 

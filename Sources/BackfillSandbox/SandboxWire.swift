@@ -82,10 +82,14 @@ struct WireRejection: Error, Sendable {
     var status: Int = 422
 }
 
-/// Checks one submitted document the way Synap does and turns it into a `CreateMemoryRequest`.
+/// Checks one submitted document against Synap's contract (API-CONTRACTS.md; the stricter reading where the
+/// sources disagree) and turns it into a `CreateMemoryRequest`. Every rule here has a row in the sandbox's
+/// README and a case in the contract tests.
 struct WireValidator: Sendable {
     var maxDocumentBytes: Int
     var isolation: String
+    /// Whether the account has a level between customer and user, the only case where `scope` is taken.
+    var nestedScopes: Bool = false
 
     /// The `document_id` as sent, when it is a string (for error details).
     static func submittedID(_ value: WireValue) -> String? {
@@ -106,19 +110,19 @@ struct WireValidator: Sendable {
             }
             return .success(text)
         }
+        func requiredString(_ key: String, _ hint: String) -> Result<String, WireRejection> {
+            switch optionalString(key) {
+            case .failure(let rejection): return .failure(rejection)
+            case .success(nil): return .failure(WireRejection(field: key, message: "\(key) is required\(hint)"))
+            case .success(let text?): return .success(text)
+            }
+        }
         do throws(WireRejection) {
             let documentID = try optionalString("document_id").get()
             if let documentID, documentID.isEmpty {
                 return .failure(WireRejection(field: "document_id", message: "document_id must not be empty"))
             }
-            guard let documentField = fields["document"], !documentField.isNull else {
-                return .failure(WireRejection(field: "document", message: "document is required"))
-            }
-            guard let document = documentField.string else {
-                return .failure(
-                    WireRejection(
-                        field: "document", message: "document must be a string, not a \(documentField.kindName)"))
-            }
+            let document = try requiredString("document", "").get()
             if document.allSatisfy(\.isWhitespace) {
                 return .failure(WireRejection(field: "document", message: "document must not be empty"))
             }
@@ -129,28 +133,31 @@ struct WireValidator: Sendable {
                         field: "document",
                         message: "document is \(size) bytes, over the \(maxDocumentBytes)-byte limit"))
             }
+            let known = DocumentType.accepted.map(\.rawValue)
             let type = DocumentType(
-                try optionalString("document_type").get() ?? DocumentType.aiChatConversation.rawValue)
+                try requiredString("document_type", " and must be one of \(Self.list(known))").get())
             if DocumentType.comingSoon.contains(type) {
                 return .failure(
                     WireRejection(
                         field: "document_type", message: "document_type '\(type)' is coming soon and not accepted yet"))
             }
             if !DocumentType.accepted.contains(type) {
-                let known = DocumentType.accepted.map(\.rawValue).joined(separator: ", ")
                 return .failure(
-                    WireRejection(field: "document_type", message: "document_type '\(type)' is not one of: \(known)"))
+                    WireRejection(
+                        field: "document_type", message: "document_type must be one of \(Self.list(known)); got '\(type)'"))
             }
-            let mode = try optionalString("mode").get().map(Mode.init(rawValue:))
-            if let mode, !Mode.all.contains(mode) {
-                return .failure(WireRejection(field: "mode", message: "mode '\(mode)' must be 'fast' or 'long-range'"))
+            let modes = Mode.all.map(\.rawValue)
+            let mode = Mode(rawValue: try requiredString("mode", " and must be one of \(Self.list(modes))").get())
+            if !Mode.all.contains(mode) {
+                return .failure(
+                    WireRejection(field: "mode", message: "mode must be one of \(Self.list(modes)); got '\(mode)'"))
             }
             let createdAt = try optionalString("document_created_at").get()
-            if let createdAt, Timestamp.parse(createdAt) == nil {
+            if let createdAt, Timestamp.parseDateTime(createdAt) == nil {
                 return .failure(
                     WireRejection(
                         field: "document_created_at",
-                        message: "document_created_at '\(createdAt)' is not an ISO 8601 timestamp with a zone"))
+                        message: "document_created_at '\(createdAt)' is not an ISO 8601 date and time"))
             }
             let userID = try optionalString("user_id").get()
             let customerID = try optionalString("customer_id").get()
@@ -165,14 +172,26 @@ struct WireValidator: Sendable {
             }
             var scope: JSONValue?
             if let field = fields["scope"], !field.isNull {
-                guard field.object != nil else {
+                guard let object = field.object else {
                     return .failure(
                         WireRejection(field: "scope", message: "scope must be an object, not a \(field.kindName)"))
+                }
+                guard object.values.allSatisfy({ $0.string != nil }) else {
+                    return .failure(WireRejection(field: "scope", message: "scope must map level names to ids (strings)"))
+                }
+                guard nestedScopes else {
+                    return .failure(
+                        WireRejection(
+                            field: "scope",
+                            message: "scope is only accepted by accounts with nested scopes; this one has none: omit it",
+                            status: 400))
                 }
                 scope = field.jsonValue
             }
             switch isolation {
             case "strict":
+                // API-CONTRACTS.md: "customer_id required; user_id without it gets 400". The SDK's comment also
+                // allows neither (client scope); the stricter reading wins here, and Backfill's own check agrees.
                 if (customerID ?? "").isEmpty {
                     return .failure(
                         WireRejection(
@@ -201,5 +220,10 @@ struct WireValidator: Sendable {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// `['fast', 'long-range']`, as the contract server words its enum errors.
+    private static func list(_ values: [String]) -> String {
+        "[" + values.map { "'\($0)'" }.joined(separator: ", ") + "]"
     }
 }

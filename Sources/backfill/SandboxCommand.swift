@@ -20,6 +20,16 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Seed of the fault generator.") var seed: UInt64 = 1
     @Option(help: "User-context isolation reported by whoami: equals_customer (B2C) or strict (B2B).")
     var isolation: String = "equals_customer"
+    @Flag(name: .customLong("nested-scopes"), help: "The account has a level between customer and user: accept `scope`.")
+    var nestedScopes = false
+    @Option(name: .customLong("not-ready-for"), help: "Answer memory writes 409 instance_not_ready for this many seconds.")
+    var notReadyFor: Double = 0
+    @Flag(name: .customLong("build-failed"), help: "Answer memory writes 409 instance_build_failed.")
+    var buildFailed = false
+    @Option(help: "Documents the account may store before writes answer 402 (insufficient credits).")
+    var credits: Int?
+    @Option(name: .customLong("blocked-reason"), help: "Answer writes 429 with this reason (trial_limit_reached, subscription_inactive).")
+    var blockedReason: String?
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -35,6 +45,11 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.faults.acceptThenFailRate = acceptThenFailRate
         configuration.faults.latency = .milliseconds(latencyMs)
         configuration.faults.seed = seed
+        configuration.nestedScopes = nestedScopes
+        configuration.account.readyAfter = .milliseconds(Int64(notReadyFor * 1000))
+        configuration.account.buildFailed = buildFailed
+        configuration.account.credits = credits
+        configuration.account.blockedReason = blockedReason
         let apiKeyNote = "any bearer key starting with synap_ is accepted"
         let storeNote = store ?? "memory (lost on exit)"
         let server = try SandboxServer(configuration: configuration, logger: logger)

@@ -90,9 +90,19 @@ struct ValidationTests {
     }
 
     @Test func rejections() {
-        let ok = CreateMemoryRequest(document: "text", documentType: .email, documentID: "a")
+        let ok = CreateMemoryRequest(document: "text", documentType: .email, documentID: "a", mode: .longRange)
         #expect(code(ok) == nil)
         var r = ok
+        // Synap requires mode on the wire (the pipeline fills the SDK's default first); GoodMem takes none.
+        r.mode = nil
+        #expect(code(r) == "missing_mode")
+        #expect(code(r, profile: .goodmem()) == nil)
+        r = ok
+        r.documentCreatedAt = "2024-01-05T10:00:00"
+        #expect(code(r) == nil, "ISO 8601 without an offset is valid for Synap")
+        r.documentCreatedAt = "2024-01-05"
+        #expect(code(r) == "invalid_created_at", "a date alone is not a date and time")
+        r = ok
         r.documentID = nil
         #expect(code(r) == "missing_document_id")
         r = ok
@@ -123,17 +133,19 @@ struct ValidationTests {
         r = ok
         r.userID = "u"
         #expect(code(r, profile: b2b) == "scope_conflict")
+        r.userID = nil
+        #expect(code(r, profile: b2b) == "scope_conflict", "strict: customer_id is required (the stricter reading)")
         r.customerID = "c"
         #expect(code(r, profile: b2b) == nil)
     }
 
     @Test("coming-soon types go through the type map, and the original type is reported")
     func typeMap() throws {
-        var doc = document(CreateMemoryRequest(document: "t", documentType: .note, documentID: "a"))
+        var doc = document(CreateMemoryRequest(document: "t", documentType: .note, documentID: "a", mode: .fast))
         #expect(ValidationProfile.synap().validate(&doc) == .valid(mappedFrom: .note))
         #expect(doc.request.documentType == .document)
 
-        var human = document(CreateMemoryRequest(document: "t", documentType: .humanChatConversation, documentID: "b"))
+        var human = document(CreateMemoryRequest(document: "t", documentType: .humanChatConversation, documentID: "b", mode: .fast))
         let custom = try TypeMap.synapDefault.overriding(with: ["human-chat-conversation=document"])
         #expect(ValidationProfile.synap(typeMap: custom).validate(&human) == .valid(mappedFrom: .humanChatConversation))
         #expect(human.request.documentType == .document)

@@ -672,7 +672,9 @@ struct SandboxOtherTargetsTests {
             #expect(
                 try await Self.send(
                     .POST, port, "/api/v1/memories/create",
-                    json: ["document": "synap", "document_id": "s-1"],
+                    json: [
+                        "document": "synap", "document_id": "s-1", "document_type": "document", "mode": "long-range",
+                    ],
                     headers: ["Authorization": "Bearer synap_k"]
                 ).status == 200)
 
