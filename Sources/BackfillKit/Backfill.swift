@@ -187,6 +187,9 @@ public enum Backfill {
         let identity = targetIdentity(options)
         let job = options.job ?? jobName(for: options.inputs, target: identity)
         let ledgerPath = options.ledger ?? ledgerPath(job: job, environment: options.environment)
+        // One run per job: a second run exits at once, before anything is opened or sent.
+        let lock = try JobLock(ledgerPath: ledgerPath, job: job)
+        defer { withExtendedLifetime(lock) {} }
         let ledger = try Ledger(path: ledgerPath)
         if (try ledger.jobValue("name")) == nil {
             try ledger.setJobValue("name", job)
@@ -349,9 +352,11 @@ public struct JobStatus: Sendable, Codable {
     public var batches: Int
     public var batchesInterrupted: Int
     public var lastReport: JSONValue?
+    /// The run holding the job now, if one does.
+    public var running: JobLock.Holder?
 
     enum CodingKeys: String, CodingKey {
-        case job, ledger, documents, batches
+        case job, ledger, documents, batches, running
         case batchesInterrupted = "batches_interrupted"
         case lastReport = "last_report"
     }
@@ -368,7 +373,8 @@ public struct JobStatus: Sendable, Codable {
         let last = try ledger.lastReport().flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
         return JobStatus(
             job: (try ledger.jobValue("name")) ?? job, ledger: ledgerPath, documents: documents, batches: batches.total,
-            batchesInterrupted: batches.sending, lastReport: last)
+            batchesInterrupted: batches.sending, lastReport: last,
+            running: JobLock.currentHolder(ledgerPath: ledgerPath))
     }
 
     /// Lists the jobs under the Backfill home folder.

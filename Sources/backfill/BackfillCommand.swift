@@ -10,6 +10,8 @@ enum Exit {
     static let failFast: Int32 = 3
     static let stoppedByTarget: Int32 = 4
     static let usage: Int32 = 64
+    /// Another run holds the job (EX_TEMPFAIL): try again when it has finished.
+    static let jobBusy: Int32 = 75
     static let software: Int32 = 70
     static let interrupted: Int32 = 130
 }
@@ -212,6 +214,9 @@ func fail(_ error: any Error) -> ExitCode {
     case let error as BackfillCore.ValidationError:
         stderr.write(Data("backfill: \(error.message)\n".utf8))
         return ExitCode(Exit.usage)
+    case let error as JobLock.Busy:
+        stderr.write(Data("backfill: \(error.description)\n".utf8))
+        return ExitCode(Exit.jobBusy)
     default:
         stderr.write(Data("backfill: \(error)\n".utf8))
         return ExitCode(Exit.software)
@@ -499,6 +504,9 @@ struct StatusCommand: AsyncParsableCommand {
                 print(String(decoding: try encoder.encode(status), as: UTF8.self))
             } else {
                 print("Job \(status.job) — ledger \(status.ledger)")
+                if let holder = status.running {
+                    print("  running now: pid \(holder.pid) on \(holder.host) since \(holder.since)")
+                }
                 for (state, count) in status.documents.sorted(by: { $0.key < $1.key }) {
                     print("  \(state.padding(toLength: 10, withPad: " ", startingAt: 0)) \(count)")
                 }
