@@ -118,6 +118,7 @@ struct SandboxRoutes: Sendable {
         }
         let headers = SandboxHTTP.headers(admission.rateLimit)
         let body = try await request.body.collect(upTo: maxBodyBytes)
+        store.received.record(.synap, request, body)
         guard let value = WireValue.parse(body.readableBytesView), value.object != nil else {
             return SandboxHTTP.error(
                 .badRequest, message: "the body is not a JSON object", code: "INVALID_INPUT", details: [:],
@@ -170,6 +171,7 @@ struct SandboxRoutes: Sendable {
             SandboxHTTP.error(.badRequest, message: message, code: "INVALID_INPUT", details: [:], headers: headers)
         }
         let body = try await request.body.collect(upTo: maxBodyBytes)
+        store.received.record(.synap, request, body)
         guard let fields = WireValue.parse(body.readableBytesView)?.object else {
             return badRequest("the body is not a JSON object")
         }
