@@ -2,7 +2,7 @@
 model and carry every field API-CONTRACTS.md marks required. `backfill import samples` runs against the sandbox,
 which records each write body as received (`GET /_sandbox/requests?target=…`).
 
-Each test names the change that made it fail when checked ("broke: …").
+Each test names the change that was made (and reverted) to see it fail ("broke: …").
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ def backfill_import(tmp_path, *arguments: str, key: tuple) -> dict:
 
 
 def test_synap_bodies_parse_with_the_sdk_models(sandbox, tmp_path):
-    # broke: Backfill's CreateMemoryRequest encoding dropped "mode" (recorded body edited in the check) → the
-    # required-field assertion fails; and: the recorder stopped recording batches → no bodies at all.
+    # broke: the recorder line removed from SandboxRoutes' handlers → "the sandbox recorded no Synap request".
+    # Fails on this branch as it is: Backfill sends no "mode" unless --mode is given (56 of the 57 sample
+    # bodies), while API-CONTRACTS.md marks it required on the wire.
     backfill_import(tmp_path, "--target", "synap", "--base-url", sandbox.url, "--user-id", "wire-user",
                     key=("SYNAP_API_KEY", "synap_wire_test"))
     recorded = sandbox.requests("synap")
@@ -73,8 +74,7 @@ def test_synap_bodies_parse_with_the_sdk_models(sandbox, tmp_path):
 
 
 def test_goodmem_bodies_parse_with_the_sdk_models(sandbox, tmp_path):
-    # broke: the GoodMem routes' recorder line removed → nothing recorded; and: Backfill's space body without
-    # spaceEmbedders → SpaceCreationRequest rejects it.
+    # broke: the recorder lines removed from the GoodMem routes → no space body recorded (assert on []).
     report = backfill_import(
         tmp_path, "--target", "goodmem", "--base-url", f"{sandbox.url}/goodmem", "--space-name", "wire-space",
         "--create-space", key=("GOODMEM_API_KEY", "gm_wire_test"))
@@ -101,8 +101,7 @@ def test_goodmem_bodies_parse_with_the_sdk_models(sandbox, tmp_path):
 
 
 def test_mielto_bodies_parse_with_the_sdk_models(sandbox, tmp_path):
-    # broke: the Mielto create route's recorder line removed → nothing recorded; and: "user_id" dropped from a
-    # recorded body → MemoryCreate rejects it.
+    # broke: the recorder line removed from the Mielto create route → 0 bodies for 57 accepted documents.
     report = backfill_import(
         tmp_path, "--target", "mielto", "--base-url", f"{sandbox.url}/mielto/api/v1", "--user-id", "wire-user",
         key=("MIELTO_API_KEY", "mk_wire_test"))

@@ -4,7 +4,7 @@ The SDK validates every answer with its pydantic models (Space, Memory, BatchMem
 required field or a wrong type fails the call. It maps 400 → BadRequestError, 404 → NotFoundError,
 409 → ConflictError. List calls return a Page that follows `nextToken` when iterated.
 
-Each test names the sandbox change that made it fail when checked ("broke: …").
+Each test names the sandbox change that was made (and reverted) to see it fail ("broke: …").
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ def new_space(gm: Goodmem, name: str):
 
 
 def test_spaces_create_get_list(sandbox):
-    # broke: the Space answer without "ownerId" (spaceJSON) → pydantic ValidationError on create/get/list;
-    # and: nameFilter ignored (listSpaces) → the filtered listing returns every space.
+    # broke: the GET /v1/spaces/{id} route removed → NotFoundError on get; and (another run) the "at least one
+    # embedder" check removed from createSpace → DID NOT RAISE BadRequestError.
     with client(sandbox) as gm:
         created = [new_space(gm, f"sdk-space-{n}") for n in range(5)]
         other = new_space(gm, "other-space")
@@ -61,7 +61,7 @@ def test_spaces_create_get_list(sandbox):
 
 
 def test_spaces_list_pages(sandbox):
-    # broke: listSpaces answered every space with "nextToken": null → the first page holds 7, not 2.
+    # broke: listSpaces ignored maxResults (every space, no nextToken) → the first page held 7, not 2.
     with client(sandbox) as gm:
         for n in range(7):
             new_space(gm, f"paged-{n}")
@@ -74,9 +74,8 @@ def test_spaces_list_pages(sandbox):
 
 
 def test_memories_create_get_batch_list_delete(sandbox):
-    # broke: originalContent returned as plain text (memoryJSON) → pydantic's Base64Bytes decodes garbage;
-    # and: a memory answer without "pageImageCount" → ValidationError; and: batchCreate storing a repeated
-    # memoryId twice → the third item succeeds.
+    # broke: memoryJSON returned originalContent as plain text, not base64 → pydantic ValidationError for
+    # BatchMemoryResponse (the SDK's Memory.original_content is Base64Bytes).
     with client(sandbox) as gm:
         space = new_space(gm, "memories-space").space_id
         first_id = str(uuid.uuid4())

@@ -5,7 +5,7 @@ only HTTP 200/204 are success; `batch_create` builds every result with `UUID(r["
 `datetime.fromisoformat(r["queued_at"])`, failed items included; 409 raises ConflictError, 400/422
 InvalidInputError, 404 ContextNotFoundError.
 
-Each test names the sandbox change that made it fail when checked ("broke: …").
+Each test names the sandbox change that was made (and reverted) to see it fail ("broke: …").
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def run_with_sdk(sandbox, body):
 
 
 def test_whoami_resolves_the_instance(sandbox):
-    # broke: the whoami answer's "instance_id" renamed to "instance" → the SDK keeps an empty instance id.
+    # broke: whoami's "instance_id" renamed to "instance" (SandboxRoutes) → the SDK's instance_id stayed "".
     async def body(sdk):
         return sdk.instance_id
 
@@ -55,8 +55,8 @@ def test_whoami_resolves_the_instance(sandbox):
 
 
 def test_create_then_status(sandbox):
-    # broke: create answered 201 on the SDK route (SandboxRouteProfile.createdStatus) → SynapPermanentError;
-    # and: status reported "done" instead of "completed" → IngestStatus("done") raises ValueError.
+    # broke: the status route answered "done" instead of "completed" → ValueError: 'done' is not a valid
+    # IngestStatus.
     created_at = datetime(2021, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
 
     async def body(sdk):
@@ -87,7 +87,7 @@ def test_create_then_status(sandbox):
 
 
 def test_repeated_document_id_raises_conflict(sandbox):
-    # broke: a repeated document_id stored again with 200 (store policy forced to `update`) → no exception.
+    # broke: SandboxConfiguration.duplicates defaulted to .update → the second create succeeded, DID NOT RAISE.
     async def body(sdk):
         first = await sdk.memories.create(document="first text", user_id="sdk-user-1", document_id="sdk-dup-1")
         with pytest.raises(ConflictError):
@@ -101,8 +101,8 @@ def test_repeated_document_id_raises_conflict(sandbox):
 
 
 def test_batch_create_with_a_duplicate_inside(sandbox):
-    # broke: failed batch items answered "ingestion_id": null → UUID(None) raises TypeError inside the SDK;
-    # and: the duplicate's error_message reworded to "rejected" → the duplicate-wording assertion fails.
+    # Fails on this branch as it is: failed batch items carry "ingestion_id": null, so the SDK's
+    # UUID(r["ingestion_id"]) raises TypeError (the lead's Synap rewrite gives them a UUID and a queued_at).
     documents = [
         CreateMemoryRequest(document="batch one", user_id="sdk-user-2", document_id="sdk-batch-1"),
         CreateMemoryRequest(document="batch two", user_id="sdk-user-2", document_id="sdk-batch-2"),
@@ -132,7 +132,8 @@ def test_batch_create_with_a_duplicate_inside(sandbox):
 
 @pytest.mark.parametrize("size", [0, 101])
 def test_batch_size_out_of_bounds_is_invalid_input(sandbox, size):
-    # broke: maxBatchDocuments raised to 1000 → a batch of 101 is stored, no exception.
+    # broke: SandboxConfiguration.maxBatchDocuments raised to 1000 → [101] DID NOT RAISE; and (another run) the
+    # "documents must not be empty" guard removed from SandboxRoutes → [0] DID NOT RAISE.
     documents = [
         CreateMemoryRequest(document=f"bound {i}", user_id="sdk-user-3", document_id=f"sdk-bound-{size}-{i}")
         for i in range(size)
@@ -147,7 +148,7 @@ def test_batch_size_out_of_bounds_is_invalid_input(sandbox, size):
 
 
 def test_status_of_an_unknown_ingestion_is_not_found(sandbox):
-    # broke: the status route answered 200 with an empty object → KeyError instead of ContextNotFoundError.
+    # broke: the status route answered 200 {} for an unknown id → KeyError: 'ingestion_id' inside the SDK.
     async def body(sdk):
         with pytest.raises(ContextNotFoundError):
             await sdk.memories.status(uuid.uuid4())
