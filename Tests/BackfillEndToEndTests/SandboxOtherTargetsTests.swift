@@ -199,7 +199,8 @@ struct SandboxOtherTargetsTests {
                 invalid["errors"]?.arrayValue?.compactMap { $0["field"]?.stringValue }.sorted()
                     == ["name", "spaceEmbedders", "spaceId"])
             let unknownEmbedder = try await Self.goodmem(
-                .POST, port, "/spaces", json: ["name": "fourth", "spaceEmbedders": [["embedderId": .string(Self.space)]]])
+                .POST, port, "/spaces",
+                json: ["name": "fourth", "spaceEmbedders": [["embedderId": .string(Self.space)]]])
             #expect(unknownEmbedder.status == 404)
 
             // Newest first by default, as GoodMem lists spaces.
