@@ -1,5 +1,5 @@
 # The README's two commands: `make demo` (import samples/ into the embedded sandbox) and `make test`.
-.PHONY: deps demo test build release format
+.PHONY: deps demo test sdk-conformance build release format
 
 deps:
 	@scripts/bootstrap.sh
@@ -10,6 +10,11 @@ demo: deps
 
 test: deps
 	swift test
+	scripts/sdk-conformance.sh
+
+# The vendors' official Python SDKs against the built sandbox (Tests/sdk-conformance/README.md).
+sdk-conformance: deps
+	scripts/sdk-conformance.sh
 
 build: deps
 	swift build

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the C libraries Backfill links (libarchive, libxml2, SQLite) when they are missing.
+# Installs the C libraries Backfill links (libarchive, libxml2, SQLite) when they are missing, and Python 3 with
+# venv/ensurepip for the SDK conformance suite (scripts/sdk-conformance.sh).
 # Debian/Ubuntu; runs apt-get as root or through sudo. Safe to run again.
 set -euo pipefail
 need=()
@@ -7,6 +8,9 @@ for pc in libarchive:libarchive-dev libxml-2.0:libxml2-dev sqlite3:libsqlite3-de
     if ! pkg-config --exists "${pc%%:*}" 2>/dev/null; then need+=("${pc##*:}"); fi
 done
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    need+=(python3 python3-venv)
+fi
 if [ ${#need[@]} -gt 0 ]; then
     echo "bootstrap: installing ${need[*]}" >&2
     SUDO=""

@@ -32,6 +32,8 @@ public struct SandboxConfiguration: Sendable {
     public var goodmem = SandboxGoodMemOptions()
     /// Mielto-only faults.
     public var mielto = SandboxMieltoOptions()
+    /// How many write bodies `GET /_sandbox/requests` keeps (all targets together, oldest dropped first; 0: none).
+    public var recordedRequests: Int = 20_000
 
     public init() {}
 }

@@ -29,8 +29,11 @@ struct SandboxGoodMemAuthMiddleware: RouterMiddleware {
     }
 }
 
-/// GoodMem's REST contract under `/goodmem/v1` (API-CONTRACTS.md): spaces, single and batch create, batchGet,
-/// listing by space, delete; admin listing under `/_sandbox/goodmem`.
+/// GoodMem's REST contract under `/goodmem/v1` (API-CONTRACTS.md and the official `goodmem` SDK's models): spaces
+/// (create, get, list with `nameFilter` and paging), single and batch create, get, batchGet, listing by space, delete;
+/// admin listing under `/_sandbox/goodmem`. Query parameters are read in both spellings a gRPC gateway accepts
+/// (`maxResults` / `max_results`), and `originalContent` is returned base64-encoded (a bytes field) and only when
+/// `includeContent` asks for it.
 struct SandboxGoodMemRoutes: Sendable {
     let configuration: SandboxConfiguration
     let store: SandboxStore
@@ -39,18 +42,27 @@ struct SandboxGoodMemRoutes: Sendable {
 
     static let maxMetadataProperties = 50
     static let maxListResults = 500
-    static let defaultListResults = 100
+    static let defaultListResults = 50
+    static let maxSpaceResults = 1000
+    static let defaultSpaceResults = 50
+    /// The principal every sandbox space and memory is owned, created and updated by.
+    static let principalID = "00000000-0000-4000-8000-00000000a11e"
+    /// The one embedder the sandbox offers (`GET /v1/embedders`); a space must name it.
+    static let embedderID = "00000000-0000-4000-8000-0000000e1bed"
 
     private var options: SandboxGoodMemOptions { configuration.goodmem }
 
     func add(to router: Router<SandboxRequestContext>) {
         let auth = SandboxGoodMemAuthMiddleware(apiKey: configuration.goodmemAPIKey, injector: injector)
         let api = router.group("goodmem/v1").add(middleware: auth)
-        api.get("spaces") { _, _ in try await listSpaces() }
+        api.get("embedders") { _, _ in Self.listEmbedders() }
+        api.get("spaces") { request, _ in try await listSpaces(request) }
         api.post("spaces") { request, _ in try await createSpace(request) }
+        api.get("spaces/:spaceId") { _, context in try await getSpace(context) }
         api.post("memories") { request, context in try await create(request, context) }
         api.post("memories:batchCreate") { request, context in try await batchCreate(request, context) }
         api.post("memories:batchGet") { request, _ in try await batchGet(request) }
+        api.get("memories/:memoryId") { request, context in try await get(request, context) }
         api.get("spaces/:spaceId/memories") { request, context in try await list(request, context) }
         api.delete("memories/:memoryId") { _, context in try await delete(context) }
 
@@ -110,25 +122,69 @@ struct SandboxGoodMemRoutes: Sendable {
         return "PENDING"
     }
 
-    static func memoryJSON(_ memory: GoodMemMemory, status: String) -> JSONValue {
+    /// The SDK's `Memory`: `originalContent` is a bytes field (base64 on the wire), present only when asked for.
+    static func memoryJSON(_ memory: GoodMemMemory, status: String, includeContent: Bool = false) -> JSONValue {
+        let bytes: Data
+        switch memory.content {
+        case .text(let text): bytes = Data(text.utf8)
+        case .bytes(let data): bytes = data
+        }
         var fields: [String: JSONValue] = [
             "memoryId": .string(memory.memoryID), "spaceId": .string(memory.spaceID),
             "contentType": .string(memory.contentType), "metadata": memory.metadata,
             "processingStatus": .string(status), "createdAt": .integer(memory.createdAt),
-            "updatedAt": .integer(memory.updatedAt),
+            "updatedAt": .integer(memory.updatedAt), "pageImageStatus": "UNSPECIFIED", "pageImageCount": 0,
+            "createdById": .string(principalID), "updatedById": .string(principalID),
+            "originalContentLength": .integer(Int64(bytes.count)),
+            "originalContentSha256": .string(ContentHash.sha256Hex(bytes)),
         ]
-        switch memory.content {
-        case .text(let text):
-            fields["originalContent"] = .string(text)
-        case .bytes(let data):
-            fields["originalContentB64"] = .string(data.base64EncodedString())
-            if let text = String(data: data, encoding: .utf8) { fields["originalContent"] = .string(text) }
-        }
+        if includeContent { fields["originalContent"] = .string(bytes.base64EncodedString()) }
         return .object(fields)
     }
 
+    /// The SDK's `Space`.
     private static func spaceJSON(_ space: GoodMemSpace) -> JSONValue {
-        ["spaceId": .string(space.spaceID), "name": .string(space.name), "createdAt": .integer(space.createdAt)]
+        let embedders: [JSONValue] = (space.embedders.arrayValue ?? []).map { embedder in
+            [
+                "spaceId": .string(space.spaceID), "embedderId": embedder["embedderId"] ?? .null,
+                "defaultRetrievalWeight": embedder["defaultRetrievalWeight"] ?? .number(1),
+                "createdAt": .integer(space.createdAt), "updatedAt": .integer(space.createdAt),
+                "createdById": .string(principalID), "updatedById": .string(principalID),
+            ]
+        }
+        var fields: [String: JSONValue] = [
+            "spaceId": .string(space.spaceID), "name": .string(space.name), "labels": space.labels,
+            "spaceEmbedders": .array(embedders), "createdAt": .integer(space.createdAt),
+            "updatedAt": .integer(space.createdAt), "ownerId": .string(principalID),
+            "createdById": .string(principalID), "updatedById": .string(principalID),
+        ]
+        if let chunking = space.chunking { fields["defaultChunkingConfig"] = chunking }
+        return .object(fields)
+    }
+
+    /// A query parameter under either spelling (`maxResults` or `max_results`).
+    static func query(_ request: Request, _ names: String...) -> String? {
+        let parameters = request.uri.queryParameters
+        for name in names {
+            if let value = parameters.get(name) { return value }
+        }
+        return nil
+    }
+
+    /// `true`/`false` query flags (`includeContent`).
+    static func flag(_ request: Request, _ names: String...) -> Bool {
+        let parameters = request.uri.queryParameters
+        for name in names {
+            if let value = parameters.get(name) { return value.lowercased() == "true" || value == "1" }
+        }
+        return false
+    }
+
+    /// A page size from text: an integer, clamped to 1...maximum as GoodMem does; nil when not an integer.
+    static func clampedSize(_ text: String?, default fallback: Int, maximum: Int) -> Int? {
+        guard let text else { return fallback }
+        guard let value = Int(text) else { return nil }
+        return min(max(value, 1), maximum)
     }
 
     private func success(_ value: Bool) -> JSONValue {
@@ -142,14 +198,74 @@ struct SandboxGoodMemRoutes: Sendable {
 
     // MARK: Spaces
 
-    private func listSpaces() async throws -> Response {
-        let spaces = try await store.goodmemSpaces()
-        return SandboxHTTP.json(
-            .ok, JSONValue.object(["spaces": .array(spaces.map(Self.spaceJSON)), "nextToken": .null]))
+    /// `GET /v1/embedders`: the sandbox's one embedder, in the SDK's `EmbedderResponse` shape.
+    private static func listEmbedders() -> Response {
+        let embedder: JSONValue = [
+            "embedderId": .string(embedderID), "displayName": "sandbox embedder", "providerType": "TEI",
+            "endpointUrl": "http://127.0.0.1/sandbox-embedder", "modelIdentifier": "sandbox-embedding",
+            "dimensionality": 8, "distributionType": "DENSE", "supportedModalities": ["TEXT"], "labels": [:],
+            "ownerId": .string(principalID), "createdAt": 0, "updatedAt": 0, "createdById": .string(principalID),
+            "updatedById": .string(principalID),
+        ]
+        return SandboxHTTP.json(.ok, JSONValue.object(["embedders": [embedder]]))
+    }
+
+    /// `GET /v1/spaces`: `nameFilter` (glob), `maxResults` (default 50, clamped to 1...1000), `nextToken`, `sortBy`
+    /// (`created_time`, `updated_time`, `name`), `sortOrder` (default `DESCENDING`).
+    private func listSpaces(_ request: Request) async throws -> Response {
+        var problems: [GoodMemProblem] = []
+        let limit = Self.clampedSize(
+            Self.query(request, "maxResults", "max_results"), default: Self.defaultSpaceResults,
+            maximum: Self.maxSpaceResults)
+        if limit == nil {
+            problems.append(GoodMemProblem(field: "maxResults", message: "maxResults must be an integer"))
+        }
+        var offset = 0
+        if let token = Self.query(request, "nextToken", "next_token"), !token.isEmpty {
+            if let value = SandboxCursor.decode(token), value >= 0 {
+                offset = Int(value)
+            } else {
+                problems.append(
+                    GoodMemProblem(field: "nextToken", message: "nextToken is not a token this server gave"))
+            }
+        }
+        let sortBy = Self.query(request, "sortBy", "sort_by") ?? "created_time"
+        if !["created_time", "updated_time", "name"].contains(sortBy) {
+            problems.append(
+                GoodMemProblem(field: "sortBy", message: "sortBy must be created_time, updated_time or name"))
+        }
+        let order = (Self.query(request, "sortOrder", "sort_order") ?? "DESCENDING").uppercased()
+        if !["ASCENDING", "DESCENDING"].contains(order) {
+            problems.append(GoodMemProblem(field: "sortOrder", message: "sortOrder must be ASCENDING or DESCENDING"))
+        }
+        guard problems.isEmpty, let limit else { return Self.invalid(problems) }
+        var spaces = try await store.goodmemSpaces()
+        if let pattern = Self.query(request, "nameFilter", "name_filter"), !pattern.isEmpty {
+            spaces = spaces.filter { SandboxGlob.matches(pattern, $0.name) }
+        }
+        // Creation order is the tiebreak; a stable sort keeps it.
+        if sortBy == "name" { spaces.sort { $0.name < $1.name } }
+        if order == "DESCENDING" { spaces.reverse() }
+        let page = spaces.dropFirst(offset).prefix(limit)
+        let end = offset + page.count
+        let next: JSONValue = end < spaces.count ? .string(SandboxCursor.encode(Int64(end))) : .null
+        return SandboxHTTP.json(.ok, JSONValue.object(["spaces": .array(page.map(Self.spaceJSON)), "nextToken": next]))
+    }
+
+    private func getSpace(_ context: SandboxRequestContext) async throws -> Response {
+        let raw = context.parameters.get("spaceId") ?? ""
+        guard let id = GoodMemValidator.normalizedUUID(raw) else {
+            return Self.invalid([GoodMemProblem(field: "id", message: "the space id must be a UUID")])
+        }
+        guard let space = try await store.goodmemSpace(id: id) else {
+            return Self.error(.notFound, "NOT_FOUND: space \(id)")
+        }
+        return SandboxHTTP.json(.ok, Self.spaceJSON(space))
     }
 
     private func createSpace(_ request: Request) async throws -> Response {
         let body = try await request.body.collect(upTo: 1024 * 1024)
+        store.received.record(.goodmem, request, body)
         guard let fields = WireValue.parse(body.readableBytesView)?.object else {
             return Self.invalid([GoodMemProblem(field: "body", message: "the body is not a JSON object")])
         }
@@ -164,8 +280,67 @@ struct SandboxGoodMemRoutes: Sendable {
         if name.trimmingCharacters(in: .whitespaces).isEmpty {
             problems.append(GoodMemProblem(field: "name", message: "name is required and must be a non-empty string"))
         }
+        var labels: JSONValue = [:]
+        if let field = fields["labels"], !field.isNull {
+            if let object = field.object, object.values.allSatisfy({ $0.string != nil }) {
+                labels = field.jsonValue
+            } else {
+                problems.append(GoodMemProblem(field: "labels", message: "labels must map strings to strings"))
+            }
+        }
+        // At least one embedder configuration is required (the SDK's SpaceCreationRequest), each naming an
+        // existing embedder: the sandbox has one (GET /v1/embedders).
+        var embedders: [JSONValue] = []
+        var unknownEmbedder: String?
+        if let field = fields["spaceEmbedders"], !field.isNull {
+            if case .array(let items) = field {
+                for (index, item) in items.enumerated() {
+                    guard let object = item.object, let id = object["embedderId"]?.string,
+                        let embedderID = GoodMemValidator.normalizedUUID(id)
+                    else {
+                        problems.append(
+                            GoodMemProblem(
+                                field: "spaceEmbedders[\(index)].embedderId", message: "embedderId must be a UUID"))
+                        continue
+                    }
+                    var weight: JSONValue = .number(1)
+                    switch object["defaultRetrievalWeight"] {
+                    case nil, .null?: break
+                    case .integer(let value)?: weight = .number(Double(value))
+                    case .number(let value)?: weight = .number(value)
+                    default:
+                        problems.append(
+                            GoodMemProblem(
+                                field: "spaceEmbedders[\(index)].defaultRetrievalWeight",
+                                message: "defaultRetrievalWeight must be a number"))
+                    }
+                    if embedderID != Self.embedderID { unknownEmbedder = embedderID }
+                    embedders.append(["embedderId": .string(embedderID), "defaultRetrievalWeight": weight])
+                }
+            } else {
+                problems.append(GoodMemProblem(field: "spaceEmbedders", message: "spaceEmbedders must be an array"))
+            }
+        }
+        if embedders.isEmpty && !problems.contains(where: { $0.field.hasPrefix("spaceEmbedders") }) {
+            problems.append(
+                GoodMemProblem(
+                    field: "spaceEmbedders", message: "at least one embedder configuration is required"))
+        }
+        var chunking: JSONValue?
+        if let field = fields["defaultChunkingConfig"], !field.isNull {
+            if field.object != nil {
+                chunking = field.jsonValue
+            } else {
+                problems.append(
+                    GoodMemProblem(field: "defaultChunkingConfig", message: "defaultChunkingConfig must be an object"))
+            }
+        }
         guard problems.isEmpty else { return Self.invalid(problems) }
-        switch try await store.goodmemCreateSpace(id: spaceID, name: name, at: Self.nowMillis()) {
+        if let unknownEmbedder { return Self.error(.notFound, "NOT_FOUND: embedder \(unknownEmbedder)") }
+        let space = GoodMemSpace(
+            spaceID: spaceID, name: name, createdAt: Self.nowMillis(), labels: labels, embedders: .array(embedders),
+            chunking: chunking)
+        switch try await store.goodmemCreateSpace(space) {
         case .created(let space): return SandboxHTTP.json(.created, Self.spaceJSON(space))
         case .idExists: return Self.error(.conflict, "ALREADY_EXISTS: space \(spaceID) exists")
         case .nameExists: return Self.error(.conflict, "ALREADY_EXISTS: a space named '\(name)' exists")
@@ -186,6 +361,7 @@ struct SandboxGoodMemRoutes: Sendable {
         }
         let headers = admission.headers
         let body = try await request.body.collect(upTo: SandboxOtherTargetLimits.maxSingleBodyBytes(configuration))
+        store.received.record(.goodmem, request, body)
         guard let value = WireValue.parse(body.readableBytesView), value.object != nil else {
             return Self.invalid(
                 [GoodMemProblem(field: "body", message: "the body is not a JSON object")], headers: headers)
@@ -220,6 +396,7 @@ struct SandboxGoodMemRoutes: Sendable {
         }
         let headers = admission.headers
         let body = try await request.body.collect(upTo: maxBodyBytes)
+        store.received.record(.goodmem, request, body)
         guard let fields = WireValue.parse(body.readableBytesView)?.object else {
             return Self.invalid(
                 [GoodMemProblem(field: "body", message: "the body is not a JSON object")], headers: headers)
@@ -289,6 +466,8 @@ struct SandboxGoodMemRoutes: Sendable {
             return Self.invalid(
                 [GoodMemProblem(field: "memoryIds", message: "memoryIds must be an array of at least 1 id")])
         }
+        var includeContent = false
+        if case .bool(let value)? = fields["includeContent"] ?? fields["include_content"] { includeContent = value }
         let normalized = ids.map { $0.string.flatMap(GoodMemValidator.normalizedUUID) }
         let found = try await store.goodmemMemories(ids: normalized.compactMap { $0 })
         let window = self.window(now: Self.nowMillis())
@@ -306,10 +485,26 @@ struct SandboxGoodMemRoutes: Sendable {
             }
             return [
                 "success": success(true), "memoryId": .string(id),
-                "memory": Self.memoryJSON(memory, status: status(of: memory, window: window)),
+                "memory": Self.memoryJSON(
+                    memory, status: status(of: memory, window: window), includeContent: includeContent),
             ]
         }
         return SandboxHTTP.json(.ok, JSONValue.object(["results": .array(results)]))
+    }
+
+    private func get(_ request: Request, _ context: SandboxRequestContext) async throws -> Response {
+        let raw = context.parameters.get("memoryId") ?? ""
+        guard let id = GoodMemValidator.normalizedUUID(raw) else {
+            return Self.invalid([GoodMemProblem(field: "id", message: "the memory id must be a UUID")])
+        }
+        guard let memory = try await store.goodmemMemories(ids: [id])[id] else {
+            return Self.error(.notFound, "NOT_FOUND: memory \(id)")
+        }
+        let processing = status(of: memory, window: window(now: Self.nowMillis()))
+        return SandboxHTTP.json(
+            .ok,
+            Self.memoryJSON(
+                memory, status: processing, includeContent: Self.flag(request, "includeContent", "include_content")))
     }
 
     private func list(_ request: Request, _ context: SandboxRequestContext) async throws -> Response {
@@ -317,20 +512,17 @@ struct SandboxGoodMemRoutes: Sendable {
         guard let spaceID = GoodMemValidator.normalizedUUID(rawSpace) else {
             return Self.invalid([GoodMemProblem(field: "spaceId", message: "spaceId must be a UUID")])
         }
-        let query = request.uri.queryParameters
         var problems: [GoodMemProblem] = []
-        var limit = Self.defaultListResults
-        if let text = query.get("maxResults") {
-            if let value = Int(text), (1...Self.maxListResults).contains(value) {
-                limit = value
-            } else {
-                problems.append(
-                    GoodMemProblem(
-                        field: "maxResults", message: "maxResults must be an integer from 1 to \(Self.maxListResults)"))
-            }
+        // Defaults to 50 and is clamped to 1...500, as the SDK documents.
+        let limit =
+            Self.clampedSize(
+                Self.query(request, "maxResults", "max_results"), default: Self.defaultListResults,
+                maximum: Self.maxListResults) ?? 0
+        if limit == 0 {
+            problems.append(GoodMemProblem(field: "maxResults", message: "maxResults must be an integer"))
         }
         var after: Int64 = 0
-        if let token = query.get("nextToken"), !token.isEmpty {
+        if let token = Self.query(request, "nextToken", "next_token"), !token.isEmpty {
             if let seq = SandboxCursor.decode(token) {
                 after = seq
             } else {
@@ -339,7 +531,7 @@ struct SandboxGoodMemRoutes: Sendable {
             }
         }
         var statusFilter: String?
-        if let text = query.get("statusFilter"), !text.isEmpty {
+        if let text = Self.query(request, "statusFilter", "status_filter"), !text.isEmpty {
             let upper = text.uppercased()
             if ["PENDING", "PROCESSING", "COMPLETED", "FAILED"].contains(upper) {
                 statusFilter = upper
@@ -355,6 +547,7 @@ struct SandboxGoodMemRoutes: Sendable {
             return Self.error(.notFound, "NOT_FOUND: space \(spaceID)")
         }
         let window = self.window(now: Self.nowMillis())
+        let includeContent = Self.flag(request, "includeContent", "include_content")
         var page = try await store.goodmemList(
             space: spaceID, after: after, limit: limit + 1, status: statusFilter, window: window)
         var next: JSONValue = .null
@@ -365,7 +558,10 @@ struct SandboxGoodMemRoutes: Sendable {
         return SandboxHTTP.json(
             .ok,
             JSONValue.object([
-                "memories": .array(page.map { Self.memoryJSON($0, status: status(of: $0, window: window)) }),
+                "memories": .array(
+                    page.map {
+                        Self.memoryJSON($0, status: status(of: $0, window: window), includeContent: includeContent)
+                    }),
                 "nextToken": next,
             ]))
     }

@@ -40,8 +40,9 @@ struct SandboxMieltoAuthMiddleware: RouterMiddleware {
     }
 }
 
-/// Mielto's REST contract under `/mielto/api/v1` (API-CONTRACTS.md): create (never deduplicated), list by
-/// cursor, delete; admin listing under `/_sandbox/mielto`.
+/// Mielto's REST contract under `/mielto/api/v1` (API-CONTRACTS.md and the official `mielto` SDK's models): create
+/// (never deduplicated), get, search, list by cursor (`sort_by`, `sort_order`), delete; admin listing under
+/// `/_sandbox/mielto`.
 struct SandboxMieltoRoutes: Sendable {
     let configuration: SandboxConfiguration
     let store: SandboxStore
@@ -52,6 +53,8 @@ struct SandboxMieltoRoutes: Sendable {
     static let memoryTypes = ["user", "agent", "team", "workflow"]
     static let maxListLimit = 100
     static let defaultListLimit = 20
+    static let maxSearchLimit = 100
+    static let defaultSearchLimit = 10
     static let workspaceField = HTTPField.Name("X-Workspace-Id") ?? .via
 
     func add(to router: Router<SandboxRequestContext>) {
@@ -59,7 +62,9 @@ struct SandboxMieltoRoutes: Sendable {
         let api = router.group("mielto/api/v1").add(middleware: auth)
         api.post("memories") { request, context in try await create(request, context) }
         api.get("memories") { request, _ in try await list(request) }
-        api.delete("memories/:memory_id") { _, context in try await delete(context) }
+        api.post("memories/search") { request, _ in try await search(request) }
+        api.get("memories/:memory_id") { request, context in try await get(request, context) }
+        api.delete("memories/:memory_id") { request, context in try await delete(request, context) }
 
         router.group("_sandbox/mielto").get("memories") { _, _ in
             SandboxHTTP.json(.ok, ["memories": try await store.mieltoRecords()])
@@ -106,6 +111,7 @@ struct SandboxMieltoRoutes: Sendable {
             "memory": .string(memory.memory), "memory_type": .string(memory.memoryType),
             "topics": .array(memory.topics.map(JSONValue.string)), "metadata": memory.metadata,
             "created_at": .string(Timestamp.format(memory.createdAt)),
+            "updated_at": .string(Timestamp.format(memory.createdAt)),
             "workspace_id": SandboxHTTP.optional(memory.workspaceID),
         ]
     }
@@ -126,6 +132,7 @@ struct SandboxMieltoRoutes: Sendable {
         }
         let headers = admission.headers
         let body = try await request.body.collect(upTo: SandboxOtherTargetLimits.maxSingleBodyBytes(configuration))
+        store.received.record(.mielto, request, body)
         guard let value = WireValue.parse(body.readableBytesView) else {
             return Self.unprocessable(
                 [MieltoProblem(loc: ["body"], msg: "the body is not valid JSON", type: "value_error.jsondecode")],
@@ -197,10 +204,22 @@ struct SandboxMieltoRoutes: Sendable {
                     MieltoProblem(loc: ["query", "cursor"], msg: "invalid cursor", type: "value_error"))
             }
         }
+        // Created and updated times are equal here (memories are never updated), so both sort the same way.
+        if let sortBy = query.get("sort_by"), !["created_at", "updated_at"].contains(sortBy) {
+            problems.append(
+                MieltoProblem(
+                    loc: ["query", "sort_by"], msg: "sort_by must be created_at or updated_at", type: "value_error"))
+        }
+        let sortOrder = query.get("sort_order") ?? "asc"
+        if !["asc", "desc"].contains(sortOrder) {
+            problems.append(
+                MieltoProblem(loc: ["query", "sort_order"], msg: "sort_order must be asc or desc", type: "value_error"))
+        }
         guard problems.isEmpty else { return Self.unprocessable(problems) }
         let userID = query.get("user_id").flatMap { $0.isEmpty ? nil : $0 }
         var page = try await store.mieltoList(
-            userID: userID, workspaceID: Self.workspace(request), after: after, limit: limit + 1)
+            userID: userID, workspaceID: Self.workspace(request), after: after, limit: limit + 1,
+            descending: sortOrder == "desc")
         var next: JSONValue = .null
         let hasMore = page.count > limit
         if hasMore {
@@ -214,12 +233,84 @@ struct SandboxMieltoRoutes: Sendable {
             ]))
     }
 
-    private func delete(_ context: SandboxRequestContext) async throws -> Response {
-        let id = context.parameters.get("memory_id") ?? ""
-        guard try await store.mieltoDelete(id: id) else {
+    /// The memory, or nil when it does not exist or belongs to another user or workspace than the request names.
+    private func visible(_ id: String, _ request: Request) async throws -> MieltoMemory? {
+        guard let memory = try await store.mieltoMemory(id: id) else { return nil }
+        if let user = request.uri.queryParameters.get("user_id"), !user.isEmpty, user != memory.userID { return nil }
+        if let workspace = Self.workspace(request), workspace != memory.workspaceID { return nil }
+        return memory
+    }
+
+    private func get(_ request: Request, _ context: SandboxRequestContext) async throws -> Response {
+        guard let memory = try await visible(context.parameters.get("memory_id") ?? "", request) else {
             return Self.detail(.notFound, "memory not found")
         }
-        return SandboxHTTP.json(.ok, JSONValue.object(["message": "deleted"]))
+        return SandboxHTTP.json(.ok, Self.memoryJSON(memory))
+    }
+
+    /// `POST /memories/search {query, user_id?, limit 1...100 (10), retrieval_method ("agentic")}`: memories holding
+    /// any word of the query (case-insensitive), most words first, then newest first.
+    private func search(_ request: Request) async throws -> Response {
+        let body = try await request.body.collect(upTo: 1024 * 1024)
+        guard let fields = WireValue.parse(body.readableBytesView)?.object else {
+            return Self.unprocessable(
+                [MieltoProblem(loc: ["body"], msg: "value is not a valid dict", type: "type_error.dict")])
+        }
+        var problems: [MieltoProblem] = []
+        let query = fields["query"]?.string ?? ""
+        if fields["query"]?.string == nil {
+            problems.append(MieltoProblem(loc: ["body", "query"], msg: "field required", type: "value_error.missing"))
+        }
+        var limit = Self.defaultSearchLimit
+        switch fields["limit"] {
+        case nil, .null?: break
+        case .integer(let value)? where (1...Int64(Self.maxSearchLimit)).contains(value): limit = Int(value)
+        default:
+            problems.append(
+                MieltoProblem(
+                    loc: ["body", "limit"], msg: "ensure this value is from 1 to \(Self.maxSearchLimit)",
+                    type: "value_error.number"))
+        }
+        var userID: String?
+        switch fields["user_id"] {
+        case nil, .null?: break
+        case .string(let value)?: userID = value.isEmpty ? nil : value
+        default:
+            problems.append(MieltoProblem(loc: ["body", "user_id"], msg: "str type expected", type: "type_error.str"))
+        }
+        let method = fields["retrieval_method"]?.string ?? "agentic"
+        guard problems.isEmpty else { return Self.unprocessable(problems) }
+        let words = Set(query.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init))
+        var scored: [(score: Int, memory: MieltoMemory)] = []
+        var after: Int64 = 0
+        while true {
+            let page = try await store.mieltoList(
+                userID: userID, workspaceID: Self.workspace(request), after: after, limit: 1000)
+            for memory in page {
+                let text = memory.memory.lowercased()
+                let score = words.filter { text.contains($0) }.count
+                if score > 0 { scored.append((score, memory)) }
+            }
+            guard page.count == 1000, let last = page.last else { break }
+            after = last.seq
+        }
+        scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.memory.seq > $1.memory.seq }
+        let found = scored.prefix(limit).map { Self.memoryJSON($0.memory) }
+        return SandboxHTTP.json(
+            .ok,
+            JSONValue.object([
+                "memories": .array(found), "total_results": .integer(Int64(found.count)), "query": .string(query),
+                "retrieval_method": .string(method),
+            ]))
+    }
+
+    /// 204 on success, as the SDK documents.
+    private func delete(_ request: Request, _ context: SandboxRequestContext) async throws -> Response {
+        let id = context.parameters.get("memory_id") ?? ""
+        guard try await visible(id, request) != nil, try await store.mieltoDelete(id: id) else {
+            return Self.detail(.notFound, "memory not found")
+        }
+        return Response(status: .noContent)
     }
 }
 

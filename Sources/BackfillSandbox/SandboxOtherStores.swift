@@ -80,11 +80,41 @@ enum GoodMemCreateOutcome: Sendable {
     case unknownSpace
 }
 
-/// A GoodMem space.
+/// A GoodMem space. `labels` is a JSON object, `embedders` a JSON array of `{embedderId, defaultRetrievalWeight}`,
+/// `chunking` the `defaultChunkingConfig` as sent (nil when none was).
 struct GoodMemSpace: Sendable {
     var spaceID: String
     var name: String
     var createdAt: Int64
+    var labels: JSONValue
+    var embedders: JSONValue
+    var chunking: JSONValue?
+
+    init(
+        spaceID: String, name: String, createdAt: Int64, labels: JSONValue = [:], embedders: JSONValue = [],
+        chunking: JSONValue? = nil
+    ) {
+        self.spaceID = spaceID
+        self.name = name
+        self.createdAt = createdAt
+        self.labels = labels
+        self.embedders = embedders
+        self.chunking = chunking
+    }
+
+    init(row: Row) {
+        spaceID = row["space_id"]
+        name = row["name"]
+        createdAt = row["created_at"]
+        labels = Self.decode(row["labels"]) ?? [:]
+        embedders = Self.decode(row["embedders"]) ?? []
+        chunking = Self.decode(row["chunking"])
+    }
+
+    private static func decode(_ text: String?) -> JSONValue? {
+        guard let text else { return nil }
+        return try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    }
 }
 
 enum GoodMemSpaceOutcome: Sendable {
@@ -194,16 +224,40 @@ extension SandboxStore {
 
     // MARK: GoodMem spaces
 
+    static func addGoodMemSpaceFields(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE goodmem_spaces ADD COLUMN labels TEXT;
+                ALTER TABLE goodmem_spaces ADD COLUMN embedders TEXT;
+                ALTER TABLE goodmem_spaces ADD COLUMN chunking TEXT;
+                """)
+    }
+
+    /// Every space in creation order.
     func goodmemSpaces() async throws -> [GoodMemSpace] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT space_id, name, created_at FROM goodmem_spaces ORDER BY seq").map {
-                GoodMemSpace(spaceID: $0["space_id"], name: $0["name"], createdAt: $0["created_at"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM goodmem_spaces ORDER BY seq").map(GoodMemSpace.init(row:))
         }
     }
 
-    func goodmemCreateSpace(id: String, name: String, at time: Int64) async throws -> GoodMemSpaceOutcome {
-        try await writer.write { db in
+    func goodmemSpace(id: String) async throws -> GoodMemSpace? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM goodmem_spaces WHERE space_id = ?", arguments: [id])
+                .map(GoodMemSpace.init(row:))
+        }
+    }
+
+    func goodmemCreateSpace(_ space: GoodMemSpace) async throws -> GoodMemSpaceOutcome {
+        func encode(_ value: JSONValue?) throws -> String? {
+            try value.map { String(decoding: try SandboxHTTP.encoder.encode($0), as: UTF8.self) }
+        }
+        let labels = try encode(space.labels)
+        let embedders = try encode(space.embedders)
+        let chunking = try encode(space.chunking)
+        let id = space.spaceID
+        let name = space.name
+        let time = space.createdAt
+        return try await writer.write { db -> GoodMemSpaceOutcome in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM goodmem_spaces WHERE space_id = ?", arguments: [id]) != nil {
                 return .idExists
             }
@@ -211,9 +265,12 @@ extension SandboxStore {
                 return .nameExists
             }
             try db.execute(
-                sql: "INSERT INTO goodmem_spaces (space_id, name, created_at) VALUES (?, ?, ?)",
-                arguments: [id, name, time])
-            return .created(GoodMemSpace(spaceID: id, name: name, createdAt: time))
+                sql: """
+                    INSERT INTO goodmem_spaces (space_id, name, created_at, labels, embedders, chunking)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [id, name, time, labels, embedders, chunking])
+            return .created(space)
         }
     }
 
@@ -346,11 +403,14 @@ extension SandboxStore {
 
     /// One page after `seq` in creation order, optionally for one user and one workspace; `limit + 1` rows tell
     /// whether more exist.
-    func mieltoList(userID: String?, workspaceID: String?, after seq: Int64, limit: Int) async throws
-        -> [MieltoMemory]
-    {
-        var sql = "SELECT * FROM mielto_memories WHERE seq > ?"
-        var arguments: StatementArguments = [seq]
+    func mieltoList(
+        userID: String?, workspaceID: String?, after seq: Int64, limit: Int, descending: Bool = false
+    ) async throws -> [MieltoMemory] {
+        // A descending page continues below the cursor's seq (0: from the newest).
+        var sql =
+            descending
+            ? "SELECT * FROM mielto_memories WHERE (? = 0 OR seq < ?)" : "SELECT * FROM mielto_memories WHERE seq > ?"
+        var arguments: StatementArguments = descending ? [seq, seq] : [seq]
         if let userID {
             sql += " AND user_id = ?"
             arguments += [userID]
@@ -359,12 +419,19 @@ extension SandboxStore {
             sql += " AND workspace_id = ?"
             arguments += [workspaceID]
         }
-        sql += " ORDER BY seq LIMIT ?"
+        sql += descending ? " ORDER BY seq DESC LIMIT ?" : " ORDER BY seq LIMIT ?"
         arguments += [limit]
         let query = sql
         let queryArguments = arguments
         return try await writer.read { db in
             try Row.fetchAll(db, sql: query, arguments: queryArguments).map(MieltoMemory.init(row:))
+        }
+    }
+
+    func mieltoMemory(id: String) async throws -> MieltoMemory? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM mielto_memories WHERE memory_id = ?", arguments: [id])
+                .map(MieltoMemory.init(row:))
         }
     }
 

@@ -56,17 +56,92 @@ public struct SandboxMemoryRecord: Sendable, Codable, Equatable {
 /// The metadata key under which clients put the source document id.
 let sandboxDocumentIDKey = "backfill_document_id"
 
-/// Opaque paging tokens over a table's `seq` column.
+/// Opaque paging tokens over a table's `seq` column (or a listing offset): URL-safe base64 without padding, as
+/// GoodMem documents its `nextToken`; standard base64 is read too.
 enum SandboxCursor {
     static func encode(_ seq: Int64) -> String {
         Data("seq:\(seq)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
     }
 
     static func decode(_ token: String) -> Int64? {
-        guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8),
-            text.hasPrefix("seq:")
+        var text = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        text += String(repeating: "=", count: (4 - text.count % 4) % 4)
+        guard let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8),
+            decoded.hasPrefix("seq:")
         else { return nil }
-        return Int64(text.dropFirst(4))
+        return Int64(decoded.dropFirst(4))
+    }
+}
+
+/// Shell-style glob matching (`*`, `?`, `[abc]`, `[!a-z]`), as GoodMem's `nameFilter` takes.
+enum SandboxGlob {
+    static func matches(_ pattern: String, _ text: String) -> Bool {
+        matches(Array(pattern), 0, Array(text), 0)
+    }
+
+    private static func matches(_ pattern: [Character], _ p: Int, _ text: [Character], _ t: Int) -> Bool {
+        var p = p
+        var t = t
+        while p < pattern.count {
+            switch pattern[p] {
+            case "*":
+                // Collapse runs of stars, then try every split.
+                while p < pattern.count && pattern[p] == "*" { p += 1 }
+                if p == pattern.count { return true }
+                for start in t...text.count where matches(pattern, p, text, start) { return true }
+                return false
+            case "?":
+                guard t < text.count else { return false }
+                p += 1
+                t += 1
+            case "[":
+                guard t < text.count else { return false }
+                guard let result = bracket(pattern, p, text[t]) else {
+                    // An unclosed bracket is a literal "[".
+                    guard text[t] == "[" else { return false }
+                    p += 1
+                    t += 1
+                    continue
+                }
+                guard result.matched else { return false }
+                p = result.next
+                t += 1
+            default:
+                guard t < text.count, text[t] == pattern[p] else { return false }
+                p += 1
+                t += 1
+            }
+        }
+        return t == text.count
+    }
+
+    /// Whether `character` is in the bracket expression at `start`, and the index after it; nil when unclosed.
+    private static func bracket(
+        _ pattern: [Character], _ start: Int, _ character: Character
+    ) -> (matched: Bool, next: Int)? {
+        var index = start + 1
+        var negated = false
+        if index < pattern.count, pattern[index] == "!" || pattern[index] == "^" {
+            negated = true
+            index += 1
+        }
+        var matched = false
+        var first = true
+        while index < pattern.count {
+            let current = pattern[index]
+            if current == "]" && !first { return (matched != negated, index + 1) }
+            first = false
+            if index + 2 < pattern.count, pattern[index + 1] == "-", pattern[index + 2] != "]" {
+                if current <= character && character <= pattern[index + 2] { matched = true }
+                index += 3
+            } else {
+                if current == character { matched = true }
+                index += 1
+            }
+        }
+        return nil
     }
 }
 

@@ -181,6 +181,7 @@ struct SandboxRoutes: Sendable {
         let headers = SandboxHTTP.headers(admission.rateLimit)
         if let refusal = try await accountRefusal(headers, documents: 1) { return refusal }
         let body = try await request.body.collect(upTo: maxBodyBytes)
+        store.received.record(.synap, request, body)
         guard let value = WireValue.parse(body.readableBytesView), value.object != nil else {
             return SandboxHTTP.error(
                 .badRequest, message: "the body is not a JSON object", code: "INVALID_INPUT", details: [:],
@@ -240,6 +241,7 @@ struct SandboxRoutes: Sendable {
                 headers: headers)
         }
         let body = try await request.body.collect(upTo: maxBodyBytes)
+        store.received.record(.synap, request, body)
         guard let fields = WireValue.parse(body.readableBytesView)?.object else {
             return badRequest("the body is not a JSON object")
         }

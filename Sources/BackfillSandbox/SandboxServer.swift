@@ -35,7 +35,9 @@ public final class SandboxServer: Sendable {
         }
         self.configuration = configuration
         self.logger = logger
-        store = try SandboxStore(path: configuration.storePath, duplicates: configuration.duplicates)
+        store = try SandboxStore(
+            path: configuration.storePath, duplicates: configuration.duplicates,
+            received: SandboxRequestLog(maxBodies: configuration.recordedRequests))
         injector = SandboxFaultInjector(faults: configuration.faults)
         goodmemInjector = SandboxFaultInjector(faults: configuration.faults)
         mieltoInjector = SandboxFaultInjector(faults: configuration.faults)
@@ -137,6 +139,7 @@ public final class SandboxServer: Sendable {
             configuration: configuration, store: store, injector: mieltoInjector, credits: mieltoCredits,
             logger: logger
         ).add(to: router)
+        store.received.add(to: router)
         let fallbackPort = configuration.port
         return Application(
             router: router,

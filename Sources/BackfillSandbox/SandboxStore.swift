@@ -27,8 +27,10 @@ final class SandboxStore: Sendable {
     /// Internal so the GoodMem and Mielto tables (SandboxOtherStores.swift) share the database.
     let writer: any DatabaseWriter
     private let duplicates: SandboxDuplicatePolicy
+    /// The write bodies as received, for `GET /_sandbox/requests` (kept in memory, never in the database).
+    let received: SandboxRequestLog
 
-    init(path: String?, duplicates: SandboxDuplicatePolicy) throws {
+    init(path: String?, duplicates: SandboxDuplicatePolicy, received: SandboxRequestLog = SandboxRequestLog()) throws {
         var configuration = Configuration()
         configuration.label = "BackfillSandbox"
         configuration.prepareDatabase { db in
@@ -43,6 +45,7 @@ final class SandboxStore: Sendable {
             writer = try DatabaseQueue(configuration: configuration)
         }
         self.duplicates = duplicates
+        self.received = received
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(
@@ -58,6 +61,7 @@ final class SandboxStore: Sendable {
                     """)
         }
         migrator.registerMigration("v2-goodmem-mielto", migrate: Self.createOtherTargetTables)
+        migrator.registerMigration("v3-goodmem-space-fields", migrate: Self.addGoodMemSpaceFields)
         try migrator.migrate(writer)
     }
 

@@ -56,17 +56,14 @@ public final class GoodMemClient: UploadTarget {
         ContentHash.uuidV5(namespace: memoryNamespace, name: documentID).uuidString.lowercased()
     }
 
-    /// Resolves `--space-name` through `GET /v1/spaces` (creating it with a deterministic id when asked).
+    /// Resolves `--space-name` through `GET /v1/spaces?nameFilter=…` (every page), creating it with a deterministic
+    /// id when asked: with the server's first embedder (`GET /v1/embedders`), as a space needs at least one.
     public func prepare() async throws {
         if space.id != nil { return }
         guard let name = configuration.spaceName else {
             throw UploadError(kind: .stop, code: "no_space", message: "GoodMem needs --space-id or --space-name")
         }
-        let answer = try await http.send(.GET, "/v1/spaces")
-        guard answer.status == 200 else { throw http.classify(answer) }
-        let json = try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body))
-        let spaces = json?["spaces"]?.arrayValue ?? json?.arrayValue ?? []
-        if let found = spaces.first(where: { $0["name"]?.stringValue == name }), let id = found["spaceId"]?.stringValue {
+        if let id = try await findSpace(named: name) {
             space.id = id
             return
         }
@@ -75,11 +72,63 @@ public final class GoodMemClient: UploadTarget {
                 kind: .stop, code: "space_not_found",
                 message: "no GoodMem space named '\(name)'; create it, pass --space-id, or add --create-space")
         }
+        let embedders = try await http.send(.GET, "/v1/embedders")
+        guard embedders.status == 200 else { throw http.classify(embedders) }
+        let listed = (try? JSONDecoder().decode(JSONValue.self, from: Data(embedders.body)))?["embedders"]?.arrayValue
+        guard let embedder = listed?.first?["embedderId"]?.stringValue else {
+            throw UploadError(
+                kind: .stop, code: "no_embedder",
+                message:
+                    "GoodMem has no embedder to create space '\(name)' with; register one (POST /v1/embedders) or create the space and pass --space-id"
+            )
+        }
         let id = ContentHash.uuidV5(namespace: Self.memoryNamespace, name: "space:" + name).uuidString.lowercased()
-        let body = try JSONEncoder().encode(JSONValue.object(["spaceId": .string(id), "name": .string(name)]))
+        let body = try JSONEncoder().encode(
+            JSONValue.object([
+                "spaceId": .string(id), "name": .string(name),
+                "spaceEmbedders": [["embedderId": .string(embedder), "defaultRetrievalWeight": .number(1)]],
+                // The official SDK's default chunking.
+                "defaultChunkingConfig": [
+                    "recursive": [
+                        "chunkSize": 512, "chunkOverlap": 64, "keepStrategy": "KEEP_END",
+                        "lengthMeasurement": "CHARACTER_COUNT",
+                    ]
+                ],
+            ]))
         let created = try await http.send(.POST, "/v1/spaces", body: Array(body))
-        guard created.status == 200 || created.status == 201 || created.status == 409 else { throw http.classify(created) }
+        guard created.status == 200 || created.status == 201 || created.status == 409 else {
+            throw http.classify(created)
+        }
         space.id = id
+    }
+
+    /// The id of the space named `name`, through every page of `GET /v1/spaces?nameFilter=…` (names without glob
+    /// characters filter exactly; others page through all spaces).
+    private func findSpace(named name: String) async throws -> String? {
+        let literal = !name.contains(where: { "*?[]\\".contains($0) })
+        var token: String?
+        repeat {
+            var query = ["maxResults=1000"]
+            if literal { query.append("nameFilter=\(Self.escape(name))") }
+            if let token { query.append("nextToken=\(Self.escape(token))") }
+            let answer = try await http.send(.GET, "/v1/spaces?" + query.joined(separator: "&"))
+            guard answer.status == 200 else { throw http.classify(answer) }
+            let json = try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body))
+            let spaces = json?["spaces"]?.arrayValue ?? json?.arrayValue ?? []
+            if let found = spaces.first(where: { $0["name"]?.stringValue == name }),
+                let id = found["spaceId"]?.stringValue
+            {
+                return id
+            }
+            let next = json?["nextToken"]?.stringValue
+            token = next == token || next?.isEmpty == true ? nil : next
+        } while token != nil
+        return nil
+    }
+
+    private static func escape(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? value
     }
 
     /// GoodMem's metadata: the source id, type and timestamp always; the request's metadata beside them, or folded

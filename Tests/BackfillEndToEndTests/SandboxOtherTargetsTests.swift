@@ -85,8 +85,12 @@ struct SandboxOtherTargetsTests {
         return .object(fields)
     }
 
+    /// The sandbox's one embedder (`GET /goodmem/v1/embedders`); a space must name one.
+    static let embedders: JSONValue = [["embedderId": "00000000-0000-4000-8000-0000000e1bed"]]
+
     static func makeSpace(_ port: Int, id: String = space, name: String = "backfill") async throws {
-        let reply = try await goodmem(.POST, port, "/spaces", json: ["spaceId": .string(id), "name": .string(name)])
+        let reply = try await goodmem(
+            .POST, port, "/spaces", json: ["spaceId": .string(id), "name": .string(name), "spaceEmbedders": embedders])
         #expect(reply.status == 201)
     }
 
@@ -160,7 +164,8 @@ struct SandboxOtherTargetsTests {
             let empty = try await Self.goodmem(.GET, port, "/spaces")
             #expect(empty.json == ["spaces": [], "nextToken": nil])
 
-            let generated = try await Self.goodmem(.POST, port, "/spaces", json: ["name": "first"])
+            let generated = try await Self.goodmem(
+                .POST, port, "/spaces", json: ["name": "first", "spaceEmbedders": Self.embedders])
             #expect(generated.status == 201)
             let generatedID = try #require(generated["spaceId"]?.stringValue)
             #expect(UUID(uuidString: generatedID) != nil)
@@ -173,26 +178,46 @@ struct SandboxOtherTargetsTests {
 
             // A client id is kept (lower-cased, as a live server prints UUIDs).
             let given = try await Self.goodmem(
-                .POST, port, "/spaces", json: ["spaceId": .string(Self.space.uppercased()), "name": "second"])
+                .POST, port, "/spaces",
+                json: ["spaceId": .string(Self.space.uppercased()), "name": "second", "spaceEmbedders": Self.embedders])
             #expect(given.status == 201)
             #expect(given["spaceId"] == .string(Self.space))
 
             let sameID = try await Self.goodmem(
-                .POST, port, "/spaces", json: ["spaceId": .string(Self.space), "name": "third"])
+                .POST, port, "/spaces",
+                json: ["spaceId": .string(Self.space), "name": "third", "spaceEmbedders": Self.embedders])
             #expect(sameID.status == 409)
             #expect(sameID["error"]?.stringValue?.hasPrefix("ALREADY_EXISTS: ") == true)
-            let sameName = try await Self.goodmem(.POST, port, "/spaces", json: ["name": "first"])
+            let sameName = try await Self.goodmem(
+                .POST, port, "/spaces", json: ["name": "first", "spaceEmbedders": Self.embedders])
             #expect(sameName.status == 409)
             #expect(sameName["error"]?.stringValue?.hasPrefix("ALREADY_EXISTS: ") == true)
 
             let invalid = try await Self.goodmem(.POST, port, "/spaces", json: ["spaceId": "nope"])
             #expect(invalid.status == 400)
             #expect(
-                invalid["errors"]?.arrayValue?.compactMap { $0["field"]?.stringValue }.sorted() == ["name", "spaceId"])
+                invalid["errors"]?.arrayValue?.compactMap { $0["field"]?.stringValue }.sorted()
+                    == ["name", "spaceEmbedders", "spaceId"])
+            let unknownEmbedder = try await Self.goodmem(
+                .POST, port, "/spaces",
+                json: ["name": "fourth", "spaceEmbedders": [["embedderId": .string(Self.space)]]])
+            #expect(unknownEmbedder.status == 404)
 
+            // Newest first by default, as GoodMem lists spaces.
             let listing = try await Self.goodmem(.GET, port, "/spaces")
-            #expect(listing["spaces"]?.arrayValue?.map { $0["name"] } == ["first", "second"])
+            #expect(listing["spaces"]?.arrayValue?.map { $0["name"] } == ["second", "first"])
             #expect(listing["nextToken"] == .null)
+            let ascending = try await Self.goodmem(.GET, port, "/spaces?sortOrder=ASCENDING&max_results=1")
+            #expect(ascending["spaces"]?.arrayValue?.map { $0["name"] } == ["first"])
+            let token = try #require(ascending["nextToken"]?.stringValue)
+            let rest = try await Self.goodmem(.GET, port, "/spaces?sortOrder=ASCENDING&maxResults=1&nextToken=\(token)")
+            #expect(rest["spaces"]?.arrayValue?.map { $0["name"] } == ["second"])
+            #expect(rest["nextToken"] == .null)
+            let filtered = try await Self.goodmem(.GET, port, "/spaces?nameFilter=f*")
+            #expect(filtered["spaces"]?.arrayValue?.map { $0["name"] } == ["first"])
+            let one = try await Self.goodmem(.GET, port, "/spaces/\(Self.space)")
+            #expect(one["name"] == "second")
+            #expect(try await Self.goodmem(.GET, port, "/spaces/\(Self.otherSpace)").status == 404)
         }
     }
 
@@ -207,8 +232,13 @@ struct SandboxOtherTargetsTests {
             #expect(created.status == 201)
             #expect(created["memoryId"] == .string(id))
             #expect(created["spaceId"] == .string(Self.space))
-            #expect(created["originalContent"] == "hello")
+            // Content comes back only when asked for, base64-encoded (a bytes field).
+            #expect(created["originalContent"] == nil)
+            #expect(created["originalContentLength"] == 5)
             #expect(created["contentType"] == "text/plain")
+            let read = try await Self.goodmem(.GET, port, "/memories/\(id)?include_content=true")
+            #expect(read["originalContent"] == .string(Data("hello".utf8).base64EncodedString()))
+            #expect(try await Self.goodmem(.GET, port, "/memories/\(Self.uuid(99))").status == 404)
             #expect(created["metadata"] == ["source": "test", "backfill_document_id": "doc-1"])
             #expect(created["processingStatus"] == "PENDING")
             #expect(created["createdAt"] == created["updatedAt"])
@@ -257,8 +287,7 @@ struct SandboxOtherTargetsTests {
                     "contentType": "application/octet-stream",
                 ])
             #expect(base64.status == 201)
-            #expect(base64["originalContentB64"] == .string(Data("bytes".utf8).base64EncodedString()))
-            #expect(base64["originalContent"] == "bytes")
+            #expect(base64["originalContentLength"] == 5)
             #expect(base64["metadata"] == [:])
             #expect(base64["memoryId"]?.stringValue.flatMap { UUID(uuidString: $0) } != nil)
 
@@ -378,12 +407,13 @@ struct SandboxOtherTargetsTests {
             let ids: [JSONValue] = [
                 .string(Self.uuid(2)), .string(Self.uuid(3)), .string(Self.uuid(1).uppercased()), "bad",
             ]
-            let reply = try await Self.goodmem(.POST, port, "/memories:batchGet", json: ["memoryIds": .array(ids)])
+            let reply = try await Self.goodmem(
+                .POST, port, "/memories:batchGet", json: ["memoryIds": .array(ids), "includeContent": true])
             #expect(reply.status == 200)
             let results = try #require(reply["results"]?.arrayValue)
             try #require(results.count == 4)
             #expect(results.map { $0["success"] } == [true, false, true, false])
-            #expect(results[0]["memory"]?["originalContent"] == "two")
+            #expect(results[0]["memory"]?["originalContent"] == .string(Data("two".utf8).base64EncodedString()))
             #expect(results[0]["memoryId"] == .string(Self.uuid(2)))
             #expect(results[1]["memoryId"] == .string(Self.uuid(3)))
             #expect(results[1]["error"] == ["code": 5, "message": "NOT_FOUND"])
@@ -438,7 +468,11 @@ struct SandboxOtherTargetsTests {
             let none = try await Self.goodmem(.GET, port, "/spaces/\(Self.space)/memories?statusFilter=PENDING")
             #expect(none["memories"] == [])
 
-            for bad in ["maxResults=501", "maxResults=0", "nextToken=garbage", "statusFilter=DONE"] {
+            // maxResults is clamped to 1...500 (snake_case spellings are read too), not refused.
+            let clamped = try await Self.goodmem(.GET, port, "/spaces/\(Self.space)/memories?max_results=0")
+            #expect(clamped["memories"]?.arrayValue?.count == 1)
+            #expect(try await Self.goodmem(.GET, port, "/spaces/\(Self.space)/memories?maxResults=501").status == 200)
+            for bad in ["maxResults=many", "nextToken=garbage", "statusFilter=DONE"] {
                 #expect(try await Self.goodmem(.GET, port, "/spaces/\(Self.space)/memories?\(bad)").status == 400)
             }
             let unknown = try await Self.goodmem(.GET, port, "/spaces/\(Self.uuid(77))/memories")
@@ -598,8 +632,19 @@ struct SandboxOtherTargetsTests {
 
             let first = try #require(all["data"]?.arrayValue?.first?["memory_id"]?.stringValue)
             let deleted = try await Self.mielto(.DELETE, port, "/memories/\(first)")
-            #expect(deleted.status == 200)
-            #expect(deleted.json == ["message": "deleted"])
+            #expect(deleted.status == 204)
+            #expect(try await Self.mielto(.GET, port, "/memories/\(first)").status == 404)
+            let kept = try #require(all["data"]?.arrayValue?[2]["memory_id"]?.stringValue)
+            let read = try await Self.mielto(.GET, port, "/memories/\(kept)")
+            #expect(read["memory_id"] == .string(kept))
+            #expect(read["memory"] == "m2")
+            #expect(try await Self.mielto(.GET, port, "/memories/\(kept)?user_id=other").status == 404)
+            let newest = try await Self.mielto(.GET, port, "/memories?user_id=u1&limit=2&sort_order=desc")
+            #expect(newest["data"]?.arrayValue?.compactMap { $0["memory"]?.stringValue } == ["m23", "m22"])
+            let search = try await Self.mielto(
+                .POST, port, "/memories/search", json: ["query": "M13", "user_id": "u1", "limit": 100])
+            #expect(search["memories"]?.arrayValue?.compactMap { $0["memory"]?.stringValue } == ["m13"])
+            #expect(search["total_results"] == 1)
             let gone = try await Self.mielto(.DELETE, port, "/memories/\(first)")
             #expect(gone.status == 404)
             let second = try #require(all["data"]?.arrayValue?[1]["memory_id"]?.stringValue)
