@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The vendors' official Python SDKs (Tests/sdk-conformance/requirements.txt) against the built sandbox:
-# creates or reuses the venv .venv-sdk/, builds `backfill` if it is missing, runs pytest. Exit code is pytest's.
+# creates or reuses the venv .venv-sdk/, builds `backfill`, runs pytest. Exit code is pytest's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.venv-sdk
@@ -14,7 +14,6 @@ if ! cmp -s "$requirements" "$stamp"; then
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
     cp "$requirements" "$stamp"
 fi
-if [ ! -x .build/debug/backfill ]; then
-    swift build --product backfill
-fi
+# Always build: a stale binary would test yesterday's sandbox (a no-op when it is current).
+swift build --product backfill
 exec "$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/sdk-conformance "$@"

@@ -55,6 +55,15 @@ struct ImportEndToEndTests {
             // The only records skipped in samples/ are the chat samples' deliberately empty conversations.
             #expect(first.skips.allSatisfy { $0.code == "empty_conversation" }, "\(first.skips.map(\.code))")
             #expect(first.documents.sent == expected.count)
+            // Every request as the sandbox received it (its raw request log, not its own parse) carries the fields
+            // Synap requires on the wire. Checked that it can fail: with the SDK default not filled in the pipeline,
+            // 56 of 57 documents were rejected locally as missing_mode and these counts failed.
+            let recorded = try await SandboxTests.send(.GET, port, "/_sandbox/requests?target=synap", key: nil)
+            let bodies = recorded["requests"]?.arrayValue?.compactMap { $0["body"] } ?? []
+            #expect(bodies.count == expected.count)
+            #expect(bodies.allSatisfy { ["fast", "long-range"].contains($0["mode"]?.stringValue ?? "") })
+            #expect(bodies.allSatisfy { DocumentType.accepted.map(\.rawValue).contains($0["document_type"]?.stringValue ?? "") })
+            #expect(Set(bodies.compactMap { $0["document_id"]?.stringValue }) == Set(expected))
 
             let second = try await Backfill.runImport(
                 Self.options([samples], port: port, routes: routes, ledger: ledger), logger: TestSupport.logger)

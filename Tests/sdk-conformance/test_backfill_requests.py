@@ -45,7 +45,7 @@ def backfill_import(tmp_path, *arguments: str, key: tuple) -> dict:
 
 def test_synap_bodies_parse_with_the_sdk_models(sandbox, tmp_path):
     # broke: the recorder line removed from SandboxRoutes' handlers → "the sandbox recorded no Synap request".
-    # Fails on this branch as it is: Backfill sends no "mode" unless --mode is given (56 of the 57 sample
+    # Failed before the contract fix: Backfill sent no "mode" unless --mode was given (56 of the 57 sample
     # bodies), while API-CONTRACTS.md marks it required on the wire.
     backfill_import(tmp_path, "--target", "synap", "--base-url", sandbox.url, "--user-id", "wire-user",
                     key=("SYNAP_API_KEY", "synap_wire_test"))

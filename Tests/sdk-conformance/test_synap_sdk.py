@@ -101,8 +101,8 @@ def test_repeated_document_id_raises_conflict(sandbox):
 
 
 def test_batch_create_with_a_duplicate_inside(sandbox):
-    # Fails on this branch as it is: failed batch items carry "ingestion_id": null, so the SDK's
-    # UUID(r["ingestion_id"]) raises TypeError (the lead's Synap rewrite gives them a UUID and a queued_at).
+    # Failed before the contract fix: failed batch items carried "ingestion_id": null, so the SDK's
+    # UUID(r["ingestion_id"]) raised TypeError (they now carry a UUID and a queued_at).
     documents = [
         CreateMemoryRequest(document="batch one", user_id="sdk-user-2", document_id="sdk-batch-1"),
         CreateMemoryRequest(document="batch two", user_id="sdk-user-2", document_id="sdk-batch-2"),
