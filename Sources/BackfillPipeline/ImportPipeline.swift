@@ -101,7 +101,15 @@ public final class ImportPipeline {
         let started = ContinuousClock.now
         if let ledger, let target {
             runID = try ledger.beginRun(command: report.command, target: target.name)
-            try await reconcile(target: target, ledger: ledger)
+            do {
+                try await reconcile(target: target, ledger: ledger)
+            } catch let error as UploadError where error.kind == .stop {
+                report.stopped = .init(code: error.code, message: error.message)
+                report.wallSeconds = (ContinuousClock.now - started).seconds
+                report.exitCode = exitCode()
+                try ledger.finishRun(runID, exitCode: report.exitCode, reportJSON: report.json())
+                return report
+            }
             let workers = configuration.failFast ? 1 : max(1, configuration.concurrency)
             let sender = BatchSender(
                 target: target, ledger: ledger, limiter: RateLimiter(configuration.rate), retry: configuration.retry,
@@ -169,7 +177,7 @@ public final class ImportPipeline {
             guard let last = page.last else { return }
             after = last.documentID
             let known = page.map { KnownDocument(documentID: $0.documentID, targetID: $0.targetID, userID: $0.userID) }
-            let found = try await target.reconcile(known)
+            let found = try await askTarget(target, known)
             let settled = found.compactMap { id, outcome -> LedgerOutcome? in
                 if case .accepted(let targetID) = outcome { return LedgerOutcome(documentID: id, state: .accepted, ingestionID: targetID) }
                 return nil
@@ -181,6 +189,28 @@ public final class ImportPipeline {
                     example: .init(
                         documentID: settled.first?.documentID, location: ledger.path,
                         message: "\(settled.count) documents left `sending` by an interrupted run were found on the target and not sent again"))
+            }
+        }
+    }
+
+    /// `target.reconcile`, asked again with backoff while the target cannot answer; after the last attempt the
+    /// run stops before sending anything (documents with an unknown outcome are never sent blind).
+    private func askTarget(_ target: any UploadTarget, _ known: [KnownDocument]) async throws -> [String: ItemOutcome] {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await target.reconcile(known)
+            } catch let error as UploadError where error.isRetryable {
+                guard attempt < configuration.retry.maxAttempts, !stopSignal.isTriggered else {
+                    throw UploadError(
+                        kind: .stop, code: "target_unavailable",
+                        message:
+                            "documents an earlier run left with an unknown outcome cannot be looked up (\(error.message)); nothing was sent — run the same command again when the target answers")
+                }
+                try await Task.sleep(
+                    for: configuration.retry.delay(
+                        afterAttempt: attempt, retryAfter: error.retryAfter, random: Double.random(in: 0..<1)))
             }
         }
     }

@@ -193,12 +193,16 @@ struct BatchSender: Sendable {
                 }, error: "not sent: the run stopped")
             return
         }
-        let documents = batch.items.map(\.encoded)
+        var documents = batch.items.map(\.encoded)
         var attempt = 0
         var throttles = 0
         var result: SendResult?
         var lastError: UploadError?
-        while true {
+        // A target that cannot refuse a repeated id (Mielto) may hold what a failed send carried: such a batch is
+        // never sent again before the target has answered that it does not hold it (DESIGN.md §4).
+        var outcomeUnknown = false
+        var settled: [String: ItemOutcome] = [:]
+        sending: while true {
             let before = ContinuousClock.now
             try await limiter.acquire(documents: documents.count)
             await collector.add(waited: ContinuousClock.now - before)
@@ -217,6 +221,8 @@ struct BatchSender: Sendable {
                     await collector.add(throttled: 1)
                     throttles += 1
                     attempt -= 1
+                } else if error.isRetryable && !target.deduplicatesByID {
+                    outcomeUnknown = true
                 }
                 guard error.isRetryable, attempt < retry.maxAttempts, throttles < maxThrottlesPerBatch else { break }
                 if await collector.isStopped { break }
@@ -227,12 +233,104 @@ struct BatchSender: Sendable {
                     await collector.add(waited: wait)
                     try await Task.sleep(for: wait)
                 }
+                if outcomeUnknown {
+                    guard let found = await lookUp(documents, batch: batch, collector: collector) else { break sending }
+                    settled.merge(found) { first, _ in first }
+                    documents.removeAll { found[$0.documentID] != nil }
+                    outcomeUnknown = false
+                    if documents.isEmpty {
+                        result = SendResult(outcomes: [:])
+                        break sending
+                    }
+                }
             }
         }
+        if outcomeUnknown, result == nil, let found = await lookUp(documents, batch: batch, collector: collector) {
+            // Asked after the last attempt: what the target holds is done; the rest is known not stored.
+            settled.merge(found) { first, _ in first }
+            documents.removeAll { found[$0.documentID] != nil }
+            outcomeUnknown = false
+            if documents.isEmpty { result = SendResult(outcomes: [:]) }
+        }
         if let result {
-            try await record(batch, outcomes: result.outcomes, collector: collector)
+            try await record(batch, outcomes: result.outcomes.merging(settled) { first, _ in first }, collector: collector)
+        } else if outcomeUnknown, let lastError {
+            try await recordUnknown(batch, settled: settled, error: lastError, collector: collector)
         } else if let lastError {
-            try await recordFailure(batch, error: lastError, collector: collector)
+            if settled.isEmpty {
+                try await recordFailure(batch, error: lastError, collector: collector)
+            } else {
+                // Some were found on the target: they are done; the others failed (known not stored).
+                var outcomes = settled
+                for document in documents {
+                    outcomes[document.documentID] = .failed(code: lastError.code, message: lastError.message)
+                }
+                try await record(batch, outcomes: outcomes, collector: collector)
+            }
+        }
+    }
+
+    /// Asks a target that cannot deduplicate which of `documents` it already holds, retrying the question (never
+    /// the send) with backoff; nil when it could not be answered.
+    private func lookUp(_ documents: [EncodedDocument], batch: PreparedBatch, collector: SendCollector) async
+        -> [String: ItemOutcome]?
+    {
+        let known = documents.map { KnownDocument(documentID: $0.documentID, targetID: nil, userID: $0.request.userID) }
+        for attempt in 1...max(1, retry.maxAttempts) {
+            do {
+                try await limiter.acquire(documents: 0)
+                await collector.add(requests: 1)
+                let found = try await target.reconcile(known)
+                return found.filter { if case .accepted = $0.value { return true } else { return false } }
+            } catch {
+                let uploadError = error as? UploadError
+                if let uploadError, uploadError.code == "rate_limited" {
+                    await limiter.record(.throttled(retryAfter: uploadError.retryAfter))
+                    await collector.add(throttled: 1)
+                }
+                guard attempt < retry.maxAttempts, !(await collector.isStopped), !Task.isCancelled else { break }
+                let wait = retry.delay(
+                    afterAttempt: attempt, retryAfter: uploadError?.retryAfter, random: Double.random(in: 0..<1))
+                logger.info(
+                    "the target will be asked again before anything is resent",
+                    metadata: ["batch.id": "\(batch.ledgerID)", "error": "\(error)", "wait": "\(wait)"])
+                await collector.add(waited: wait)
+                try? await Task.sleep(for: wait)
+            }
+        }
+        return nil
+    }
+
+    /// The target could not say whether it holds these documents: they stay `sending` (the durable "unknown
+    /// outcome"), are not sent again in this run, and the next run asks the target before anything else.
+    private func recordUnknown(
+        _ batch: PreparedBatch, settled: [String: ItemOutcome], error: UploadError, collector: SendCollector
+    ) async throws {
+        var outcomes: [LedgerOutcome] = []
+        var accepted = 0
+        for item in batch.items {
+            let id = item.encoded.documentID
+            if case .accepted(let ingestionID)? = settled[id] {
+                accepted += 1
+                outcomes.append(LedgerOutcome(documentID: id, state: .accepted, ingestionID: ingestionID))
+                continue
+            }
+            let message =
+                "sent, but the outcome is unknown (\(error.message)) and the target could not be asked; the next run asks it before sending again"
+            outcomes.append(LedgerOutcome(documentID: id, state: .sending, errorCode: "outcome_unknown", error: message))
+            await collector.note(\.failures, code: "outcome_unknown", example: .init(documentID: id, location: item.provenance.location, message: message))
+        }
+        try ledger.finishBatch(batch.ledgerID, outcomes: outcomes, error: error.description)
+        await collector.record(
+            accepted: accepted, duplicate: 0, rejected: 0, failed: batch.items.count - accepted, sent: batch.items.count)
+        let inARow = await collector.batchFailedCompletely()
+        if inARow >= maxConsecutiveFailedBatches {
+            await collector.requestStop(
+                .init(
+                    code: "target_unavailable",
+                    message:
+                        "\(inARow) batches in a row could not be confirmed (last: \(error.message)); run the same command again when the target is back — it asks before sending anything again"
+                ))
         }
     }
 

@@ -101,6 +101,14 @@ public final class SandboxServer: Sendable {
             documents: try await store.count())
     }
 
+    /// Mielto's counters (its routes have their own fault injector); `documents` counts its memories.
+    public func mieltoStats() async throws -> SandboxStats {
+        let counters = mieltoInjector.counters()
+        return SandboxStats(
+            requests: counters.requests, rateLimited: counters.rateLimited, faults: counters.faults,
+            documents: try await mieltoMemories().count)
+    }
+
     /// Deletes every stored document (counters are kept).
     public func clearDocuments() async throws {
         try await store.clear()

@@ -116,8 +116,14 @@ public protocol UploadTarget: Sendable {
     /// Releases connections and files.
     func shutdown() async throws
 
-    /// For targets that cannot deduplicate (Mielto): which of these documents, left `sending` by a crash, the target
-    /// already holds — so they are not sent twice. Default: none (the target dedups by id).
+    /// Whether the target itself refuses a document id it already holds (Synap, GoodMem). A target that cannot
+    /// (Mielto) is never sent a document whose earlier send has an unknown outcome before ``reconcile(_:)`` has
+    /// answered that it does not hold it — the rule lives in the pipeline's sender, once for every such target.
+    var deduplicatesByID: Bool { get }
+
+    /// For targets that cannot deduplicate (Mielto): which of these documents, sent with an unknown outcome (a
+    /// timeout, a 5xx, a crash while `sending`), the target already holds — so they are not sent twice. Throws when
+    /// the target cannot be asked. Default: none (the target dedups by id).
     func reconcile(_ documents: [KnownDocument]) async throws -> [String: ItemOutcome]
 
     /// Reads back what the ledger says was accepted.
@@ -125,6 +131,7 @@ public protocol UploadTarget: Sendable {
 }
 
 extension UploadTarget {
+    public var deduplicatesByID: Bool { true }
     public func reconcile(_ documents: [KnownDocument]) async throws -> [String: ItemOutcome] { [:] }
     public func verify(_ documents: [KnownDocument]) async throws -> [String: VerifyOutcome] {
         Dictionary(uniqueKeysWithValues: documents.map { ($0.documentID, VerifyOutcome.unknown("\(name) cannot be read back")) })
