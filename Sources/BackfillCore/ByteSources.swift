@@ -25,6 +25,7 @@ public final class FileByteSource: ByteSource {
     deinit { close(fd) }
 
     public func read(maxLength: Int) throws -> [UInt8] {
+        try StopCheck.check()
         var buffer = [UInt8](repeating: 0, count: maxLength)
         let count = buffer.withUnsafeMutableBytes { raw -> Int in
             while true {

@@ -278,7 +278,7 @@ public enum Backfill {
         report.target = .init(name: options.target.rawValue, endpoint: "not contacted (dry run)", isDefault: options.target == .sandbox)
         let pipeline = ImportPipeline(
             configuration: try pipelineConfiguration(options), registry: registry(for: options), ledger: ledger, target: nil,
-            report: report, logger: logger)
+            report: report, stopSignal: options.stopSignal, logger: logger)
         return try await pipeline.run()
     }
 

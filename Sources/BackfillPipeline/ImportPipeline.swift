@@ -138,7 +138,7 @@ public final class ImportPipeline {
                         }
                     }
                     do {
-                        try await produce()
+                        try await produceUntilStopped()
                     } catch {
                         channel.finish()
                         throw error
@@ -152,7 +152,7 @@ public final class ImportPipeline {
             await collector.merge(into: &report)
             if report.stopped == nil { report.stopped = localStop }
         } else {
-            try await produce()
+            try await produceUntilStopped()
             report.stopped = localStop
         }
         if report.stopped == nil && stopSignal.isTriggered {
@@ -232,6 +232,17 @@ public final class ImportPipeline {
     }
 
     // MARK: Reading
+
+    /// Reads with the stop signal bound for the byte readers: a signal ends even a busy adapter (a long
+    /// decompression, a huge file's framing) at its next chunk; what was read is kept, in-flight batches finish.
+    private func produceUntilStopped() async throws {
+        let stopSignal = self.stopSignal
+        do {
+            try await StopCheck.$requested.withValue({ stopSignal.isTriggered }) { try await produce() }
+        } catch is CancellationError where stopSignal.isTriggered {
+            try flushRejected()
+        }
+    }
 
     private func produce() async throws {
         let registry = self.registry

@@ -458,6 +458,9 @@ struct PlanCommand: AsyncParsableCommand {
         do {
             var options = try source.options()
             targetOptions.apply(to: &options)
+            // SIGINT/SIGTERM: stop reading, print the partial report (exit 130); a second signal exits at once.
+            let handlers = SignalHandlers(stop: options.stopSignal)
+            defer { withExtendedLifetime(handlers) {} }
             let report = try await Backfill.runPlan(options, logger: logger)
             print(source.json ? report.json() : report.text())
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }

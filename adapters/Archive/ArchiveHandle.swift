@@ -171,6 +171,7 @@ final class EntryStream: @unchecked Sendable {
 
     /// The next bytes of the entry after the `streamed` already pulled.
     func pull(maxLength: Int) throws -> [UInt8] {
+        try StopCheck.check()
         if let failure { throw failure }
         guard isCurrent else {
             throw error("entry_closed", "internal: an archive entry was read after the archive moved on to the next one")
@@ -180,6 +181,7 @@ final class EntryStream: @unchecked Sendable {
         var chunk = [UInt8](repeating: 0, count: length)
         let n = chunk.withUnsafeMutableBytes { raw in archive_read_data(handle.archive, raw.baseAddress, length) }
         if n < 0 {
+            if handle.callbackError is CancellationError { throw CancellationError() }
             let failure: AdapterError
             if let inner = handle.callbackError as? AdapterError {
                 failure = inner
