@@ -58,7 +58,12 @@ struct SandboxMieltoRoutes: Sendable {
         let auth = SandboxMieltoAuthMiddleware(apiKey: configuration.mieltoAPIKey, injector: injector)
         let api = router.group("mielto/api/v1").add(middleware: auth)
         api.post("memories") { request, context in try await create(request, context) }
-        api.get("memories") { request, _ in try await list(request) }
+        // The listing (what the client reads to verify and to reconcile) goes through the same injector as the
+        // create, as a middleware: 500/503, resets and 429s.
+        api.group().add(
+            middleware: SandboxFaultMiddleware(
+                injector: injector, kind: .read, logger: logger, render: Self.faultResponse)
+        ).get("memories") { request, _ in try await list(request) }
         api.delete("memories/:memory_id") { _, context in try await delete(context) }
 
         router.group("_sandbox/mielto").get("memories") { _, _ in

@@ -114,6 +114,15 @@ public final class SandboxServer: Sendable {
         try await store.mieltoRecords()
     }
 
+    /// Creates a GoodMem space straight in the store (no auth, no faults), for rehearsals and tests that need one
+    /// to exist before the client runs; false when the id or the name is taken.
+    @discardableResult
+    public func createGoodMemSpace(id: String, name: String) async throws -> Bool {
+        let millis = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        if case .created = try await store.goodmemCreateSpace(id: id.lowercased(), name: name, at: millis) { return true }
+        return false
+    }
+
     /// Deletes a GoodMem memory behind the client's back; false when it was not there.
     @discardableResult
     public func deleteGoodMemMemory(id: String) async throws -> Bool {

@@ -56,13 +56,14 @@ public final class GoodMemClient: UploadTarget {
         ContentHash.uuidV5(namespace: memoryNamespace, name: documentID).uuidString.lowercased()
     }
 
-    /// Resolves `--space-name` through `GET /v1/spaces` (creating it with a deterministic id when asked).
+    /// Resolves `--space-name` through `GET /v1/spaces` (creating it with a deterministic id when asked); both
+    /// requests are tried again after 5xx, 429 and connection errors.
     public func prepare() async throws {
         if space.id != nil { return }
         guard let name = configuration.spaceName else {
             throw UploadError(kind: .stop, code: "no_space", message: "GoodMem needs --space-id or --space-name")
         }
-        let answer = try await http.send(.GET, "/v1/spaces")
+        let answer = try await http.sendIdempotent(.GET, "/v1/spaces")
         guard answer.status == 200 else { throw http.classify(answer) }
         let json = try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body))
         let spaces = json?["spaces"]?.arrayValue ?? json?.arrayValue ?? []
@@ -77,7 +78,8 @@ public final class GoodMemClient: UploadTarget {
         }
         let id = ContentHash.uuidV5(namespace: Self.memoryNamespace, name: "space:" + name).uuidString.lowercased()
         let body = try JSONEncoder().encode(JSONValue.object(["spaceId": .string(id), "name": .string(name)]))
-        let created = try await http.send(.POST, "/v1/spaces", body: Array(body))
+        // Deterministic id: a resend after an unknown outcome answers 409, which means "there".
+        let created = try await http.sendIdempotent(.POST, "/v1/spaces", body: Array(body))
         guard created.status == 200 || created.status == 201 || created.status == 409 else { throw http.classify(created) }
         space.id = id
     }
@@ -165,14 +167,14 @@ public final class GoodMemClient: UploadTarget {
         return .rejected(code: "goodmem_\(numeric.map(String.init) ?? "error")", message: message)
     }
 
-    /// `POST /v1/memories:batchGet` in chunks of 100.
+    /// `POST /v1/memories:batchGet` in chunks of 100 (a read: tried again after 5xx, 429 and connection errors).
     public func verify(_ documents: [KnownDocument]) async throws -> [String: VerifyOutcome] {
         var results: [String: VerifyOutcome] = [:]
         for start in stride(from: 0, to: documents.count, by: 100) {
             let chunk = Array(documents[start..<min(start + 100, documents.count)])
             let ids = chunk.map { Self.memoryID(for: $0.documentID) }
             let body = try JSONEncoder().encode(JSONValue.object(["memoryIds": .array(ids.map { .string($0) })]))
-            let answer = try await http.send(.POST, "/v1/memories:batchGet", body: Array(body))
+            let answer = try await http.sendIdempotent(.POST, "/v1/memories:batchGet", body: Array(body))
             guard answer.status == 200 || answer.status == 207 else { throw http.classify(answer) }
             let items = (try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body)))?["results"]?.arrayValue ?? []
             var found: Set<String> = []

@@ -88,7 +88,8 @@ public final class MieltoClient: UploadTarget {
         return SendResult(outcomes: outcomes, rateLimitRemaining: rate.remaining, rateLimitResetIn: rate.resetIn)
     }
 
-    /// Memory ids of the documents Mielto already holds, found by listing each user's memories.
+    /// Memory ids of the documents Mielto already holds, found by listing each user's memories (each page a GET,
+    /// tried again after 5xx, 429 and connection errors; what still fails throws a retryable error).
     func existing(_ documents: [KnownDocument]) async throws -> [String: String] {
         let wanted = Set(documents.map(\.documentID))
         var found: [String: String] = [:]
@@ -97,7 +98,7 @@ public final class MieltoClient: UploadTarget {
             repeat {
                 var path = "/memories?user_id=\(Self.escape(user))&limit=100"
                 if let cursor { path += "&cursor=\(Self.escape(cursor))" }
-                let answer = try await http.send(.GET, path)
+                let answer = try await http.sendIdempotent(.GET, path)
                 guard answer.status == 200 else { throw http.classify(answer) }
                 let json = try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body))
                 for memory in json?["data"]?.arrayValue ?? [] {
