@@ -501,6 +501,15 @@ extension Backfill {
         var report = VerifyReport(job: job, target: options.target.rawValue)
         let started = ContinuousClock.now
         func check(_ target: any UploadTarget) async throws {
+            do {
+                try await readBack(target)
+            } catch {
+                try? await target.shutdown()
+                throw error
+            }
+            try await target.shutdown()
+        }
+        func readBack(_ target: any UploadTarget) async throws {
             var after = ""
             var missingIDs: [String] = []
             while true {
@@ -529,7 +538,6 @@ extension Backfill {
                     message: "the ledger held it as accepted but the target does not have it (backfill verify)")
                 report.markedForRetry = true
             }
-            try await target.shutdown()
         }
         switch options.target {
         case .sandbox:
