@@ -351,12 +351,15 @@ public struct JobStatus: Sendable, Codable {
     public var documents: [String: Int]
     public var batches: Int
     public var batchesInterrupted: Int
+    /// Accepted and duplicate documents by the target's ingestion status as `backfill verify` last recorded it
+    /// (`queued`, `processing`, `completed`, `failed`, `partial_success`; `unchecked`: never asked).
+    public var ingestion: [String: Int]
     public var lastReport: JSONValue?
     /// The run holding the job now, if one does.
     public var running: JobLock.Holder?
 
     enum CodingKeys: String, CodingKey {
-        case job, ledger, documents, batches, running
+        case job, ledger, documents, batches, running, ingestion
         case batchesInterrupted = "batches_interrupted"
         case lastReport = "last_report"
     }
@@ -373,7 +376,7 @@ public struct JobStatus: Sendable, Codable {
         let last = try ledger.lastReport().flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
         return JobStatus(
             job: (try ledger.jobValue("name")) ?? job, ledger: ledgerPath, documents: documents, batches: batches.total,
-            batchesInterrupted: batches.sending, lastReport: last,
+            batchesInterrupted: batches.sending, ingestion: try ledger.ingestionCounts(), lastReport: last,
             running: JobLock.currentHolder(ledgerPath: ledgerPath))
     }
 
@@ -382,6 +385,23 @@ public struct JobStatus: Sendable, Codable {
         let folder = (Backfill.home(environment) as NSString).appendingPathComponent("jobs")
         return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
     }
+}
+
+/// How `backfill verify` asks ingestion statuses (Synap and the sandbox).
+public struct VerifyOptions: Sendable {
+    /// Poll until no document is `queued` or `processing` (the SDK's `wait_for_completion`), or `timeout` passes.
+    public var wait = false
+    public var timeout: Duration = .seconds(600)
+    /// Pause between two polls of the documents still pending.
+    public var pollInterval: Duration = .seconds(2)
+    /// Status requests in flight at once.
+    public var concurrency = 8
+    /// Pacing of the status requests (`--rate`, `--burst`).
+    public var rate = RateLimitConfiguration()
+    /// Attempts per status request for 5xx and connection errors (429s do not count).
+    public var retry = RetryPolicy(maxAttempts: 8, baseDelay: .milliseconds(200), maxDelay: .seconds(5))
+
+    public init() {}
 }
 
 /// What `backfill verify` found.
@@ -397,15 +417,41 @@ public struct VerifyReport: Sendable, Codable {
     public var unknownReasons: [String: Int] = [:]
     /// Whether missing documents were marked `failed` so `backfill retry` sends them again.
     public var markedForRetry = false
+    /// Accepted documents by the target's ingestion status (`queued`, `processing`, `completed`, `failed`,
+    /// `partial_success`; `unchecked` when none could be read), as the ledger holds them after this run.
+    public var ingestion: [String: Int] = [:]
+    /// Documents whose processing failed (then those that only partly succeeded), with the target's error: the
+    /// first 100.
+    public var ingestionFailures: [IngestionRecord] = []
+    /// Documents still `queued` or `processing` (or unreadable) at the end.
+    public var pending = 0
+    /// `--wait`: whether the timeout passed with documents still pending.
+    public var timedOut = false
+    /// Rounds of status requests (1 without `--wait`).
+    public var polls = 0
+    public var elapsedSeconds = 0.0
+    /// Why the run stopped early (a refused key), when it did.
+    public var stopped: String?
     public var exitCode: Int32 = 0
 
     enum CodingKeys: String, CodingKey {
-        case job, target, checked, present, missing, unknown
+        case job, target, checked, present, missing, unknown, ingestion, pending, polls, stopped
         case missingExamples = "missing_examples"
         case unknownReasons = "unknown_reasons"
         case markedForRetry = "marked_for_retry"
+        case ingestionFailures = "ingestion_failures"
+        case timedOut = "timed_out"
+        case elapsedSeconds = "elapsed_seconds"
         case exitCode = "exit_code"
     }
+
+    public init(job: String, target: String) {
+        self.job = job
+        self.target = target
+    }
+
+    /// Statuses in the order of an ingestion's life.
+    static let statusOrder = ["queued", "processing", "completed", "partial_success", "failed", "unchecked"]
 
     public func text() -> String {
         var lines = [
@@ -416,10 +462,29 @@ public struct VerifyReport: Sendable, Codable {
             "  unknown  \(unknown)",
         ]
         for (reason, count) in unknownReasons.sorted(by: { $0.key < $1.key }) { lines.append("    \(reason) × \(count)") }
+        if !ingestion.isEmpty {
+            let ordered = Self.statusOrder.filter { ingestion[$0] != nil }
+                + ingestion.keys.filter { !Self.statusOrder.contains($0) }.sorted()
+            lines.append("Ingestion status (\(polls) round\(polls == 1 ? "" : "s"), \(String(format: "%.1f", elapsedSeconds)) s):")
+            for status in ordered {
+                lines.append("  \(status.padding(toLength: 16, withPad: " ", startingAt: 0)) \(ingestion[status] ?? 0)")
+            }
+        }
+        if !ingestionFailures.isEmpty {
+            lines.append("Processing failures (the target's error):")
+            lines += ingestionFailures.map { "  - \($0.documentID) (\($0.status)): \($0.error ?? "no error message")" }
+        }
         if !missingExamples.isEmpty {
             lines.append("Missing on the target:")
             lines += missingExamples.map { "  - \($0)" }
         }
+        if timedOut {
+            let waiting = ingestion.filter { !Ledger.finishedIngestion.contains($0.key) && $0.key != "unchecked" }
+                .sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            lines.append(
+                "Timed out with \(pending) documents still pending (\(waiting.isEmpty ? "unreadable" : waiting)); run `backfill verify --job \(job) --wait` again later")
+        }
+        if let stopped { lines.append("Stopped: \(stopped)") }
         return lines.joined(separator: "\n")
     }
 }
@@ -427,12 +492,30 @@ public struct VerifyReport: Sendable, Codable {
 extension Backfill {
     /// Reads back from the target what the ledger says was accepted, and reports what is missing. With
     /// `markMissing`, missing documents become `failed` in the ledger so `retry` sends them again.
-    public static func verify(job: String, ledgerPath: String, options: ImportOptions, markMissing: Bool, logger: Logger)
-        async throws -> VerifyReport
-    {
+    ///
+    /// Synap (and the sandbox, over HTTP like Synap): the ingestion status of every accepted document, asked
+    /// `verification.concurrency` at a time under a rate limiter, recorded per document in the ledger (status,
+    /// `error_message`, when); with `verification.wait`, the documents still `queued` or `processing` are asked
+    /// again every `pollInterval` until none is left or `timeout` passes. Processing failures are reported with
+    /// the target's error (exit 1) and, with `markMissing`, marked `failed` too. GoodMem: `batchGet`; Mielto:
+    /// the listing.
+    public static func verify(
+        job: String, ledgerPath: String, options: ImportOptions, markMissing: Bool,
+        verification: VerifyOptions = VerifyOptions(), logger: Logger
+    ) async throws -> VerifyReport {
         let ledger = try Ledger(path: ledgerPath)
         var report = VerifyReport(job: job, target: options.target.rawValue)
+        let started = ContinuousClock.now
         func check(_ target: any UploadTarget) async throws {
+            do {
+                try await readBack(target)
+            } catch {
+                try? await target.shutdown()
+                throw error
+            }
+            try await target.shutdown()
+        }
+        func readBack(_ target: any UploadTarget) async throws {
             var after = ""
             var missingIDs: [String] = []
             while true {
@@ -461,42 +544,212 @@ extension Backfill {
                     message: "the ledger held it as accepted but the target does not have it (backfill verify)")
                 report.markedForRetry = true
             }
-            try await target.shutdown()
         }
         switch options.target {
         case .sandbox:
             var configuration = SandboxConfiguration()
             configuration.storePath = (ledgerPath as NSString).deletingLastPathComponent + "/sandbox.sqlite"
-            // The embedded sandbox's store is read directly: no server, no key needed.
+            let key = "synap_sandbox_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            configuration.apiKey = key
+            // The job's embedded sandbox runs again on its store and is asked over HTTP, like Synap; documents
+            // the ledger holds as duplicate (no ingestion id) are found by their document id in the store.
             let server = try SandboxServer(configuration: configuration, logger: logger)
-            let stored = Set(try await server.documents().map(\.documentID))
-            var after = ""
-            var missingIDs: [String] = []
-            while true {
-                let page = try ledger.knownDocuments(in: [.accepted, .duplicate], afterID: after, limit: 500)
-                guard let last = page.last else { break }
-                after = last.documentID
-                for document in page {
-                    report.checked += 1
-                    if stored.contains(document.documentID) {
-                        report.present += 1
-                    } else {
-                        report.missing += 1
-                        missingIDs.append(document.documentID)
-                        if report.missingExamples.count < 20 { report.missingExamples.append(document.documentID) }
-                    }
-                }
-            }
-            if markMissing && !missingIDs.isEmpty {
-                try ledger.mark(missingIDs, as: .failed, code: "missing_on_target", message: "not in the sandbox store (backfill verify)")
-                report.markedForRetry = true
+            let stored = Dictionary(
+                try await server.documents().map { ($0.documentID, $0.ingestionID) }, uniquingKeysWith: { a, _ in a })
+            let routes = options.routes
+            report = try await server.withRunning { [report] port in
+                var clientConfiguration = SynapClient.Configuration(
+                    baseURL: "http://127.0.0.1:\(port)", routes: routes, apiKey: key)
+                clientConfiguration.displayName = "sandbox"
+                let client = try SynapClient(configuration: clientConfiguration, logger: logger)
+                var report = report
+                try await verifyIngestion(
+                    ledger: ledger, client: client, report: &report, verification: verification,
+                    markMissing: markMissing, lookup: { stored[$0] })
+                return report
             }
         case .jsonl:
             throw ValidationError(message: "a jsonl job has nothing to read back")
-        case .synap, .goodmem, .mielto:
+        case .synap:
+            guard let client = try makeRemoteTarget(options, logger: logger) as? SynapClient else {
+                throw ValidationError(message: "internal: the synap target is not a Synap client")
+            }
+            try await verifyIngestion(
+                ledger: ledger, client: client, report: &report, verification: verification, markMissing: markMissing,
+                lookup: { _ in nil })
+        case .goodmem, .mielto:
             try await check(try makeRemoteTarget(options, logger: logger))
+            report.polls = 1
         }
-        report.exitCode = report.missing > 0 ? 1 : 0
+        report.elapsedSeconds = (ContinuousClock.now - started).seconds
+        if report.stopped != nil {
+            report.exitCode = 4
+        } else {
+            let failed = report.ingestion["failed"] ?? 0
+            report.exitCode = report.missing > 0 || failed > 0 || report.timedOut ? 1 : 0
+        }
         return report
+    }
+
+    /// Synap's half of ``verify(job:ledgerPath:options:markMissing:verification:logger:)``.
+    private static func verifyIngestion(
+        ledger: Ledger, client: SynapClient, report: inout VerifyReport, verification: VerifyOptions,
+        markMissing: Bool, lookup: @Sendable (String) -> String?
+    ) async throws {
+        do {
+            try await askStatuses(
+                ledger: ledger, client: client, report: &report, verification: verification, markMissing: markMissing,
+                lookup: lookup)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    private static func askStatuses(
+        ledger: Ledger, client: SynapClient, report: inout VerifyReport, verification: VerifyOptions,
+        markMissing: Bool, lookup: @Sendable (String) -> String?
+    ) async throws {
+        let checker = IngestionStatusChecker(
+            concurrency: verification.concurrency, limiter: RateLimiter(verification.rate), retry: verification.retry,
+            fetch: { try await client.statusReply(ingestionID: $0) })
+        let noID = "no ingestion id (the target answered duplicate)"
+        var missingIDs: [String] = []
+        /// Documents whose status could not be read in the first round, with the reason they were counted under.
+        var unreadable: [String: String] = [:]
+
+        /// Asks one page's statuses, records them, and counts them (`first`: the first round, which counts every
+        /// document once; later rounds only move documents between the counts).
+        func round(_ page: [(documentID: String, targetID: String?, userID: String?, state: DocumentState)], first: Bool)
+            async throws -> Int
+        {
+            var asks: [(documentID: String, ingestionID: String)] = []
+            for document in page {
+                if first { report.checked += 1 }
+                if let id = document.targetID ?? lookup(document.documentID) {
+                    asks.append((document.documentID, id))
+                } else if first {
+                    report.unknown += 1
+                    report.unknownReasons[noID, default: 0] += 1
+                }
+            }
+            let answers = try await checker.check(asks)
+            var records: [IngestionRecord] = []
+            for ask in asks {
+                let id = ask.documentID
+                switch answers[id] ?? .unreadable("no answer") {
+                case .status(let status, let error):
+                    records.append(IngestionRecord(documentID: id, status: status, error: error))
+                    if first {
+                        report.present += 1
+                    } else if let reason = unreadable.removeValue(forKey: id) {
+                        report.unknown -= 1
+                        report.unknownReasons[reason, default: 1] -= 1
+                        if report.unknownReasons[reason] == 0 { report.unknownReasons[reason] = nil }
+                        report.present += 1
+                    }
+                case .missing:
+                    if !first {
+                        if let reason = unreadable.removeValue(forKey: id) {
+                            report.unknown -= 1
+                            report.unknownReasons[reason, default: 1] -= 1
+                            if report.unknownReasons[reason] == 0 { report.unknownReasons[reason] = nil }
+                        } else {
+                            report.present -= 1
+                        }
+                    }
+                    report.missing += 1
+                    missingIDs.append(id)
+                    if report.missingExamples.count < 20 { report.missingExamples.append(id) }
+                    // Not pending any more: the target does not know it (Backfill's own mark, not a target status).
+                    records.append(
+                        IngestionRecord(documentID: id, status: "missing", error: "the target does not know this ingestion id"))
+                case .unreadable(let why):
+                    if first {
+                        let reason = "status unreadable: " + String(why.prefix(120))
+                        report.unknown += 1
+                        report.unknownReasons[reason, default: 0] += 1
+                        unreadable[id] = reason
+                    }
+                }
+            }
+            try ledger.recordIngestion(records)
+            return asks.count
+        }
+
+        do {
+            var after = ""
+            report.polls = 1
+            while true {
+                let page = try ledger.knownDocuments(in: [.accepted, .duplicate], afterID: after, limit: 1000)
+                guard let last = page.last else { break }
+                after = last.documentID
+                _ = try await round(page, first: true)
+            }
+            if verification.wait {
+                let clock = ContinuousClock()
+                let deadline = clock.now + verification.timeout
+                while true {
+                    // Anything left to ask (never asked with an id, unreadable, queued, processing)?
+                    guard try awaitingCount(ledger, lookup: lookup) > 0 else { break }
+                    if clock.now + verification.pollInterval > deadline {
+                        report.timedOut = true
+                        break
+                    }
+                    try await clock.sleep(for: verification.pollInterval)
+                    report.polls += 1
+                    var after = ""
+                    while true {
+                        let page = try ledger.documentsAwaitingIngestion(afterID: after, limit: 1000)
+                        guard let last = page.last else { break }
+                        after = last.documentID
+                        _ = try await round(page, first: false)
+                    }
+                }
+            }
+        } catch let error as UploadError where error.kind == .stop {
+            report.stopped = "\(error.code): \(error.message)"
+        }
+        report.pending = try awaitingCount(ledger, lookup: lookup)
+        var counts = try ledger.ingestionCounts()
+        counts["missing"] = nil
+        report.ingestion = counts
+        report.ingestionFailures = try ledger.ingestionFailures(limit: 100)
+        if markMissing {
+            if !missingIDs.isEmpty {
+                try ledger.mark(
+                    missingIDs, as: .failed, code: "missing_on_target",
+                    message: "the ledger held it as accepted but the target does not have it (backfill verify)")
+                report.markedForRetry = true
+            }
+            let failed = try ledger.ingestionFailures(limit: Int.max).filter { $0.status == "failed" }
+            for failure in failed {
+                try ledger.mark(
+                    [failure.documentID], as: .failed, code: "ingestion_failed",
+                    message: "the target failed to process it: \(failure.error ?? "no error message") (backfill verify)")
+            }
+            if !failed.isEmpty { report.markedForRetry = true }
+        }
+    }
+
+    /// Accepted documents whose processing is not known to be over and that have an id to ask by.
+    private static func awaitingCount(_ ledger: Ledger, lookup: (String) -> String?) throws -> Int {
+        var count = 0
+        var after = ""
+        while true {
+            let page = try ledger.documentsAwaitingIngestion(afterID: after, limit: 5000)
+            guard let last = page.last else { break }
+            after = last.documentID
+            count += page.filter { $0.targetID != nil || lookup($0.documentID) != nil }.count
+        }
+        return count
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
     }
 }

@@ -65,6 +65,27 @@ public struct LedgerOutcome: Sendable {
     }
 }
 
+/// What the target said of one document's processing.
+public struct IngestionRecord: Sendable, Hashable, Codable {
+    public var documentID: String
+    /// `queued`, `processing`, `completed`, `failed`, `partial_success` (as the target spelled it).
+    public var status: String
+    /// The target's `error_message`, when it gave one.
+    public var error: String?
+
+    public init(documentID: String, status: String, error: String?) {
+        self.documentID = documentID
+        self.status = status
+        self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case documentID = "document_id"
+        case status
+        case error
+    }
+}
+
 /// A failure of the ledger itself (the disk, the file): the run must stop, its state stays consistent.
 public struct LedgerError: Error, Sendable, CustomStringConvertible {
     public var path: String
@@ -163,6 +184,17 @@ public final class Ledger: Sendable {
                     CREATE INDEX documents_by_source ON documents(source, record_index);
                     """)
         }
+        migrator.registerMigration("v2-ingestion-status") { db in
+            // What the target said of each accepted document's processing (Synap's ingestion status: queued,
+            // processing, completed, failed, partial_success), its error_message, and when it was asked.
+            try db.execute(
+                sql: """
+                    ALTER TABLE documents ADD COLUMN ingestion_status TEXT;
+                    ALTER TABLE documents ADD COLUMN ingestion_error TEXT;
+                    ALTER TABLE documents ADD COLUMN ingestion_checked_at REAL;
+                    CREATE INDEX documents_by_ingestion_status ON documents(ingestion_status);
+                    """)
+        }
         return migrator
     }
 
@@ -251,7 +283,8 @@ public final class Ledger: Sendable {
                         adapter = excluded.adapter, document_type = excluded.document_type,
                         content_sha256 = excluded.content_sha256, batch_id = excluded.batch_id,
                         attempts = documents.attempts + 1, run_id = excluded.run_id,
-                        error_code = NULL, error = NULL, updated_at = excluded.updated_at
+                        error_code = NULL, error = NULL, ingestion_status = NULL, ingestion_error = NULL,
+                        ingestion_checked_at = NULL, updated_at = excluded.updated_at
                     """)
             for document in documents {
                 let p = document.provenance
@@ -383,6 +416,94 @@ public final class Ledger: Sendable {
             let now = Date().timeIntervalSince1970
             for outcome in outcomes {
                 try statement.execute(arguments: [outcome.state.rawValue, outcome.ingestionID, now, outcome.documentID])
+            }
+        }
+    }
+
+    // MARK: Ingestion status
+
+    /// Records what the target said of documents' processing (`queued`, `processing`, `completed`, `failed`,
+    /// `partial_success`) and its error message, in one transaction.
+    public func recordIngestion(_ statuses: [IngestionRecord]) throws {
+        guard !statuses.isEmpty else { return }
+        try pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    UPDATE documents SET ingestion_status = ?, ingestion_error = ?, ingestion_checked_at = ?
+                    WHERE document_id = ?
+                    """)
+            let now = Date().timeIntervalSince1970
+            for record in statuses {
+                try statement.execute(arguments: [record.status, record.error, now, record.documentID])
+            }
+        }
+    }
+
+    /// Accepted and duplicate documents by ingestion status; those never asked (or whose answer could not be
+    /// read) count under `unchecked`.
+    public func ingestionCounts() throws -> [String: Int] {
+        try pool.read { db in
+            var counts: [String: Int] = [:]
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT COALESCE(ingestion_status, 'unchecked') AS status, COUNT(*) AS n FROM documents
+                    WHERE state IN ('accepted', 'duplicate') GROUP BY 1
+                    """)
+            for row in rows { counts[row["status"]] = row["n"] }
+            return counts
+        }
+    }
+
+    /// The ingestion statuses after which a document's processing is over; `missing` is Backfill's own mark for
+    /// an ingestion id the target does not know (404).
+    public static let finishedIngestion: Set<String> = ["completed", "failed", "partial_success", "missing"]
+
+    /// Accepted and duplicate documents whose processing is not known to be over (never asked, unreadable,
+    /// `queued`, `processing` or a status this version does not know), with the target's id, in id order,
+    /// `limit` at a time after `afterID`.
+    public func documentsAwaitingIngestion(afterID: String = "", limit: Int = 1000) throws
+        -> [(documentID: String, targetID: String?, userID: String?, state: DocumentState)]
+    {
+        try pool.read { db in
+            let finished = Self.finishedIngestion.sorted()
+            var arguments = StatementArguments(finished)
+            arguments += [afterID, limit]
+            let sql = """
+                SELECT document_id, ingestion_id, user_id, state FROM documents
+                WHERE state IN ('accepted', 'duplicate')
+                    AND (ingestion_status IS NULL OR ingestion_status NOT IN (\(finished.map { _ in "?" }.joined(separator: ","))))
+                    AND document_id > ? ORDER BY document_id LIMIT ?
+                """
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+                ($0["document_id"], $0["ingestion_id"], $0["user_id"], DocumentState(rawValue: $0["state"]) ?? .pending)
+            }
+        }
+    }
+
+    /// Documents whose processing failed or only partly succeeded, with the target's error, in id order.
+    public func ingestionFailures(limit: Int = 100) throws -> [IngestionRecord] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT document_id, ingestion_status, ingestion_error FROM documents
+                    WHERE state IN ('accepted', 'duplicate') AND ingestion_status IN ('failed', 'partial_success')
+                    ORDER BY (ingestion_status = 'partial_success'), document_id LIMIT ?
+                    """, arguments: [limit]
+            ).map { IngestionRecord(documentID: $0["document_id"], status: $0["ingestion_status"], error: $0["ingestion_error"]) }
+        }
+    }
+
+    /// A document's recorded ingestion status and error (tests and reports).
+    public func ingestion(of documentID: String) throws -> IngestionRecord? {
+        try pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT ingestion_status, ingestion_error FROM documents WHERE document_id = ?",
+                arguments: [documentID]
+            ).flatMap { row in
+                let status: String? = row["ingestion_status"]
+                return status.map { IngestionRecord(documentID: documentID, status: $0, error: row["ingestion_error"]) }
             }
         }
     }

@@ -11,25 +11,26 @@ enum SandboxFaultAnswer: Sendable, Equatable {
     case acceptedThenFailed
 }
 
-/// A write let through by the fault injector.
+/// A request let through by the fault injector.
 struct SandboxAdmission: Sendable {
     var rateLimit: RateLimitInfo?
-    /// Store, then answer 503.
+    /// Store, then answer 503 (writes only).
     var acceptThenFail: Bool
 
-    /// The `X-RateLimit-*` headers every answer to this write carries.
+    /// The `X-RateLimit-*` headers every answer to this request carries.
     var headers: HTTPFields { SandboxHTTP.headers(rateLimit) }
 }
 
 extension SandboxFaultInjector {
-    /// Latency, then rate limit, failure and reset, shared by every target's write routes: the admission, or
-    /// the response to give instead (`render` gets the headers: rate limit, and `Retry-After` where due).
+    /// Latency, then rate limit, failure and reset, shared by every target's routes (reads and writes): the
+    /// admission, or the response to give instead (`render` gets the headers: rate limit, and `Retry-After`
+    /// where due). A read is never accepted-then-failed.
     func admit(
-        _ context: SandboxRequestContext, logger: Logger,
+        _ context: SandboxRequestContext, kind: SandboxRouteKind = .write, logger: Logger,
         render: (SandboxFaultAnswer, HTTPFields) -> Response
     ) async throws -> Result<SandboxAdmission, SandboxEarlyAnswer> {
         if latency > .zero { try await Task.sleep(for: latency) }
-        switch admitWrite() {
+        switch admit(kind) {
         case .proceed(let rateLimit, let acceptThenFail):
             return .success(SandboxAdmission(rateLimit: rateLimit, acceptThenFail: acceptThenFail))
         case .rateLimited(let info, let retryAfter):
@@ -55,5 +56,33 @@ extension SandboxFaultInjector {
         var headers = admission.headers
         headers[.retryAfter] = "1"
         return render(.acceptedThenFailed, headers)
+    }
+}
+
+/// The same admission as a middleware, for routes whose handler needs no part in it: reads (status, whoami,
+/// listings, batchGet) and writes whose accept-then-fail is "let the handler store, then answer 503 instead of
+/// its success" (GoodMem's space create). Every answer it lets through carries the `X-RateLimit-*` headers.
+struct SandboxFaultMiddleware: RouterMiddleware {
+    typealias Context = SandboxRequestContext
+
+    let injector: SandboxFaultInjector
+    let kind: SandboxRouteKind
+    let logger: Logger
+    let render: @Sendable (SandboxFaultAnswer, HTTPFields) -> Response
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let admission: SandboxAdmission
+        switch try await injector.admit(context, kind: kind, logger: logger, render: render) {
+        case .success(let value): admission = value
+        case .failure(let early): return early.response
+        }
+        var response = try await next(request, context)
+        if admission.acceptThenFail && (200..<300).contains(response.status.code) {
+            return SandboxFaultInjector.acceptedThenFailed(admission, render: render)
+        }
+        for field in admission.headers { response.headers.append(field) }
+        return response
     }
 }

@@ -11,8 +11,10 @@ public struct SandboxConfiguration: Sendable {
     public var maxDocumentBytes: Int = 4 * 1024 * 1024
     /// Status turns from `queued` to `processing` this long after `queued_at`.
     public var processingAfter: Duration = .milliseconds(200)
-    /// Status turns to `completed` this long after `queued_at`.
+    /// Status turns to `completed` (or `failed`, `partial_success`: see `ingestion`) this long after `queued_at`.
     public var completedAfter: Duration = .milliseconds(600)
+    /// What ingestion makes of each stored document once it is processed.
+    public var ingestion = SandboxIngestionOptions()
     public var faults: SandboxFaults = .init()
     /// `user_context_isolation` reported by whoami and enforced on writes: `equals_customer` (B2C: a
     /// `customer_id` is rejected) or `strict` (B2B: `customer_id` is required).
@@ -36,6 +38,13 @@ public struct SandboxConfiguration: Sendable {
     public var recordedRequests: Int = 20_000
 
     public init() {}
+
+    /// `backfill sandbox --processing-ms`: a document is `queued`, then `processing` from half this time, and
+    /// finished (`completed`, `failed` or `partial_success`) after all of it.
+    public mutating func setProcessingTime(_ duration: Duration) {
+        completedAfter = max(.zero, duration)
+        processingAfter = completedAfter / 2
+    }
 }
 
 /// A Synap account's condition (API-CONTRACTS.md, "Errors: special cases"): memory writes are refused while it
@@ -53,6 +62,38 @@ public struct SandboxSynapAccount: Sendable {
     public init() {}
 }
 
+/// How the sandbox's (pretend) ingestion ends, per document: decided by the document id and the fault seed, so
+/// the same id always ends the same way, whatever the order or timing of the status requests.
+public struct SandboxIngestionOptions: Sendable {
+    /// Probability that a document's ingestion ends `failed`, with an `error_message`.
+    public var failRate: Double = 0
+    /// Probability that it ends `partial_success` (memories created, with an `error_message`).
+    public var partialSuccessRate: Double = 0
+
+    public enum Outcome: String, Sendable, Equatable {
+        case completed
+        case failed
+        case partialSuccess = "partial_success"
+    }
+
+    public init() {}
+
+    /// The outcome of one document: one uniform draw from FNV-1a of the id mixed with the seed (SplitMix64).
+    public func outcome(documentID: String, seed: UInt64) -> Outcome {
+        guard failRate > 0 || partialSuccessRate > 0 else { return .completed }
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in documentID.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        var random = SplitMix64(seed: hash ^ seed)
+        let draw = random.nextUnit()
+        if draw < failRate { return .failed }
+        if draw < failRate + partialSuccessRate { return .partialSuccess }
+        return .completed
+    }
+}
+
 /// What the sandbox does with a `document_id` it already holds.
 public enum SandboxDuplicatePolicy: String, Sendable, Codable, CaseIterable {
     /// 409 for a single create, a per-item failure in a batch (the documented behaviour).
@@ -61,19 +102,21 @@ public enum SandboxDuplicatePolicy: String, Sendable, Codable, CaseIterable {
     case update
 }
 
-/// Fault injection for write routes (create and batch); all off by default.
+/// Fault injection on every API route a client calls — writes (create, batch, GoodMem's space create) and
+/// reads (Synap status and whoami; GoodMem spaces, batchGet and listing; Mielto listing); all off by default.
+/// Each target (Synap, GoodMem, Mielto) has its own injector built from these.
 public struct SandboxFaults: Sendable {
-    /// Token bucket over all write requests (burst: one second's worth, at least 1). Over it: 429 with
-    /// `Retry-After` (whole seconds, ≥ 1) and `X-RateLimit-Limit/Remaining/Reset`; successful writes carry the
-    /// `X-RateLimit-*` headers too.
+    /// Token bucket over all API requests, reads and writes (burst: one second's worth, at least 1). Over it: 429
+    /// with `Retry-After` (whole seconds, ≥ 1) and `X-RateLimit-Limit/Remaining/Reset`; admitted requests carry
+    /// the `X-RateLimit-*` headers too.
     public var rateLimitPerSecond: Double? = nil
-    /// Probability of a 500 or 503 before anything is stored.
+    /// Probability of a 500 or 503 before anything is stored (or read).
     public var failRate: Double = 0
     /// Probability of closing the connection without an answer (nothing stored).
     public var resetRate: Double = 0
-    /// Probability of storing everything, then answering 503.
+    /// Probability of storing everything, then answering 503 (writes only).
     public var acceptThenFailRate: Double = 0
-    /// Added before answering a write.
+    /// Added before answering a request.
     public var latency: Duration = .zero
     /// Seed of the deterministic generator (SplitMix64) behind the probabilities above.
     public var seed: UInt64 = 1

@@ -21,7 +21,7 @@ struct SplitMix64: Sendable {
     }
 }
 
-/// Rate-limit headers for one write.
+/// Rate-limit headers for one request.
 struct RateLimitInfo: Sendable, Equatable {
     var limit: Int
     var remaining: Int
@@ -29,7 +29,14 @@ struct RateLimitInfo: Sendable, Equatable {
     var reset: Int
 }
 
-/// What the fault injector decided for one write request.
+/// What a route does, for the fault injector: reads get 500/503, resets and the rate limit; writes also
+/// accept-then-fail (store, then answer 503).
+enum SandboxRouteKind: Sendable, Equatable {
+    case read
+    case write
+}
+
+/// What the fault injector decided for one request.
 enum WriteAdmission: Sendable, Equatable {
     case proceed(rateLimit: RateLimitInfo?, acceptThenFail: Bool)
     case rateLimited(RateLimitInfo, retryAfter: Int)
@@ -68,8 +75,9 @@ final class SandboxFaultInjector: Sendable {
     }
 
     /// Rate limit first, then the seeded draws (fail, reset, accept-then-fail), always three draws per admitted
-    /// write so one rate does not shift another's sequence.
-    func admitWrite() -> WriteAdmission {
+    /// request so one rate does not shift another's sequence. Reads and writes share the bucket and the
+    /// sequence; a read never gets accept-then-fail (it stores nothing).
+    func admit(_ kind: SandboxRouteKind) -> WriteAdmission {
         let now = clock.now
         let wallNow = Date().timeIntervalSince1970
         return state.withLock { state in
@@ -105,7 +113,7 @@ final class SandboxFaultInjector: Sendable {
                 state.faults += 1
                 return .reset
             }
-            if acceptDraw < faults.acceptThenFailRate {
+            if kind == .write, acceptDraw < faults.acceptThenFailRate {
                 state.faults += 1
                 return .proceed(rateLimit: info, acceptThenFail: true)
             }

@@ -55,15 +55,24 @@ struct SandboxGoodMemRoutes: Sendable {
     func add(to router: Router<SandboxRequestContext>) {
         let auth = SandboxGoodMemAuthMiddleware(apiKey: configuration.goodmemAPIKey, injector: injector)
         let api = router.group("goodmem/v1").add(middleware: auth)
-        api.get("embedders") { _, _ in Self.listEmbedders() }
-        api.get("spaces") { request, _ in try await listSpaces(request) }
-        api.post("spaces") { request, _ in try await createSpace(request) }
-        api.get("spaces/:spaceId") { _, context in try await getSpace(context) }
+        // Memory creates admit themselves (they store, then may answer 503); every other route the client calls
+        // goes through the same injector as a middleware: reads (spaces, batchGet, listing) get 500/503, resets
+        // and 429s, the space create (a write) accept-then-fail too.
+        let reads = api.group().add(
+            middleware: SandboxFaultMiddleware(
+                injector: injector, kind: .read, logger: logger, render: Self.faultResponse))
+        let writes = api.group().add(
+            middleware: SandboxFaultMiddleware(
+                injector: injector, kind: .write, logger: logger, render: Self.faultResponse))
+        reads.get("embedders") { _, _ in Self.listEmbedders() }
+        reads.get("spaces") { request, _ in try await listSpaces(request) }
+        writes.post("spaces") { request, _ in try await createSpace(request) }
+        reads.get("spaces/:spaceId") { _, context in try await getSpace(context) }
         api.post("memories") { request, context in try await create(request, context) }
         api.post("memories:batchCreate") { request, context in try await batchCreate(request, context) }
-        api.post("memories:batchGet") { request, _ in try await batchGet(request) }
-        api.get("memories/:memoryId") { request, context in try await get(request, context) }
-        api.get("spaces/:spaceId/memories") { request, context in try await list(request, context) }
+        reads.post("memories:batchGet") { request, _ in try await batchGet(request) }
+        reads.get("memories/:memoryId") { request, context in try await get(request, context) }
+        reads.get("spaces/:spaceId/memories") { request, context in try await list(request, context) }
         api.delete("memories/:memoryId") { _, context in try await delete(context) }
 
         router.group("_sandbox/goodmem").get("memories") { _, _ in

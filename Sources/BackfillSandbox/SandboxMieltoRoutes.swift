@@ -61,9 +61,14 @@ struct SandboxMieltoRoutes: Sendable {
         let auth = SandboxMieltoAuthMiddleware(apiKey: configuration.mieltoAPIKey, injector: injector)
         let api = router.group("mielto/api/v1").add(middleware: auth)
         api.post("memories") { request, context in try await create(request, context) }
-        api.get("memories") { request, _ in try await list(request) }
-        api.post("memories/search") { request, _ in try await search(request) }
-        api.get("memories/:memory_id") { request, context in try await get(request, context) }
+        // Reads (the listing the client verifies and reconciles with, get, search) go through the same injector as
+        // the create, as a middleware: 500/503, resets and 429s.
+        let reads = api.group().add(
+            middleware: SandboxFaultMiddleware(
+                injector: injector, kind: .read, logger: logger, render: Self.faultResponse))
+        reads.get("memories") { request, _ in try await list(request) }
+        reads.post("memories/search") { request, _ in try await search(request) }
+        reads.get("memories/:memory_id") { request, context in try await get(request, context) }
         api.delete("memories/:memory_id") { request, context in try await delete(request, context) }
 
         router.group("_sandbox/mielto").get("memories") { _, _ in

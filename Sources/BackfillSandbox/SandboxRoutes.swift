@@ -42,11 +42,17 @@ struct SandboxRoutes: Sendable {
         let router = Router(context: SandboxRequestContext.self)
         let auth = SandboxAuthMiddleware(apiKey: configuration.apiKey, injector: injector)
 
+        // Reads (status, whoami) go through the same fault injector as writes, as a middleware: 500/503, resets
+        // and the rate limit, never accept-then-fail.
+        let readFaults = SandboxFaultMiddleware(
+            injector: injector, kind: .read, logger: logger, render: Self.faultResponse)
+
         let sdk = router.group("api/v1").add(middleware: auth)
         sdk.post("memories/create") { request, context in try await create(request, context, .sdk) }
         sdk.post("memories/batch") { request, context in try await batch(request, context, .sdk) }
-        sdk.get("memories/status/:ingestion_id") { _, context in try await status(context) }
-        sdk.get("auth/whoami") { _, _ in
+        let sdkReads = sdk.group().add(middleware: readFaults)
+        sdkReads.get("memories/status/:ingestion_id") { _, context in try await status(context) }
+        sdkReads.get("auth/whoami") { _, _ in
             SandboxHTTP.json(
                 .ok,
                 JSONValue.object([
@@ -58,7 +64,9 @@ struct SandboxRoutes: Sendable {
         let documented = router.group("v1").add(middleware: auth)
         documented.post("memories") { request, context in try await create(request, context, .documented) }
         documented.post("memories/batch") { request, context in try await batch(request, context, .documented) }
-        documented.get("memories/:ingestion_id/status") { _, context in try await status(context) }
+        documented.group().add(middleware: readFaults).get("memories/:ingestion_id/status") { _, context in
+            try await status(context)
+        }
 
         let admin = router.group("_sandbox")
         admin.get("documents") { _, _ in
@@ -370,6 +378,9 @@ struct SandboxRoutes: Sendable {
 
     // MARK: Status
 
+    /// `queued` until `processingAfter`, `processing` until `completedAfter`, then what the ingestion options
+    /// decide for this document id (deterministic by id and seed): `completed`, `failed` with an `error_message`,
+    /// or `partial_success`. The shape is the SDK's `MemoryStatusResponse`.
     private func status(_ context: SandboxRequestContext) async throws -> Response {
         let ingestionID = context.parameters.get("ingestion_id") ?? ""
         guard let ingestion = try await store.ingestion(ingestionID) else {
@@ -377,20 +388,39 @@ struct SandboxRoutes: Sendable {
         }
         let elapsed = Date().timeIntervalSince(ingestion.queuedAt)
         let processing = elapsed >= configuration.processingAfter.seconds
-        let completed = elapsed >= configuration.completedAfter.seconds
+        let finished = elapsed >= configuration.completedAfter.seconds
         let startedAt = ingestion.queuedAt.addingTimeInterval(configuration.processingAfter.seconds)
         let completedAt = ingestion.queuedAt.addingTimeInterval(configuration.completedAfter.seconds)
-        let status: JSONValue = completed ? "completed" : processing ? "processing" : "queued"
+        let outcome = configuration.ingestion.outcome(documentID: ingestion.documentID, seed: configuration.faults.seed)
+        var status: JSONValue = processing ? "processing" : "queued"
+        var memories = 0
+        var errorMessage: JSONValue = .null
+        if finished {
+            switch outcome {
+            case .completed:
+                status = "completed"
+                memories = 1
+            case .failed:
+                status = "failed"
+                errorMessage = .string(
+                    "extraction failed: the sandbox refused document '\(ingestion.documentID)' (injected ingestion failure)")
+            case .partialSuccess:
+                status = "partial_success"
+                memories = 1
+                errorMessage = .string(
+                    "entity_resolution failed for part of document '\(ingestion.documentID)' (injected partial success)")
+            }
+        }
         return SandboxHTTP.json(
             .ok,
             JSONValue.object([
                 "ingestion_id": .string(ingestion.ingestionID), "document_id": .string(ingestion.documentID),
                 "status": status, "queued_at": .string(Timestamp.format(ingestion.queuedAt)),
-                "started_at": processing || completed ? .string(Timestamp.format(startedAt)) : .null,
-                "completed_at": completed ? .string(Timestamp.format(completedAt)) : .null,
-                "memories_created": completed ? 1 : 0,
-                "memory_ids": completed ? [.string("mem_\(ingestion.ingestionID)")] : [],
-                "error_message": nil,
+                "started_at": processing ? .string(Timestamp.format(startedAt)) : .null,
+                "completed_at": finished ? .string(Timestamp.format(completedAt)) : .null,
+                "memories_created": .integer(Int64(memories)),
+                "memory_ids": memories > 0 ? [.string("mem_\(ingestion.ingestionID)")] : [],
+                "error_message": errorMessage,
             ]))
     }
 

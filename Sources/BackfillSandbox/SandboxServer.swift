@@ -124,6 +124,18 @@ public final class SandboxServer: Sendable {
         try await store.mieltoRecords()
     }
 
+    /// Creates a GoodMem space straight in the store (no auth, no faults), for rehearsals and tests that need one
+    /// to exist before the client runs; false when the id or the name is taken.
+    @discardableResult
+    public func createGoodMemSpace(id: String, name: String) async throws -> Bool {
+        let millis = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        let space = GoodMemSpace(
+            spaceID: id.lowercased(), name: name, createdAt: millis,
+            embedders: [["embedderId": .string(SandboxGoodMemRoutes.embedderID), "defaultRetrievalWeight": 1]])
+        if case .created = try await store.goodmemCreateSpace(space) { return true }
+        return false
+    }
+
     /// Deletes a GoodMem memory behind the client's back; false when it was not there.
     @discardableResult
     public func deleteGoodMemMemory(id: String) async throws -> Bool {

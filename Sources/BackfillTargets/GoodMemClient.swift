@@ -57,7 +57,8 @@ public final class GoodMemClient: UploadTarget {
     }
 
     /// Resolves `--space-name` through `GET /v1/spaces?nameFilter=…` (every page), creating it with a deterministic
-    /// id when asked: with the server's first embedder (`GET /v1/embedders`), as a space needs at least one.
+    /// id when asked: with the server's first embedder (`GET /v1/embedders`), as a space needs at least one. Every
+    /// request is tried again after 5xx, 429 and connection errors (a resent create answers 409: "there").
     public func prepare() async throws {
         if space.id != nil { return }
         guard let name = configuration.spaceName else {
@@ -72,7 +73,7 @@ public final class GoodMemClient: UploadTarget {
                 kind: .stop, code: "space_not_found",
                 message: "no GoodMem space named '\(name)'; create it, pass --space-id, or add --create-space")
         }
-        let embedders = try await http.send(.GET, "/v1/embedders")
+        let embedders = try await http.sendIdempotent(.GET, "/v1/embedders")
         guard embedders.status == 200 else { throw http.classify(embedders) }
         let listed = (try? JSONDecoder().decode(JSONValue.self, from: Data(embedders.body)))?["embedders"]?.arrayValue
         guard let embedder = listed?.first?["embedderId"]?.stringValue else {
@@ -95,7 +96,7 @@ public final class GoodMemClient: UploadTarget {
                     ]
                 ],
             ]))
-        let created = try await http.send(.POST, "/v1/spaces", body: Array(body))
+        let created = try await http.sendIdempotent(.POST, "/v1/spaces", body: Array(body))
         guard created.status == 200 || created.status == 201 || created.status == 409 else {
             throw http.classify(created)
         }
@@ -111,7 +112,7 @@ public final class GoodMemClient: UploadTarget {
             var query = ["maxResults=1000"]
             if literal { query.append("nameFilter=\(Self.escape(name))") }
             if let token { query.append("nextToken=\(Self.escape(token))") }
-            let answer = try await http.send(.GET, "/v1/spaces?" + query.joined(separator: "&"))
+            let answer = try await http.sendIdempotent(.GET, "/v1/spaces?" + query.joined(separator: "&"))
             guard answer.status == 200 else { throw http.classify(answer) }
             let json = try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body))
             let spaces = json?["spaces"]?.arrayValue ?? json?.arrayValue ?? []
@@ -214,14 +215,14 @@ public final class GoodMemClient: UploadTarget {
         return .rejected(code: "goodmem_\(numeric.map(String.init) ?? "error")", message: message)
     }
 
-    /// `POST /v1/memories:batchGet` in chunks of 100.
+    /// `POST /v1/memories:batchGet` in chunks of 100 (a read: tried again after 5xx, 429 and connection errors).
     public func verify(_ documents: [KnownDocument]) async throws -> [String: VerifyOutcome] {
         var results: [String: VerifyOutcome] = [:]
         for start in stride(from: 0, to: documents.count, by: 100) {
             let chunk = Array(documents[start..<min(start + 100, documents.count)])
             let ids = chunk.map { Self.memoryID(for: $0.documentID) }
             let body = try JSONEncoder().encode(JSONValue.object(["memoryIds": .array(ids.map { .string($0) })]))
-            let answer = try await http.send(.POST, "/v1/memories:batchGet", body: Array(body))
+            let answer = try await http.sendIdempotent(.POST, "/v1/memories:batchGet", body: Array(body))
             guard answer.status == 200 || answer.status == 207 else { throw http.classify(answer) }
             let items = (try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body)))?["results"]?.arrayValue ?? []
             var found: Set<String> = []

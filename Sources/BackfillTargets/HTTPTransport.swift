@@ -98,6 +98,55 @@ final class HTTPTransport: Sendable {
         }
     }
 
+    /// Backoff of idempotent requests (``sendIdempotent(_:_:body:)``).
+    static let readRetry = RetryPolicy(maxAttempts: 8, baseDelay: .milliseconds(200), maxDelay: .seconds(5))
+    /// 429s (and "instance not ready") wait `Retry-After` without using up attempts, up to this many.
+    static let maxReadThrottles = 100
+
+    /// Sends a request that is safe to repeat — a GET, a POST that only reads (GoodMem's batchGet), or a create
+    /// keyed by a deterministic id (a GoodMem space) — trying again after connection errors and 5xx (jittered
+    /// backoff, ``readRetry``) and after 429 / "instance not ready" (waiting `Retry-After`, not counted as
+    /// attempts). Returns the last answer (success or not: the caller classifies it) or throws the last
+    /// connection error, which is retryable. Never use it for a write whose resend could duplicate.
+    func sendIdempotent(
+        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, maxAttempts: Int = HTTPTransport.readRetry.maxAttempts
+    ) async throws -> Answer {
+        var attempt = 0
+        var throttles = 0
+        while true {
+            attempt += 1
+            let failure: UploadError
+            var answer: Answer?
+            do {
+                let reply = try await send(method, path, body: body)
+                guard reply.status >= 400 else { return reply }
+                failure = classify(reply)
+                guard failure.isRetryable else { return reply }
+                answer = reply
+            } catch let error as UploadError where error.isRetryable {
+                failure = error
+            }
+            let throttled = failure.code == "rate_limited" || failure.code == "instance_not_ready"
+            if throttled {
+                throttles += 1
+                attempt -= 1
+            }
+            guard attempt < maxAttempts, throttles < Self.maxReadThrottles else {
+                if let answer { return answer }
+                throw failure
+            }
+            let wait =
+                throttled
+                ? (failure.retryAfter ?? .seconds(1))
+                : Self.readRetry.delay(
+                    afterAttempt: attempt, retryAfter: failure.retryAfter, random: Double.random(in: 0..<1))
+            logger.debug(
+                "idempotent request will be sent again",
+                metadata: ["path": "\(path)", "error.code": "\(failure.code)", "wait": "\(wait)"])
+            try await Task.sleep(for: wait)
+        }
+    }
+
     // MARK: Error rules
 
     static func text(_ body: [UInt8]) -> String { String(decoding: body.prefix(4096), as: UTF8.self) }

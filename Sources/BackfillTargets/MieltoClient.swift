@@ -98,6 +98,7 @@ public final class MieltoClient: UploadTarget {
 
     /// Memory ids of the documents Mielto already holds, by source id (kept in metadata). Each user's listing is
     /// read newest first, once per run; later looks read only the memories newer than the newest already seen.
+    /// Each page is a GET tried again after 5xx, 429 and connection errors; what still fails throws.
     func existing(_ documents: [KnownDocument]) async throws -> [String: String] {
         var found: [String: String] = [:]
         for (user, group) in Dictionary(grouping: documents, by: { $0.userID ?? "" }) {
@@ -120,7 +121,7 @@ public final class MieltoClient: UploadTarget {
         repeat {
             var path = "/memories?user_id=\(Self.escape(user))&limit=100&sort_by=created_at&sort_order=desc"
             if let cursor { path += "&cursor=\(Self.escape(cursor))" }
-            let answer = try await http.send(.GET, path)
+            let answer = try await http.sendIdempotent(.GET, path)
             guard answer.status == 200 else { throw http.classify(answer) }
             let json = try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body))
             for memory in json?["data"]?.arrayValue ?? [] {

@@ -122,20 +122,34 @@ public final class SynapClient: UploadTarget {
         }
     }
 
-    /// The ingestion status of one document.
+    /// The ingestion status of one document (the SDK's `memories.status`): one request, no retry — a caller
+    /// that asks many at once paces and retries them itself (``statusReply(ingestionID:)`` carries the rate
+    /// headers for that). Errors are ``UploadError``s: 429/5xx/connection errors retryable, 404 permanent.
     public func status(ingestionID: String) async throws -> SynapStatus {
-        let answer = try await http.send(.GET, configuration.routes.statusPath(ingestionID))
+        try await statusReply(ingestionID: ingestionID).status
+    }
+
+    /// The ingestion status with what the answer said about the rate limit.
+    public func statusReply(ingestionID: String) async throws -> SynapStatusReply {
+        try Self.decodeStatus(try await http.send(.GET, configuration.routes.statusPath(ingestionID)), http: http)
+    }
+
+    private static func decodeStatus(_ answer: HTTPTransport.Answer, http: HTTPTransport) throws -> SynapStatusReply {
         guard answer.status == 200 else { throw http.classify(answer) }
+        let status: SynapStatus
         do {
-            return try JSONDecoder().decode(SynapStatus.self, from: Data(answer.body))
+            status = try JSONDecoder().decode(SynapStatus.self, from: Data(answer.body))
         } catch {
             throw UploadError(kind: .permanent, code: "bad_response", message: "unreadable status response: \(error)")
         }
+        let rate = HTTPTransport.rateHeaders(answer.headers)
+        return SynapStatusReply(status: status, rateLimitRemaining: rate.remaining, rateLimitResetIn: rate.resetIn)
     }
 
-    /// `GET /api/v1/auth/whoami` (SDK contract).
+    /// `GET /api/v1/auth/whoami` (SDK contract), tried again after 5xx, 429 and connection errors — 3 attempts,
+    /// like the SDK: an import goes on without it (scopes are then checked by the target only).
     public func whoami() async throws -> SynapWhoami {
-        let answer = try await http.send(.GET, configuration.routes.whoamiPath)
+        let answer = try await http.sendIdempotent(.GET, configuration.routes.whoamiPath, maxAttempts: 3)
         guard answer.status == 200 else { throw http.classify(answer) }
         do {
             return try JSONDecoder().decode(SynapWhoami.self, from: Data(answer.body))
@@ -144,7 +158,8 @@ public final class SynapClient: UploadTarget {
         }
     }
 
-    /// Reads back each document's ingestion status: `failed` or unknown ids count as missing.
+    /// Reads back each document's ingestion status, one at a time with retries (`backfill verify` asks many
+    /// at once through ``statusReply(ingestionID:)`` instead): `failed` or unknown ids count as missing.
     public func verify(_ documents: [KnownDocument]) async throws -> [String: VerifyOutcome] {
         var results: [String: VerifyOutcome] = [:]
         for document in documents {
@@ -153,7 +168,8 @@ public final class SynapClient: UploadTarget {
                 continue
             }
             do {
-                let status = try await status(ingestionID: ingestionID)
+                let answer = try await http.sendIdempotent(.GET, configuration.routes.statusPath(ingestionID))
+                let status = try Self.decodeStatus(answer, http: http).status
                 results[document.documentID] = status.status == "failed" ? .missing : .present
             } catch let error as UploadError where error.httpStatus == 404 {
                 results[document.documentID] = .missing
@@ -161,6 +177,15 @@ public final class SynapClient: UploadTarget {
         }
         return results
     }
+}
+
+/// A status answer and its rate-limit headers.
+public struct SynapStatusReply: Sendable {
+    public var status: SynapStatus
+    /// `X-RateLimit-Remaining`, when sent.
+    public var rateLimitRemaining: Int?
+    /// Time until `X-RateLimit-Reset`, when sent.
+    public var rateLimitResetIn: Duration?
 }
 
 /// `Retry-After`: delay-seconds or an HTTP date.

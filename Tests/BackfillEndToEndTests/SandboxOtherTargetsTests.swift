@@ -690,20 +690,24 @@ struct SandboxOtherTargetsTests {
     @Test func rateLimitAppliesToEachTargetsWrites() async throws {
         let sandbox = try Self.server { $0.faults.rateLimitPerSecond = 2 }
         try await sandbox.withRunning { port in
-            try await Self.makeSpace(port)  // Spaces are not rate limited.
-            // Sent at once, so a loaded machine cannot refill the bucket between them.
+            // The space is made in the store: through the API it would take a token (space creation is a write).
+            try await sandbox.createGoodMemSpace(id: Self.space, name: "backfill")
+            // Sent at once, so a loaded machine cannot refill the bucket between them. Reads share the bucket with
+            // writes: a listing is one of the four.
             async let g0 = Self.goodmem(.POST, port, "/memories", json: Self.memory(Self.uuid(0)))
             async let g1 = Self.goodmem(.POST, port, "/memories", json: Self.memory(Self.uuid(1)))
             async let g2 = Self.goodmem(.POST, port, "/memories", json: Self.memory(Self.uuid(2)))
-            let goodmem = try await [g0, g1, g2]
-            #expect(goodmem.map(\.status).sorted() == [201, 201, 429])
-            #expect(goodmem.filter { $0.status == 201 }.allSatisfy { $0.headers.first(name: "X-RateLimit-Limit") == "2" })
+            async let g3 = Self.goodmem(.GET, port, "/spaces/\(Self.space)/memories")
+            let goodmem = try await [g0, g1, g2, g3]
+            #expect(goodmem.filter { $0.status == 429 }.count == 2)
+            #expect(goodmem.filter { $0.status != 429 }.allSatisfy { [200, 201].contains($0.status) })
+            #expect(goodmem.filter { $0.status != 429 }.allSatisfy { $0.headers.first(name: "X-RateLimit-Limit") == "2" })
             let limitedGoodMem = try #require(goodmem.first { $0.status == 429 })
             let retryAfter = try #require(limitedGoodMem.headers.first(name: "Retry-After").flatMap { Int($0) })
             #expect(retryAfter >= 1)
             #expect(limitedGoodMem["error"]?.stringValue?.hasPrefix("RESOURCE_EXHAUSTED") == true)
-            // Reads are not limited.
-            #expect(try await Self.goodmem(.GET, port, "/spaces/\(Self.space)/memories").status == 200)
+            var createdAtOnce = 0
+            for index in 0..<3 where goodmem[index].status == 201 { createdAtOnce += 1 }
 
             // Each target has its own bucket.
             async let m0 = Self.mielto(.POST, port, "/memories", json: Self.mieltoMemory("r0"))
@@ -726,9 +730,9 @@ struct SandboxOtherTargetsTests {
             try await Task.sleep(for: .seconds(retryAfter))
             let batch: JSONValue = ["requests": [Self.memory(Self.uuid(9))]]
             #expect(try await Self.goodmem(.POST, port, "/memories:batchCreate", json: batch).status == 200)
+            let stored = try await sandbox.goodmemMemories().map(\.id)
+            #expect(stored.count == createdAtOnce + 1 && stored.contains(Self.uuid(9)))
         }
-        let stored = try await sandbox.goodmemMemories().map(\.id)
-        #expect(stored.count == 3 && stored.contains(Self.uuid(9)))
         #expect(try await sandbox.mieltoMemories().count == 2)
         #expect(try await sandbox.documents().map(\.documentID) == ["s-1"])
     }
@@ -753,8 +757,14 @@ struct SandboxOtherTargetsTests {
     @Test func acceptThenFailStoresAndAnswers503() async throws {
         let sandbox = try Self.server { $0.faults.acceptThenFailRate = 1 }
         try await sandbox.withRunning { port in
-            // Space creation is not a faulted write.
-            try await Self.makeSpace(port)
+            // Space creation is a faulted write: stored, then 503; the listing (a read) is never accepted-then-failed.
+            let space = try await Self.goodmem(
+                .POST, port, "/spaces", json: ["spaceId": .string(Self.space), "name": "backfill"])
+            #expect(space.status == 503)
+            #expect(space["error"]?.stringValue?.contains("after storing") == true)
+            let spaces = try await Self.goodmem(.GET, port, "/spaces")
+            #expect(spaces.status == 200)
+            #expect(spaces["spaces"]?.arrayValue?.count == 1)
             let single = try await Self.goodmem(.POST, port, "/memories", json: Self.memory(Self.uuid(1)))
             #expect(single.status == 503)
             #expect(single.headers.first(name: "Retry-After") == "1")
@@ -775,8 +785,14 @@ struct SandboxOtherTargetsTests {
 
     @Test func resetsAndLatency() async throws {
         let resetting = try Self.server { $0.faults.resetRate = 1 }
+        try await resetting.createGoodMemSpace(id: Self.space, name: "backfill")
         try await resetting.withRunning { port in
-            try await Self.makeSpace(port)
+            // Every API route resets, reads and space creation included.
+            await #expect(throws: (any Error).self) { _ = try await Self.goodmem(.GET, port, "/spaces") }
+            await #expect(throws: (any Error).self) {
+                _ = try await Self.goodmem(.POST, port, "/spaces", json: ["name": "other"])
+            }
+            await #expect(throws: (any Error).self) { _ = try await Self.mielto(.GET, port, "/memories") }
             await #expect(throws: (any Error).self) {
                 _ = try await Self.goodmem(.POST, port, "/memories", json: Self.memory(Self.uuid(1)))
             }
