@@ -41,7 +41,9 @@ struct ReadFaultsTests {
     /// GoodMem's space create: a write, so accept-then-fail applies to it.
     static let spaceCreate = Route(
         name: "goodmem space create", method: .POST, path: "/goodmem/v1/spaces",
-        body: #"{"spaceId":"0d8e1b7a-5c3f-4e2d-8b6a-9f4c3d2e1a00","name":"created"}"#, headers: goodmem)
+        body:
+            #"{"spaceId":"0d8e1b7a-5c3f-4e2d-8b6a-9f4c3d2e1a00","name":"created","spaceEmbedders":[{"embedderId":"00000000-0000-4000-8000-0000000e1bed"}]}"#,
+        headers: goodmem)
 
     struct Reply: Sendable {
         var status: Int

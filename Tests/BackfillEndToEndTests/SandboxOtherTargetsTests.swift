@@ -759,7 +759,8 @@ struct SandboxOtherTargetsTests {
         try await sandbox.withRunning { port in
             // Space creation is a faulted write: stored, then 503; the listing (a read) is never accepted-then-failed.
             let space = try await Self.goodmem(
-                .POST, port, "/spaces", json: ["spaceId": .string(Self.space), "name": "backfill"])
+                .POST, port, "/spaces",
+                json: ["spaceId": .string(Self.space), "name": "backfill", "spaceEmbedders": Self.embedders])
             #expect(space.status == 503)
             #expect(space["error"]?.stringValue?.contains("after storing") == true)
             let spaces = try await Self.goodmem(.GET, port, "/spaces")
