@@ -7,9 +7,10 @@ extension Durability {
     /// SIGTERM is honoured within 2 seconds wherever the work is (issue 12): in `plan` over a large mbox, and in an
     /// `import` busy decompressing a large `.gz`. The partial report prints and the exit code is 130.
     ///
-    /// Checked that it can fail: with `StopCheck.check()` removed from `FileByteSource.read` and
-    /// `ArchiveEntryStream.pull`, the `.gz` import took 4–9 s to stop; without the signal handlers in `plan`,
-    /// SIGTERM killed it with no report (status 15).
+    /// Checked that it can fail: without the signal handlers in `plan`, SIGTERM killed it with no report (status
+    /// 15). Not shown by these inputs: the per-chunk `StopCheck` (removing it, both still pass: messages come out
+    /// often enough for the pipeline's own check). A single 400 MiB message under the 512 MiB message budget keeps
+    /// the MIME body walk busy past 2 s (a gap left to the budgets issue, 13).
     @Suite("Stop within 2 s", .serialized)
     struct StopWithinTwoSecondsTests {
         /// An mbox of `messages` small messages, about 1 KiB each.
