@@ -157,12 +157,15 @@ public struct SandboxStats: Sendable, Codable, Equatable {
     public var faults: Int
     /// Stored documents.
     public var documents: Int
+    /// Writes stored, then answered 503 (of `faults`).
+    public var acceptedThenFailed: Int
 
-    public init(requests: Int = 0, rateLimited: Int = 0, faults: Int = 0, documents: Int = 0) {
+    public init(requests: Int = 0, rateLimited: Int = 0, faults: Int = 0, documents: Int = 0, acceptedThenFailed: Int = 0) {
         self.requests = requests
         self.rateLimited = rateLimited
         self.faults = faults
         self.documents = documents
+        self.acceptedThenFailed = acceptedThenFailed
     }
 
     enum CodingKeys: String, CodingKey {
@@ -170,6 +173,7 @@ public struct SandboxStats: Sendable, Codable, Equatable {
         case rateLimited = "rate_limited"
         case faults
         case documents
+        case acceptedThenFailed = "accepted_then_failed"
     }
 }
 

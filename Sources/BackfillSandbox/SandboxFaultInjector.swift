@@ -53,6 +53,8 @@ final class SandboxFaultInjector: Sendable {
         var requests = 0
         var rateLimited = 0
         var faults = 0
+        /// Writes stored, then answered 503 (the only injected fault after which a resend is a duplicate).
+        var acceptedThenFailed = 0
     }
 
     private let faults: SandboxFaults
@@ -115,13 +117,14 @@ final class SandboxFaultInjector: Sendable {
             }
             if kind == .write, acceptDraw < faults.acceptThenFailRate {
                 state.faults += 1
+                state.acceptedThenFailed += 1
                 return .proceed(rateLimit: info, acceptThenFail: true)
             }
             return .proceed(rateLimit: info, acceptThenFail: false)
         }
     }
 
-    func counters() -> (requests: Int, rateLimited: Int, faults: Int) {
-        state.withLock { ($0.requests, $0.rateLimited, $0.faults) }
+    func counters() -> (requests: Int, rateLimited: Int, faults: Int, acceptedThenFailed: Int) {
+        state.withLock { ($0.requests, $0.rateLimited, $0.faults, $0.acceptedThenFailed) }
     }
 }

@@ -80,7 +80,7 @@ struct SandboxRoutes: Sendable {
             let counters = injector.counters()
             let stats = SandboxStats(
                 requests: counters.requests, rateLimited: counters.rateLimited, faults: counters.faults,
-                documents: try await store.count())
+                documents: try await store.count(), acceptedThenFailed: counters.acceptedThenFailed)
             return SandboxHTTP.json(.ok, stats)
         }
         return router

@@ -98,7 +98,7 @@ public final class SandboxServer: Sendable {
         let counters = injector.counters()
         return SandboxStats(
             requests: counters.requests, rateLimited: counters.rateLimited, faults: counters.faults,
-            documents: try await store.count())
+            documents: try await store.count(), acceptedThenFailed: counters.acceptedThenFailed)
     }
 
     /// Mielto's counters (its routes have their own fault injector); `documents` counts its memories.
@@ -106,7 +106,7 @@ public final class SandboxServer: Sendable {
         let counters = mieltoInjector.counters()
         return SandboxStats(
             requests: counters.requests, rateLimited: counters.rateLimited, faults: counters.faults,
-            documents: try await mieltoMemories().count)
+            documents: try await mieltoMemories().count, acceptedThenFailed: counters.acceptedThenFailed)
     }
 
     /// Deletes every stored document (counters are kept).

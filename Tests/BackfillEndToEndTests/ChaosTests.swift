@@ -114,8 +114,9 @@ extension Durability {
                         "kill \(kills) at \(String(format: "%.2f", delay)) s: +\(after.requests - before.requests) requests, \(after.documents) stored"
                     )
                 }
-                #expect(kills >= 5, "\(journal)")
-                #expect(killsMidUpload >= 3, "most kills should land while uploading: \(journal)")
+                // The kills that count are those that hit a running importer mid-upload (not `kills`, which is true
+                // by construction).
+                #expect(killsMidUpload >= 5, "the kills should land while uploading: \(journal)")
                 let storedBeforeFinal = try await server.stats().documents
                 #expect(storedBeforeFinal < expected.count, "the kills came too late to interrupt anything: \(journal)")
 
@@ -144,9 +145,16 @@ extension Durability {
                 #expect(stats.faults > 0, "the faults were not exercised")
                 // The sandbox's rate limit is on for the whole run; whether it answers 429 depends on how fast this
                 // machine sends (a loaded CI machine may stay under it), so its count is reported, not required.
+                // Resending is bounded: only what was in flight at a kill (workers × batch size per kill) and what the
+                // sandbox stored and then answered 503 for (a batch each) may be submitted twice. A resume that
+                // re-sent everything would submit all 20,000 again. Checked that it can fail: with the ledger's
+                // settled ids ignored on resume (`known` emptied in processCandidates), 1,940 ids were submitted more
+                // than once against a bound of 960, and this failed (a correct run: 460 against 880).
                 let resent = records.filter { $0.submissions > 1 }.count
+                let bound = killsMidUpload * 4 * 20 + stats.acceptedThenFailed * 20
+                #expect(resent <= bound, "\(resent) ids submitted more than once; the bound is \(bound): \(journal)")
                 print(
-                    "chaos: \(runs + 1) runs, \(kills) kills (\(killsMidUpload) mid-upload), \(stats.requests) requests, \(stats.faults) faults, \(stats.rateLimited) 429s, \(resent) ids submitted more than once; \(journal.joined(separator: "; "))"
+                    "chaos: \(runs + 1) runs, \(kills) kills (\(killsMidUpload) mid-upload), \(stats.requests) requests, \(stats.faults) faults (\(stats.acceptedThenFailed) accepted then failed), \(stats.rateLimited) 429s, \(resent) ids submitted more than once (bound \(bound)); \(journal.joined(separator: "; "))"
                 )
             }
 
