@@ -125,11 +125,35 @@ public enum Backfill {
             let base = options.baseURL ?? options.environment["SYNAP_BASE_URL"] ?? options.routes.defaultBaseURL
             return "synap \(base)"
         case .jsonl:
-            return "jsonl \(options.out.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "-")"
+            guard let out = options.out, out != "-" else { return "jsonl -" }
+            return "jsonl \(URL(fileURLWithPath: out).standardizedFileURL.path)"
         case .goodmem:
             return "goodmem \(options.baseURL ?? "http://localhost:8080") space \(options.spaceID ?? options.spaceName ?? "-")"
         case .mielto:
             return "mielto \(options.baseURL ?? "https://api.mielto.com/api/v1") workspace \(options.workspaceID ?? "-")"
+        }
+    }
+
+    /// Every input must exist and be readable: a usage error naming the path otherwise, raised before any job,
+    /// ledger or sandbox store is created.
+    public static func checkInputs(_ inputs: [String]) throws {
+        guard !inputs.isEmpty else {
+            throw ValidationError(message: "no inputs: name the files or folders to read (e.g. backfill import mail.mbox)")
+        }
+        for input in inputs {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+                throw ValidationError(
+                    message: "input '\(input)' does not exist; check the path (nothing was read, no job was created)")
+            }
+            let mode = isDirectory.boolValue ? R_OK | X_OK : R_OK
+            guard access(input, mode) == 0 else {
+                let reason = String(cString: strerror(errno))
+                throw ValidationError(
+                    message:
+                        "input '\(input)' cannot be read (\(reason)); check its permissions (nothing was read, no job was created)"
+                )
+            }
         }
     }
 
@@ -184,6 +208,16 @@ public enum Backfill {
     public static func runImport(_ options: ImportOptions, logger: Logger, notice: @Sendable (String) -> Void = { _ in })
         async throws -> RunReport
     {
+        // Usage mistakes are found before anything is created: inputs, flags, the output file.
+        try checkInputs(options.inputs)
+        var configuration = try pipelineConfiguration(options)
+        var output: OutputFile?
+        if options.target == .jsonl {
+            guard let out = options.out, !out.isEmpty else {
+                throw ValidationError(message: "--target jsonl needs --out PATH (the file the requests are written to, - for stdout)")
+            }
+            output = try OutputFile(path: out)
+        }
         let identity = targetIdentity(options)
         let job = options.job ?? jobName(for: options.inputs, target: identity)
         let ledgerPath = options.ledger ?? ledgerPath(job: job, environment: options.environment)
@@ -205,7 +239,6 @@ public enum Backfill {
         var report = RunReport(command: "import")
         report.job = job
         report.ledger = ledgerPath
-        var configuration = try pipelineConfiguration(options)
         configuration.deadLetterPath = deadLetterPath(ledgerPath: ledgerPath)
 
         switch options.target {
@@ -256,19 +289,53 @@ public enum Backfill {
                 configuration, ledger: ledger, target: target, report: report, stopSignal: options.stopSignal,
                 logger: logger)
         case .jsonl:
-            guard let out = options.out else {
-                throw ValidationError(message: "--target jsonl needs --out PATH (the file the requests are written to)")
-            }
-            let target = try JSONLTarget(path: out)
-            notice("target: jsonl — writing requests to \(out)")
-            report.target = .init(name: "jsonl", endpoint: out, isDefault: false)
+            guard let output else { throw ValidationError(message: "--target jsonl needs --out PATH") }
+            try resumeOutput(output, ledger: ledger, notice: notice)
+            let target = JSONLTarget(output: output)
+            notice("target: jsonl — writing requests to \(target.endpointDescription)")
+            report.target = .init(name: "jsonl", endpoint: target.endpointDescription, isDefault: false)
+            // One batch at a time: lines land in the file in the order the ledger commits them, so after a crash
+            // the ledger's last committed byte is exactly where the file is cut back to.
+            configuration.concurrency = 1
             return try await run(configuration, ledger: ledger, target: target, report: report, stopSignal: options.stopSignal, logger: logger)
+        }
+    }
+
+    /// Puts a regular `--out` file in the state the job's ledger vouches for: a new job starts it empty; a resumed
+    /// job keeps the lines its ledger records as written and cuts off anything after them (a batch whose outcome
+    /// was never committed, a line cut short by a crash) — those documents are written again. A file shorter than
+    /// the ledger says is kept and appended to, with a notice. Devices, FIFOs and stdout are only written to.
+    static func resumeOutput(_ output: OutputFile, ledger: Ledger, notice: @Sendable (String) -> Void) throws {
+        guard output.isRegularFile else { return }
+        let size = output.size ?? 0
+        guard let committed = try ledger.maxIngestionRangeEnd(prefix: JSONLTarget.ingestionPrefix) else {
+            let counts = try ledger.stateCounts()
+            if (counts[.accepted] ?? 0) + (counts[.duplicate] ?? 0) > 0 {
+                // Written by a Backfill that did not record byte ranges: keep everything, append.
+                if size > 0 { notice("jsonl: appending to \(output.path) (the job wrote to it before)") }
+            } else {
+                try output.truncate(to: 0)
+            }
+            return
+        }
+        if size > committed {
+            try output.truncate(to: committed)
+            if committed > 0 {
+                notice(
+                    "jsonl: \(output.path) kept its first \(committed) bytes (what the ledger records as written); \(size - committed) bytes after them were cut and their documents are written again"
+                )
+            }
+        } else if size < committed {
+            notice(
+                "jsonl: the ledger records \(committed) bytes written to \(output.path) but it holds \(size): documents already written are not written again (use another --job to write everything)"
+            )
         }
     }
 
     /// A dry run: the whole flow but sending. Reads the job's ledger when it exists (to show what is already
     /// done) and writes nothing.
     public static func runPlan(_ options: ImportOptions, logger: Logger) async throws -> RunReport {
+        try checkInputs(options.inputs)
         let job = options.job ?? jobName(for: options.inputs, target: targetIdentity(options))
         let ledgerPath = options.ledger ?? ledgerPath(job: job, environment: options.environment)
         let ledger = FileManager.default.fileExists(atPath: ledgerPath) ? try Ledger(path: ledgerPath) : nil
@@ -384,6 +451,95 @@ public struct JobStatus: Sendable, Codable {
     public static func jobs(environment: [String: String]) -> [String] {
         let folder = (Backfill.home(environment) as NSString).appendingPathComponent("jobs")
         return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+    }
+
+    /// Every job under the Backfill home folder with its last run and its documents by state (`backfill status`
+    /// without a job). A folder without a readable ledger is listed with the error.
+    public static func list(environment: [String: String]) -> [JobSummary] {
+        jobs(environment: environment).map { name in
+            let path = Backfill.ledgerPath(job: name, environment: environment)
+            guard FileManager.default.fileExists(atPath: path) else {
+                return JobSummary(job: name, ledger: path, error: "no ledger")
+            }
+            do {
+                let ledger = try Ledger(path: path)
+                let counts = try ledger.stateCounts()
+                var documents: [String: Int] = [:]
+                for state in DocumentState.allCases { documents[state.rawValue] = counts[state] ?? 0 }
+                var summary = JobSummary(job: (try ledger.jobValue("name")) ?? name, ledger: path)
+                summary.target = try ledger.jobValue("target")
+                summary.lastRun = try ledger.lastRun().map(JobSummary.Run.init)
+                summary.documents = documents
+                return summary
+            } catch {
+                return JobSummary(job: name, ledger: path, error: "\(error)")
+            }
+        }
+    }
+}
+
+/// One line of `backfill status` without a job.
+public struct JobSummary: Sendable, Codable {
+    public struct Run: Sendable, Codable {
+        public var command: String
+        /// ISO 8601 (UTC).
+        public var startedAt: String
+        /// Nil while running, or when the run was killed.
+        public var finishedAt: String?
+        public var exitCode: Int32?
+
+        init(_ run: LedgerRun) {
+            command = run.command
+            startedAt = Timestamp.format(run.startedAt)
+            finishedAt = run.finishedAt.map(Timestamp.format)
+            exitCode = run.exitCode
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case command
+            case startedAt = "started_at"
+            case finishedAt = "finished_at"
+            case exitCode = "exit_code"
+        }
+    }
+
+    public var job: String
+    public var ledger: String
+    public var target: String?
+    public var lastRun: Run?
+    public var documents: [String: Int] = [:]
+    public var error: String?
+
+    public init(job: String, ledger: String, error: String? = nil) {
+        self.job = job
+        self.ledger = ledger
+        self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case job, ledger, target, documents, error
+        case lastRun = "last_run"
+    }
+
+    /// The jobs as a table whose columns fit their contents.
+    public static func text(_ jobs: [JobSummary], home: String) -> String {
+        guard !jobs.isEmpty else { return "No jobs yet under \(home)/jobs." }
+        let states = DocumentState.allCases.map(\.rawValue)
+        var rows = [["JOB", "LAST RUN", "EXIT"] + states]
+        for job in jobs {
+            let run: String
+            let exit: String
+            if let last = job.lastRun {
+                run = "\(last.command) \(last.startedAt)" + (last.finishedAt == nil ? " (unfinished)" : "")
+                exit = last.exitCode.map(String.init) ?? "-"
+            } else {
+                run = job.error ?? "never run"
+                exit = "-"
+            }
+            rows.append([job.job, run, exit] + states.map { job.documents[$0].map(String.init) ?? "-" })
+        }
+        return (["Jobs under \(home)/jobs"] + TextTable.lines(rows, indent: "  ")
+            + ["Pass --job NAME (or --ledger PATH) for one job."]).joined(separator: "\n")
     }
 }
 

@@ -126,6 +126,28 @@ public struct JobSpec: Codable, Sendable, Hashable {
         return options
     }
 
+    /// The spec of an existing job named by its name, its ledger or both: without `job`, the name the ledger
+    /// records. A name that is not the ledger's is a usage error.
+    public static func load(job: String?, ledgerPath: String) throws -> (job: String, spec: JobSpec) {
+        guard let job else {
+            guard FileManager.default.fileExists(atPath: ledgerPath) else {
+                throw ValidationError(message: "no ledger at \(ledgerPath); check --ledger (`backfill status` lists the jobs)")
+            }
+            let name = try Ledger(path: ledgerPath).jobValue("name")
+            guard let name else {
+                throw ValidationError(
+                    message: "\(ledgerPath) records no job; run `backfill import` with its inputs (and --ledger) first")
+            }
+            return (name, try load(job: name, ledgerPath: ledgerPath))
+        }
+        let spec = try load(job: job, ledgerPath: ledgerPath)
+        if let recorded = try Ledger(path: ledgerPath).jobValue("name"), recorded != job {
+            throw ValidationError(
+                message: "\(ledgerPath) is the ledger of job '\(recorded)', not '\(job)'; drop --job or name the right one")
+        }
+        return (job, spec)
+    }
+
     /// The spec of an existing job.
     public static func load(job: String, ledgerPath: String) throws -> JobSpec {
         guard FileManager.default.fileExists(atPath: ledgerPath) else {

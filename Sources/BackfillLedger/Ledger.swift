@@ -86,6 +86,17 @@ public struct IngestionRecord: Sendable, Hashable, Codable {
     }
 }
 
+/// One run of a job, as the ledger recorded it.
+public struct LedgerRun: Sendable, Hashable {
+    public var id: Int64
+    public var command: String
+    public var target: String
+    public var startedAt: Date
+    /// Nil while running, or when the run was killed.
+    public var finishedAt: Date?
+    public var exitCode: Int32?
+}
+
 /// A failure of the ledger itself (the disk, the file): the run must stop, its state stays consistent.
 public struct LedgerError: Error, Sendable, CustomStringConvertible {
     public var path: String
@@ -236,6 +247,39 @@ public final class Ledger: Sendable {
         try pool.read { db in
             try String.fetchOne(
                 db, sql: "SELECT report FROM runs WHERE report IS NOT NULL ORDER BY id DESC LIMIT 1")
+        }
+    }
+
+    /// The last run of the job (finished or not), if any.
+    public func lastRun() throws -> LedgerRun? {
+        try pool.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT id, command, target, started_at, finished_at, exit_code FROM runs ORDER BY id DESC LIMIT 1")
+            else { return nil }
+            let finished: Double? = row["finished_at"]
+            let exitCode: Int64? = row["exit_code"]
+            return LedgerRun(
+                id: row["id"], command: row["command"], target: row["target"],
+                startedAt: Date(timeIntervalSince1970: row["started_at"]),
+                finishedAt: finished.map { Date(timeIntervalSince1970: $0) }, exitCode: exitCode.map { Int32($0) })
+        }
+    }
+
+    /// The largest END among the ingestion ids `PREFIX<START>-<END>` of settled documents: how far an output
+    /// file is vouched for by the ledger (the JSONL target's byte ranges). Nil when no settled document has one.
+    public func maxIngestionRangeEnd(prefix: String) throws -> Int64? {
+        try pool.read { db in
+            try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT MAX(CAST(substr(ingestion_id, instr(substr(ingestion_id, length(?1) + 1), '-') + length(?1) + 1)
+                        AS INTEGER))
+                    FROM documents
+                    WHERE state IN ('accepted', 'duplicate') AND substr(ingestion_id, 1, length(?1)) = ?1
+                    """,
+                arguments: [prefix])
         }
     }
 

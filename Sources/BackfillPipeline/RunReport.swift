@@ -282,23 +282,21 @@ public struct RunReport: Sendable, Codable {
         if !byAdapter.isEmpty {
             lines.append("")
             lines.append("By adapter")
-            for (name, counts) in byAdapter.sorted(by: { $0.key < $1.key }) {
-                lines.append("  \(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(counts.files) files, \(counts.documents) documents, \(counts.skipped) skipped")
-            }
+            lines += TextTable.lines(
+                byAdapter.sorted(by: { $0.key < $1.key }).map { name, counts in
+                    [name, "\(counts.files) files,", "\(counts.documents) documents,", "\(counts.skipped) skipped"]
+                }, indent: "  ")
         }
         if !byType.isEmpty {
             lines.append("")
             lines.append("By type")
-            for (type, count) in byType.sorted(by: { $0.key < $1.key }) {
-                lines.append("  \(type.padding(toLength: 22, withPad: " ", startingAt: 0)) \(count)")
-            }
+            lines += TextTable.lines(byType.sorted(by: { $0.key < $1.key }).map { [$0.key, "\($0.value)"] }, indent: "  ")
         }
         if !typeMappings.isEmpty {
             lines.append("")
             lines.append("Type mappings (the target does not accept the original type)")
-            for (mapping, count) in typeMappings.sorted(by: { $0.key < $1.key }) {
-                lines.append("  \(mapping.padding(toLength: 40, withPad: " ", startingAt: 0)) \(count)")
-            }
+            lines += TextTable.lines(
+                typeMappings.sorted(by: { $0.key < $1.key }).map { [$0.key, "\($0.value)"] }, indent: "  ")
         }
         if !defaults.isEmpty {
             lines.append("")
@@ -359,5 +357,32 @@ public struct RunReport: Sendable, Codable {
         lines.append("")
         lines.append(String(format: "Finished in %.2f s — exit code %d", wallSeconds, exitCode))
         return lines.joined(separator: "\n")
+    }
+}
+
+/// Plain-text columns that fit their contents: each column as wide as its widest cell (nothing is ever cut),
+/// numbers right-aligned, two spaces between columns.
+public enum TextTable {
+    public static func lines(_ rows: [[String]], indent: String = "") -> [String] {
+        let columns = rows.map(\.count).max() ?? 0
+        var widths = Array(repeating: 0, count: columns)
+        var numeric = Array(repeating: true, count: columns)
+        for (r, row) in rows.enumerated() {
+            for (c, cell) in row.enumerated() {
+                widths[c] = max(widths[c], cell.count)
+                // A header row (all non-numeric) does not decide a column's alignment.
+                if r > 0 || rows.count == 1, Int(cell) == nil && cell != "-" { numeric[c] = false }
+            }
+        }
+        return rows.map { row in
+            var line = indent
+            for (c, cell) in row.enumerated() {
+                let pad = String(repeating: " ", count: widths[c] - cell.count)
+                let last = c == row.count - 1
+                line += numeric[c] ? pad + cell : (last ? cell : cell + pad)
+                if !last { line += "  " }
+            }
+            return line
+        }
     }
 }

@@ -29,10 +29,11 @@ struct PreparedBatch: Sendable {
     var bytes: Int
 }
 
-/// Rejected documents, with their request and reason, one JSON object a line, next to the ledger.
+/// Rejected documents, with their request and reason, one JSON object a line, next to the ledger. Appended to in
+/// place across runs (``OutputFile``: a symbolic link or a FIFO put there stays what it is).
 public final class DeadLetter: Sendable {
     public let path: String
-    private let handle: Mutex<FileHandle?>
+    private let handle: Mutex<OutputFile?>
 
     public init(path: String) {
         self.path = path
@@ -60,14 +61,8 @@ public final class DeadLetter: Sendable {
         line = Array(data)
         line.append(0x0A)
         handle.withLock { handle in
-            if handle == nil {
-                if !FileManager.default.fileExists(atPath: path) {
-                    _ = FileManager.default.createFile(atPath: path, contents: nil)
-                }
-                handle = FileHandle(forWritingAtPath: path)
-                _ = try? handle?.seekToEnd()
-            }
-            try? handle?.write(contentsOf: line)
+            if handle == nil { handle = try? OutputFile(path: path) }
+            _ = try? handle?.write(line)
         }
     }
 }

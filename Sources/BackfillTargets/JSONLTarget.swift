@@ -1,46 +1,59 @@
 import BackfillCore
 import Foundation
 
-/// Writes exactly the requests that would be sent, one JSON object per line.
-public final class JSONLTarget: UploadTarget, @unchecked Sendable {
-    // @unchecked: the handle is only touched under `lock`.
-    private let handle: FileHandle
-    private let lock = NSLock()
-    public let path: String
+/// Writes exactly the requests that would be sent, one JSON object per line, to `--out` — in place (see
+/// ``OutputFile``): a device, a FIFO or a symbolic link stays what it is, `-` is standard output.
+///
+/// In a regular file each document's line is recorded as its ingestion id, `jsonl:START-END` (byte offsets), so
+/// a resumed job knows how much of the file its ledger vouches for (``ingestionPrefix``).
+public final class JSONLTarget: UploadTarget, Sendable {
+    /// The ingestion ids this target gives documents written to a regular file: `jsonl:START-END`.
+    public static let ingestionPrefix = "jsonl:"
 
+    public let output: OutputFile
+    public var path: String { output.path }
+
+    /// Opens `path` in place (see ``OutputFile``).
     public init(path: String) throws {
-        self.path = path
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        }
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-            let handle = FileHandle(forWritingAtPath: path)
-        else {
-            throw UploadError(
-                kind: .stop, code: "cannot_write", message: "cannot write \(path); check the directory and --out")
-        }
-        self.handle = handle
+        output = try OutputFile(path: path)
+    }
+
+    public init(output: OutputFile) {
+        self.output = output
     }
 
     public var name: String { "jsonl" }
-    public var endpointDescription: String { path }
+    public var endpointDescription: String { output.isStandardOutput ? "standard output" : path }
     public var maxBatchDocuments: Int { 100 }
 
     public func send(_ batch: [EncodedDocument], failFast: Bool) async throws -> SendResult {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(batch.reduce(0) { $0 + $1.json.count + 1 })
+        var ends: [Int] = []
         for document in batch {
             bytes.append(contentsOf: document.json)
             bytes.append(0x0A)
+            ends.append(bytes.count)
         }
-        try lock.withLock { try handle.write(contentsOf: bytes) }
+        let range: Range<Int64>
+        do {
+            range = try output.write(bytes)
+        } catch let error as ValidationError {
+            throw UploadError(kind: .stop, code: "cannot_write", message: error.message)
+        }
         var outcomes: [String: ItemOutcome] = [:]
-        for document in batch { outcomes[document.documentID] = .accepted(ingestionID: nil) }
+        var start = 0
+        for (document, end) in zip(batch, ends) {
+            let id =
+                output.isRegularFile
+                ? "\(Self.ingestionPrefix)\(range.lowerBound + Int64(start))-\(range.lowerBound + Int64(end))" : nil
+            outcomes[document.documentID] = .accepted(ingestionID: id)
+            start = end
+        }
         return SendResult(outcomes: outcomes)
     }
 
     public func shutdown() async throws {
-        try lock.withLock { try handle.close() }
+        output.close()
     }
 }

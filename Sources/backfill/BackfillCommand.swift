@@ -309,7 +309,13 @@ func runAndReport(_ options: ImportOptions, json: Bool, logger: Logger) async th
     let handlers = SignalHandlers(stop: options.stopSignal)
     defer { withExtendedLifetime(handlers) {} }
     let report = try await Backfill.runImport(options, logger: logger, notice: printNotice)
-    print(json ? report.json() : report.text())
+    let text = json ? report.json() : report.text()
+    if options.target == .jsonl && options.out == "-" {
+        // stdout carries the requests: the report goes to stderr.
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    } else {
+        print(text)
+    }
     if report.exitCode != 0 { throw ExitCode(report.exitCode) }
 }
 
@@ -338,12 +344,16 @@ struct ImportCommand: AsyncParsableCommand {
     }
 }
 
-/// The options of a recorded job, run again from the folder it was started in.
-func recordedJob(job: String, ledger: String?) throws -> ImportOptions {
+/// The options of a recorded job, run again from the folder it was started in. `--job`, `--ledger` or both name
+/// it: a ledger knows its job.
+func recordedJob(job: String?, ledger: String?) throws -> ImportOptions {
     let environment = ProcessInfo.processInfo.environment
-    let path = ledger ?? Backfill.ledgerPath(job: job, environment: environment)
+    guard let path = ledger ?? job.map({ Backfill.ledgerPath(job: $0, environment: environment) }) else {
+        throw BackfillCore.ValidationError(
+            message: "name the job: --job NAME or --ledger PATH (`backfill status` lists the jobs)")
+    }
     let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-    let spec = try JobSpec.load(job: job, ledgerPath: absolute)
+    let (job, spec) = try JobSpec.load(job: job, ledgerPath: absolute)
     if spec.workingDirectory != FileManager.default.currentDirectoryPath {
         // Inputs and the ledger's source paths are relative to where the job started.
         guard FileManager.default.changeCurrentDirectoryPath(spec.workingDirectory) else {
@@ -366,7 +376,7 @@ func guarded(_ body: () async throws -> Void) async throws {
 }
 
 /// `resume` and `retry`: a recorded job run again, with progress and, for `retry --rejected`, rejected documents.
-func runRecorded(job: String, ledger: String?, progress: String, json: Bool, resendRejected: Bool, logger: Logger)
+func runRecorded(job: String?, ledger: String?, progress: String, json: Bool, resendRejected: Bool, logger: Logger)
     async throws
 {
     try await guarded {
@@ -382,7 +392,7 @@ struct ResumeCommand: AsyncParsableCommand {
         commandName: "resume",
         abstract: "Resume a job with its recorded inputs and options: finished sources are skipped, half-read ones resume at their checkpoint.")
 
-    @Option(help: "Job name (see `backfill status`).") var job: String
+    @Option(help: "Job name (see `backfill status`); --ledger alone names it too.") var job: String?
     @Option(help: "Ledger file, when not in the default place.") var ledger: String?
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Progress on stderr: auto, live, lines, none.") var progress: String = "auto"
@@ -400,7 +410,7 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Read back from the target what the ledger says was accepted, and report what is missing.")
 
-    @Option(help: "Job name (see `backfill status`).") var job: String
+    @Option(help: "Job name (see `backfill status`); --ledger alone names it too.") var job: String?
     @Option(help: "Ledger file, when not in the default place.") var ledger: String?
     @Flag(
         name: .customLong("mark-missing"),
@@ -440,7 +450,7 @@ struct VerifyCommand: AsyncParsableCommand {
             verification.concurrency = concurrency
             verification.rate = RateLimitConfiguration(requestsPerSecond: rate, burst: burst)
             let report = try await Backfill.verify(
-                job: job, ledgerPath: options.ledger ?? "", options: options, markMissing: markMissing,
+                job: options.job ?? "", ledgerPath: options.ledger ?? "", options: options, markMissing: markMissing,
                 verification: verification, logger: logger)
             if json {
                 let encoder = JSONEncoder()
@@ -469,7 +479,7 @@ struct RetryCommand: AsyncParsableCommand {
         commandName: "retry",
         abstract: "Send a job's failed documents again (after an outage); with --rejected, the rejected ones too.")
 
-    @Option(help: "Job name (see `backfill status`).") var job: String
+    @Option(help: "Job name (see `backfill status`); --ledger alone names it too.") var job: String?
     @Option(help: "Ledger file, when not in the default place.") var ledger: String?
     @Flag(help: "Also send documents the target rejected (after you fixed a mapping).") var rejected = false
     @Flag(help: "Print one JSON object.") var json = false
@@ -522,22 +532,8 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         do {
-            var name = job
-            if name == nil && ledger == nil {
-                let jobs = JobStatus.jobs(environment: environment)
-                if jobs.count == 1 {
-                    name = jobs[0]
-                } else {
-                    if json {
-                        let data = try JSONEncoder().encode(["jobs": jobs])
-                        print(String(decoding: data, as: UTF8.self))
-                    } else {
-                        print(jobs.isEmpty ? "No jobs yet under \(Backfill.home(environment))/jobs." : "Jobs:\n" + jobs.map { "  \($0)" }.joined(separator: "\n") + "\nPass --job NAME for one.")
-                    }
-                    return
-                }
-            }
-            let jobName = name ?? "custom"
+            if job == nil && ledger == nil { return try printJobList(json: json, environment: environment) }
+            let jobName = job ?? "custom"
             let path = ledger ?? Backfill.ledgerPath(job: jobName, environment: environment)
             let status = try JobStatus.read(job: jobName, ledgerPath: path)
             if json {

@@ -333,7 +333,7 @@ final class EMLReader: RecordReader {
 extension ThreadTracker {
     /// The thread id of a message read alone.
     func threadIDStateless(_ message: EmailMessage) -> String? {
-        message.gmThreadID ?? message.namedRoot
+        message.gmThreadID ?? message.namedRoot.map(HeaderText.idKey)
     }
 }
 

@@ -19,9 +19,10 @@ struct EmailDocumentBuilder {
     let adapter: String
     let context: AdapterContext
 
-    /// `email:<message-id>`, else `email:<sha256 prefix>` of the stable content.
+    /// `email:<message-id lower-cased>`, else `email:<sha256 prefix>` of the stable content. The lower-casing is
+    /// the identity rule ledgers were written with: it must not change (metadata keeps the id as written).
     static func documentID(_ message: EmailMessage) -> String {
-        if let id = message.messageID { return "email:" + id }
+        if let id = message.messageID { return "email:" + HeaderText.idKey(id) }
         return DocumentID.contentHash(prefix: "email", content: message.identityBytes)
     }
 
@@ -41,7 +42,7 @@ struct EmailDocumentBuilder {
     }
 
     static func addresses(_ list: [EmailAddress]) -> JSONValue {
-        .array(list.filter { !$0.address.isEmpty }.map { .string($0.address.lowercased()) })
+        .array(list.filter { !$0.address.isEmpty }.map { .string($0.address) })
     }
 
     /// The metadata of one message.
@@ -51,7 +52,7 @@ struct EmailDocumentBuilder {
         if let threadID { metadata["thread_id"] = .string(threadID) }
         if let reply = message.inReplyTo.first { metadata["in_reply_to"] = .string(reply) }
         if let sender = message.from.first {
-            metadata["from"] = .string(sender.address.lowercased())
+            metadata["from"] = .string(sender.address)
             if !sender.name.isEmpty { metadata["from_name"] = .string(sender.name) }
         }
         if !message.to.isEmpty { metadata["to"] = addresses(message.to) }
@@ -97,11 +98,11 @@ struct EmailDocumentBuilder {
         let root = first.message
         let rootID: String
         if let named = root.namedRoot {
-            rootID = "email-thread:" + named
+            rootID = "email-thread:" + HeaderText.idKey(named)
         } else {
             rootID = DocumentID.contentHash(prefix: "email-thread", content: root.identityBytes)
         }
-        let threadID = messages.lazy.compactMap(\.message.gmThreadID).first ?? root.namedRoot
+        let threadID = messages.lazy.compactMap(\.message.gmThreadID).first ?? root.namedRoot.map(HeaderText.idKey)
         let created = Self.createdAt(root, source: first.source)
         let subject = root.subject ?? messages.lazy.compactMap(\.message.subject).first
         var blocks: [String] = []
@@ -118,8 +119,8 @@ struct EmailDocumentBuilder {
             if block.utf8.contains(0) { block.removeAll { $0 == "\u{0}" } }
             blocks.append(block)
             for person in message.from + message.to + message.cc where !person.address.isEmpty {
-                let key = person.address.lowercased()
-                if seenPeople.insert(key).inserted { participants.append(key) }
+                // One entry per address whatever its case, as first written.
+                if seenPeople.insert(person.address.lowercased()).inserted { participants.append(person.address) }
             }
             for label in message.labels where !labels.contains(label) { labels.append(label) }
             attachments += message.attachments.map(\.json)
@@ -189,16 +190,18 @@ struct ThreadTracker {
 
     init(cap: Int = 200_000) { self.cap = cap }
 
+    /// Ids are compared, and the thread id given, by ``HeaderText/idKey(_:)``: mailers that change an id's case
+    /// in References still land in one thread.
     mutating func threadID(for message: EmailMessage) -> String? {
         var root: String?
-        if let first = message.references.first {
+        if let first = message.references.first.map(HeaderText.idKey) {
             root = roots[first] ?? first
-        } else if let parent = message.inReplyTo.first {
+        } else if let parent = message.inReplyTo.first.map(HeaderText.idKey) {
             root = roots[parent] ?? parent
         } else {
-            root = message.messageID
+            root = message.messageID.map(HeaderText.idKey)
         }
-        if let id = message.messageID, let root {
+        if let id = message.messageID.map(HeaderText.idKey), let root {
             if roots.count >= cap { roots.removeAll(keepingCapacity: true) }
             roots[id] = root
         }
@@ -248,14 +251,14 @@ struct ThreadIndex {
     /// Adds a message (from its headers only).
     mutating func add(_ entity: MIMEEntity) {
         let headers = entity.headers
-        let id = headers.raw("message-id").flatMap { HeaderText.messageIDs($0).first }
+        let id = headers.raw("message-id").flatMap { HeaderText.messageIDs($0).first }.map(HeaderText.idKey)
         var keys: [UInt64] = []
         if let id { keys.append(ByteSearch.fnv1a(id)) }
         if let raw = headers.raw("references"), let first = HeaderText.messageIDs(raw).first {
-            keys.append(ByteSearch.fnv1a(first))
+            keys.append(ByteSearch.fnv1a(HeaderText.idKey(first)))
         }
         if let raw = headers.raw("in-reply-to"), let first = HeaderText.messageIDs(raw).first {
-            keys.append(ByteSearch.fnv1a(first))
+            keys.append(ByteSearch.fnv1a(HeaderText.idKey(first)))
         }
         if let raw = headers.raw("x-gm-thrid") {
             let thread = HeaderText.unfold(raw)

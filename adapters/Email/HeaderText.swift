@@ -211,7 +211,8 @@ enum HeaderText {
         return decoded.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
     }
 
-    /// Message ids in a header (`<a@b> <c@d>`), normalised: no angle brackets, lower-case.
+    /// Message ids in a header (`<a@b> <c@d>`) as written: no angle brackets or whitespace, case kept (RFC 5322's
+    /// id-left, like an address's local part, is case-sensitive). Compare and derive ids through ``idKey(_:)``.
     static func messageIDs(_ raw: ArraySlice<UInt8>) -> [String] {
         let bytes = unfoldBytes(raw)
         var ids: [String] = []
@@ -241,9 +242,15 @@ enum HeaderText {
     static func normaliseID(_ bytes: some Collection<UInt8>) -> String {
         var out = [UInt8]()
         for byte in bytes where !ByteSearch.isWhitespace(byte) && byte != 0x3C && byte != 0x3E {
-            out.append(ByteSearch.lower(byte))
+            out.append(byte)
         }
         return ByteSearch.string(out)
+    }
+
+    /// The key a message id is matched and identified by: ASCII lower-case (what `document_id`s have always been
+    /// built from, so ledgers written before ids were kept as written stay valid). Never shown as metadata.
+    static func idKey(_ id: String) -> String {
+        ByteSearch.string(id.utf8.map(ByteSearch.lower))
     }
 
     /// `X-Gmail-Labels: Inbox,Category Promotions,"Work, Q3"` → labels, encoded words decoded.
