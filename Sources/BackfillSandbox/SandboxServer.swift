@@ -101,6 +101,14 @@ public final class SandboxServer: Sendable {
             documents: try await store.count(), acceptedThenFailed: counters.acceptedThenFailed)
     }
 
+    /// GoodMem's counters (its routes have their own fault injector); `documents` counts its memories.
+    public func goodmemStats() async throws -> SandboxStats {
+        let counters = goodmemInjector.counters()
+        return SandboxStats(
+            requests: counters.requests, rateLimited: counters.rateLimited, faults: counters.faults,
+            documents: try await goodmemMemories().count, acceptedThenFailed: counters.acceptedThenFailed)
+    }
+
     /// Mielto's counters (its routes have their own fault injector); `documents` counts its memories.
     public func mieltoStats() async throws -> SandboxStats {
         let counters = mieltoInjector.counters()
