@@ -53,9 +53,12 @@ public final class OutputFile: @unchecked Sendable {
             return
         }
         isStandardOutput = false
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
-            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // (Not NSString.deletingLastPathComponent: it traps on a one-character relative name such as `f`.)
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            let directory = String(path[..<slash])
+            if !FileManager.default.fileExists(atPath: directory) {
+                try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
         }
         var fd: Int32
         repeat {

@@ -132,6 +132,10 @@ struct CLIHonestyTests {
         reader.executableURL = URL(fileURLWithPath: "/bin/cat")
         reader.arguments = [fifo]
         reader.standardOutput = try FileHandle(forWritingTo: captured)
+        // Not the test runner's stderr: a reader left blocked would keep `swift test` waiting for that pipe.
+        let readerErrors = folder.appendingPathComponent("reader.stderr")
+        _ = FileManager.default.createFile(atPath: readerErrors.path, contents: nil)
+        reader.standardError = try FileHandle(forWritingTo: readerErrors)
         try reader.run()
         let result = try await TestSupport.runBackfillAsync(
             ["import", input.path, "--target", "jsonl", "--out", fifo, "--progress", "none", "--json"],
@@ -139,7 +143,10 @@ struct CLIHonestyTests {
         // The reader ends at the writer's close; a broken run may never open the FIFO: do not wait forever.
         let deadline = ContinuousClock.now.advanced(by: .seconds(10))
         while reader.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        if reader.isRunning { reader.terminate() }
+        if reader.isRunning {
+            kill(reader.processIdentifier, SIGKILL)
+            reader.waitUntilExit()
+        }
         #expect(result.status == 0, "\(result.output)")
         #expect(Self.fileType(fifo) == S_IFIFO, "--out is still a FIFO")
         let lines = Self.requestLines(try String(contentsOf: captured, encoding: .utf8))
@@ -163,6 +170,13 @@ struct CLIHonestyTests {
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == real)
         let lines = Self.requestLines(try String(contentsOfFile: real, encoding: .utf8))
         #expect(lines.compactMap { $0?["document_id"]?.stringValue } == (1...5).map(TestSupport.documentID))
+
+        // A one-character relative --out (Foundation's deletingLastPathComponent trapped on it: exit 132).
+        let short = try TestSupport.runBackfill(
+            ["import", input.path, "--target", "jsonl", "--out", "f", "--job", "short", "--progress", "none"],
+            environment: environment, currentDirectory: folder)
+        #expect(short.status == 0, "\(short.output)")
+        #expect(Self.requestLines(try String(contentsOfFile: folder.appendingPathComponent("f").path, encoding: .utf8)).count == 5)
     }
 
     // Broken by printing the report on stdout whatever --out is (removing the `options.out == "-"` branch in
