@@ -127,6 +127,32 @@ struct ChatAdapterTests {
         for i in 0..<40 { #expect(joined.components(separatedBy: "word\(i) word\(i)").count > 1) }
     }
 
+    /// The displayed thread is `current_node`'s, even when it is not the newest branch (issue 12: the old test
+    /// passed with `current_node` ignored, as its displayed branch was also the last child). Here the user edited
+    /// their question: the root has two children; the displayed one is the FIRST (older) branch.
+    /// Checked that it can fail: with the adapter walking the last child from the root instead of `current_node`,
+    /// the document held "Branch B" and this failed.
+    @Test func currentNodeOnAnOlderBranchWins() async throws {
+        func node(_ id: String, _ role: String, _ text: String, parent: String, children: [String], at: Int) -> String {
+            let kids = children.map { "\"\($0)\"" }.joined(separator: ",")
+            return
+                #""\#(id)":{"id":"\#(id)","message":{"id":"\#(id)","author":{"role":"\#(role)"},"create_time":\#(1_700_000_000 + at),"content":{"content_type":"text","parts":["\#(text)"]},"metadata":{}},"parent":"\#(parent)","children":[\#(kids)]}"#
+        }
+        let mapping = [
+            #""root":{"id":"root","message":null,"parent":null,"children":["qa","qb"]}"#,
+            node("qa", "user", "Branch A question", parent: "root", children: ["aa"], at: 0),
+            node("aa", "assistant", "Branch A answer", parent: "qa", children: [], at: 10),
+            node("qb", "user", "Branch B question", parent: "root", children: ["ab"], at: 100),
+            node("ab", "assistant", "Branch B answer", parent: "qb", children: [], at: 110),
+        ].joined(separator: ",")
+        let json = #"[{"id":"edited","title":"Edited","create_time":1700000000,"current_node":"aa","mapping":{"# + mapping + "}}]"
+        let outputs = try await read(ChatGPTAdapter(), Array(json.utf8), name: "conversations.json")
+        let document = try #require(outputs.compactMap(\.document).first)
+        #expect(document.request.document.contains("Branch A question"))
+        #expect(document.request.document.contains("Branch A answer"))
+        #expect(!document.request.document.contains("Branch B"))
+    }
+
     @Test func badInputsAreSkippedAndTheRestGoesOn() async throws {
         let malformed = try await read(ChatGPTAdapter(), try sampleBytes("bad/chat/chatgpt-malformed-element.json"), name: "c.json")
         #expect(malformed.map { $0.document != nil } == [true, false, true])

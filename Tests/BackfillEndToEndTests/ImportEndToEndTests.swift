@@ -281,4 +281,42 @@ struct CLITests {
         #expect(!stored.containsBytes(secret))
         #expect(!stored.containsBytes("e2e_SECRET"))
     }
+
+    /// The same for GoodMem (`x-api-key`) and Mielto (bearer): stdout, stderr at trace level, the ledger, the dead
+    /// letter and every other file under the job's home, for a run that sends and one with a refused key. Checked that it can fail: with GoodMemClient and MieltoClient logging their headers at trace
+    /// level (a `logger.trace("request", metadata: ["headers": …])` added to HTTPTransport.send), the key showed up
+    /// in stderr and this failed.
+    @Test("GoodMem and Mielto keys never appear in output, logs, the ledger or the dead letter", arguments: ["goodmem", "mielto"])
+    func otherTargetKeysNeverLeak(target: String) async throws {
+        let secret = target == "goodmem" ? "gm_LEAK_7e41c9d2b8" : "mielto_LEAK_7e41c9d2b8"
+        let home = try TestSupport.temporaryDirectory()
+        let server = try TestSupport.sandbox {
+            $0.goodmemAPIKey = "gm_LEAK_7e41c9d2b8"
+            $0.mieltoAPIKey = "mielto_LEAK_7e41c9d2b8"
+        }
+        try await server.withRunning { port in
+            let keyName = target == "goodmem" ? "GOODMEM_API_KEY" : "MIELTO_API_KEY"
+            let base = "http://127.0.0.1:\(port)/\(target == "goodmem" ? "goodmem" : "mielto/api/v1")"
+            let scope = target == "goodmem" ? ["--space-name", "leak", "--create-space"] : ["--user-id", "leak-user"]
+            var outputs: [String] = []
+            // (The unreachable case goes through the same transport as Synap's, covered above; here it would spend a
+            // minute in the idempotent GETs' backoff.)
+            for (key, url, job) in [(secret, base, "ok"), (secret + "x", base, "refused")] {
+                let result = try await TestSupport.runBackfillAsync(
+                    ["import", TestSupport.samples.path, TestSupport.samples.appendingPathComponent("bad").path,
+                     "--target", target, "--base-url", url, "--log-level", "trace", "--max-attempts", "1", "--job", job]
+                        + scope,
+                    environment: [keyName: key, "BACKFILL_HOME": home.path])
+                outputs += [result.stdout, result.stderr]
+                if job == "ok" { #expect(result.stdout.contains("accepted"), "\(result.stderr.suffix(2000))") }
+            }
+            for output in outputs {
+                #expect(!output.contains(secret))
+                #expect(!output.contains("LEAK_7e41c9d2b8"))
+            }
+        }
+        let stored = TestSupport.allBytes(under: home)
+        #expect(!stored.isEmpty)
+        #expect(!stored.containsBytes("LEAK_7e41c9d2b8"))
+    }
 }
