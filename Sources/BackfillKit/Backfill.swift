@@ -556,6 +556,8 @@ public struct VerifyOptions: Sendable {
     public var rate = RateLimitConfiguration()
     /// Attempts per status request for 5xx and connection errors (429s do not count).
     public var retry = RetryPolicy(maxAttempts: 8, baseDelay: .milliseconds(200), maxDelay: .seconds(5))
+    /// SIGINT/SIGTERM: stop asking after the requests in flight; what was learnt is recorded, the report prints.
+    public var stopSignal = StopSignal()
 
     public init() {}
 }
@@ -738,8 +740,8 @@ extension Backfill {
             report.polls = 1
         }
         report.elapsedSeconds = (ContinuousClock.now - started).seconds
-        if report.stopped != nil {
-            report.exitCode = 4
+        if let stopped = report.stopped {
+            report.exitCode = stopped.hasPrefix("interrupted") ? 130 : 4
         } else {
             let failed = report.ingestion["failed"] ?? 0
             report.exitCode = report.missing > 0 || failed > 0 || report.timedOut ? 1 : 0
@@ -837,7 +839,8 @@ extension Backfill {
         do {
             var after = ""
             report.polls = 1
-            while true {
+            let stop = verification.stopSignal
+            while !stop.isTriggered {
                 let page = try ledger.knownDocuments(in: [.accepted, .duplicate], afterID: after, limit: 1000)
                 guard let last = page.last else { break }
                 after = last.documentID
@@ -846,23 +849,31 @@ extension Backfill {
             if verification.wait {
                 let clock = ContinuousClock()
                 let deadline = clock.now + verification.timeout
-                while true {
+                polling: while !stop.isTriggered {
                     // Anything left to ask (never asked with an id, unreadable, queued, processing)?
                     guard try awaitingCount(ledger, lookup: lookup) > 0 else { break }
                     if clock.now + verification.pollInterval > deadline {
                         report.timedOut = true
                         break
                     }
-                    try await clock.sleep(for: verification.pollInterval)
+                    // Sleep in short steps, so a signal is honoured at once.
+                    let wake = clock.now + verification.pollInterval
+                    while clock.now < wake {
+                        if stop.isTriggered { break polling }
+                        try await clock.sleep(for: min(.milliseconds(100), wake - clock.now))
+                    }
                     report.polls += 1
                     var after = ""
-                    while true {
+                    while !stop.isTriggered {
                         let page = try ledger.documentsAwaitingIngestion(afterID: after, limit: 1000)
                         guard let last = page.last else { break }
                         after = last.documentID
                         _ = try await round(page, first: false)
                     }
                 }
+            }
+            if stop.isTriggered {
+                report.stopped = "interrupted: stopped by a signal; what was asked is recorded — run verify again to go on"
             }
         } catch let error as UploadError where error.kind == .stop {
             report.stopped = "\(error.code): \(error.message)"

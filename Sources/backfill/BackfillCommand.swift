@@ -449,6 +449,9 @@ struct VerifyCommand: AsyncParsableCommand {
             verification.pollInterval = parseDuration(pollInterval) ?? .seconds(2)
             verification.concurrency = concurrency
             verification.rate = RateLimitConfiguration(requestsPerSecond: rate, burst: burst)
+            // SIGINT/SIGTERM: stop asking, record what was learnt, print the report (exit 130).
+            let handlers = SignalHandlers(stop: verification.stopSignal)
+            defer { withExtendedLifetime(handlers) {} }
             let report = try await Backfill.verify(
                 job: options.job ?? "", ledgerPath: options.ledger ?? "", options: options, markMissing: markMissing,
                 verification: verification, logger: logger)

@@ -69,6 +69,44 @@ extension Durability {
             #expect((report["documents"]?["valid"]?.intValue ?? 0) > 0)
         }
 
+        /// `verify --wait` polling documents that stay queued: SIGTERM ends it at once with its report. Checked that it
+        /// can fail: without the signal handlers in `verify`, SIGTERM killed it (status 15, no report).
+        @Test(.timeLimit(.minutes(3)))
+        func verifyWaiting() async throws {
+            let folder = try TestSupport.temporaryDirectory("stop-verify")
+            let input = folder.appendingPathComponent("requests.jsonl")
+            try TestSupport.writeRequestsJSONL(to: input, numbers: 1...200)
+            let ledger = folder.appendingPathComponent("ledger.sqlite").path
+            let server = try TestSupport.sandbox {
+                $0.apiKey = "synap_stop_verify"
+                $0.setProcessingTime(.seconds(3600))
+            }
+            try await server.withRunning { port in
+                var options = ImportOptions(inputs: [input.path])
+                options.target = .synap
+                options.baseURL = "http://127.0.0.1:\(port)"
+                options.ledger = ledger
+                options.environment = ["SYNAP_API_KEY": "synap_stop_verify"]
+                let imported = try await Backfill.runImport(options, logger: TestSupport.logger)
+                #expect(imported.documents.accepted == 200)
+                let child = try TestSupport.startBackfill(
+                    ["verify", "--ledger", ledger, "--wait", "--poll-interval", "1s"],
+                    environment: ["SYNAP_API_KEY": "synap_stop_verify"])
+                if let status = await child.waitForExit(timeout: .seconds(2)) {
+                    Issue.record("verify ended (\(status)) before the signal: \(Durability.brief(child.result()))")
+                    return
+                }
+                let clock = ContinuousClock()
+                let signalled = clock.now
+                child.send(signal: SIGTERM)
+                let status = await child.waitForExit(timeout: .seconds(30))
+                #expect(clock.now - signalled < .seconds(2))
+                #expect(status == 130, "\(Durability.brief(child.result()))")
+                #expect(child.stdout.contains("interrupted"), "\(Durability.brief(child.result()))")
+                #expect(child.stdout.contains("queued"))
+            }
+        }
+
         @Test(.timeLimit(.minutes(3)))
         func importBusyDecompressing() async throws {
             let folder = try TestSupport.temporaryDirectory("stop-gz")
