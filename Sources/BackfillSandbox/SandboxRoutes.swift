@@ -77,11 +77,7 @@ struct SandboxRoutes: Sendable {
             return SandboxHTTP.json(.ok, JSONValue.object(["cleared": .integer(Int64(cleared))]))
         }
         admin.get("stats") { _, _ in
-            let counters = injector.counters()
-            let stats = SandboxStats(
-                requests: counters.requests, rateLimited: counters.rateLimited, faults: counters.faults,
-                documents: try await store.count(), acceptedThenFailed: counters.acceptedThenFailed)
-            return SandboxHTTP.json(.ok, stats)
+            SandboxHTTP.json(.ok, SandboxServer.stats(injector, documents: try await store.count()))
         }
         return router
     }

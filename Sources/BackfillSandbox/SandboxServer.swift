@@ -93,28 +93,26 @@ public final class SandboxServer: Sendable {
         return try JSONDecoder().decode(CreateMemoryRequest.self, from: Data(json.utf8))
     }
 
-    /// The counters of `GET /_sandbox/stats`.
+    /// The counters of `GET /_sandbox/stats` (Synap's routes).
     public func stats() async throws -> SandboxStats {
-        let counters = injector.counters()
-        return SandboxStats(
-            requests: counters.requests, rateLimited: counters.rateLimited, faults: counters.faults,
-            documents: try await store.count(), acceptedThenFailed: counters.acceptedThenFailed)
+        Self.stats(injector, documents: try await store.count())
     }
 
     /// GoodMem's counters (its routes have their own fault injector); `documents` counts its memories.
     public func goodmemStats() async throws -> SandboxStats {
-        let counters = goodmemInjector.counters()
-        return SandboxStats(
-            requests: counters.requests, rateLimited: counters.rateLimited, faults: counters.faults,
-            documents: try await goodmemMemories().count, acceptedThenFailed: counters.acceptedThenFailed)
+        Self.stats(goodmemInjector, documents: try await goodmemMemories().count)
     }
 
     /// Mielto's counters (its routes have their own fault injector); `documents` counts its memories.
     public func mieltoStats() async throws -> SandboxStats {
-        let counters = mieltoInjector.counters()
+        Self.stats(mieltoInjector, documents: try await mieltoMemories().count)
+    }
+
+    static func stats(_ injector: SandboxFaultInjector, documents: Int) -> SandboxStats {
+        let counters = injector.counters()
         return SandboxStats(
             requests: counters.requests, rateLimited: counters.rateLimited, faults: counters.faults,
-            documents: try await mieltoMemories().count, acceptedThenFailed: counters.acceptedThenFailed)
+            documents: documents, acceptedThenFailed: counters.acceptedThenFailed)
     }
 
     /// Deletes every stored document (counters are kept).
