@@ -153,3 +153,13 @@ public final class LineReader {
         }
     }
 }
+
+/// Path arithmetic without Foundation's `NSString` path methods, whose `deletingLastPathComponent` traps on a
+/// one-character relative name (`--ledger x`, `--out f`).
+public enum PathText {
+    /// The folder part of `path`: "" for a bare name, "/" for a file at the root.
+    public static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+}

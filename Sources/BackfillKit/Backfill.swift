@@ -243,7 +243,7 @@ public enum Backfill {
 
         switch options.target {
         case .sandbox:
-            let store = (ledgerPath as NSString).deletingLastPathComponent + "/sandbox.sqlite"
+            let store = (PathText.folder(of: ledgerPath).isEmpty ? "." : PathText.folder(of: ledgerPath)) + "/sandbox.sqlite"
             var sandboxConfiguration = SandboxConfiguration()
             sandboxConfiguration.storePath = store
             let key = "synap_sandbox_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
@@ -706,7 +706,7 @@ extension Backfill {
         switch options.target {
         case .sandbox:
             var configuration = SandboxConfiguration()
-            configuration.storePath = (ledgerPath as NSString).deletingLastPathComponent + "/sandbox.sqlite"
+            configuration.storePath = (PathText.folder(of: ledgerPath).isEmpty ? "." : PathText.folder(of: ledgerPath)) + "/sandbox.sqlite"
             let key = "synap_sandbox_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             configuration.apiKey = key
             // The job's embedded sandbox runs again on its store and is asked over HTTP, like Synap; documents

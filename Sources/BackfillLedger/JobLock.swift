@@ -1,3 +1,4 @@
+import BackfillCore
 import Foundation
 
 #if canImport(Glibc)
@@ -47,7 +48,7 @@ public final class JobLock: @unchecked Sendable {
     /// Takes the job's lock at once, or throws ``Busy`` naming the holder. Never waits.
     public init(ledgerPath: String, job: String) throws {
         path = Self.path(forLedger: ledgerPath)
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = PathText.folder(of: path)
         if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {

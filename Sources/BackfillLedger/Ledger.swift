@@ -116,7 +116,7 @@ public final class Ledger: Sendable {
     /// Opens (creating if needed) the ledger at `path`.
     public init(path: String) throws {
         self.path = path
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathText.folder(of: path)
         if !directory.isEmpty {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }

@@ -53,9 +53,8 @@ public final class OutputFile: @unchecked Sendable {
             return
         }
         isStandardOutput = false
-        // (Not NSString.deletingLastPathComponent: it traps on a one-character relative name such as `f`.)
-        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
-            let directory = String(path[..<slash])
+        let directory = PathText.folder(of: path)
+        if !directory.isEmpty, directory != "/" {
             if !FileManager.default.fileExists(atPath: directory) {
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }

@@ -287,4 +287,22 @@ struct CLIHonestyTests {
         // The metadata now differs (ids as written): noticed, and still not sent again.
         #expect(documents?["changed_since_ingest"]?.intValue ?? 0 > 0)
     }
+
+    /// One-character relative names (`--ledger x`, `--out f`) used to trap in Foundation's path methods (exit 132).
+    /// Checked that it can fail: with `NSString.deletingLastPathComponent` back in `Ledger.init`, the run died of
+    /// SIGILL and this failed.
+    @Test("one-character relative names for --ledger and --out work")
+    func oneCharacterNames() async throws {
+        let folder = try TestSupport.temporaryDirectory("short-names")
+        try #"{"document":"a","document_type":"document","document_id":"a1"}"#.write(
+            to: folder.appendingPathComponent("r.jsonl"), atomically: true, encoding: .utf8)
+        let result = try await TestSupport.runBackfillAsync(
+            ["import", "r.jsonl", "--target", "jsonl", "--out", "f", "--ledger", "x"], currentDirectory: folder)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("x").path))
+        let written = try String(contentsOf: folder.appendingPathComponent("f"), encoding: .utf8)
+        #expect(written.contains("\"a1\""))
+        let status = try await TestSupport.runBackfillAsync(["status", "--ledger", "x"], currentDirectory: folder)
+        #expect(status.status == 0, "\(status.output)")
+    }
 }
