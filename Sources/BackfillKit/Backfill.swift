@@ -106,6 +106,12 @@ public enum Backfill {
     }
 
     /// Rejected documents of a job, next to its ledger: `ledger.sqlite` → `ledger.dead-letter.jsonl`.
+    /// The embedded sandbox's store, beside the job's ledger.
+    static func sandboxStorePath(ledgerPath: String) -> String {
+        let folder = PathText.folder(of: ledgerPath)
+        return (folder.isEmpty ? "." : folder) + "/sandbox.sqlite"
+    }
+
     public static func deadLetterPath(ledgerPath: String) -> String {
         let base = ledgerPath.hasSuffix(".sqlite") ? String(ledgerPath.dropLast(".sqlite".count)) : ledgerPath
         return base + ".dead-letter.jsonl"
@@ -243,7 +249,7 @@ public enum Backfill {
 
         switch options.target {
         case .sandbox:
-            let store = (PathText.folder(of: ledgerPath).isEmpty ? "." : PathText.folder(of: ledgerPath)) + "/sandbox.sqlite"
+            let store = sandboxStorePath(ledgerPath: ledgerPath)
             var sandboxConfiguration = SandboxConfiguration()
             sandboxConfiguration.storePath = store
             let key = "synap_sandbox_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
@@ -706,7 +712,7 @@ extension Backfill {
         switch options.target {
         case .sandbox:
             var configuration = SandboxConfiguration()
-            configuration.storePath = (PathText.folder(of: ledgerPath).isEmpty ? "." : PathText.folder(of: ledgerPath)) + "/sandbox.sqlite"
+            configuration.storePath = sandboxStorePath(ledgerPath: ledgerPath)
             let key = "synap_sandbox_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             configuration.apiKey = key
             // The job's embedded sandbox runs again on its store and is asked over HTTP, like Synap; documents
