@@ -1,5 +1,5 @@
 # The README's two commands: `make demo` (import samples/ into the embedded sandbox) and `make test`.
-.PHONY: deps demo test sdk-conformance build release format
+.PHONY: deps demo test sdk-conformance libarchive-corpus build release format
 
 deps:
 	@scripts/bootstrap.sh
@@ -11,10 +11,15 @@ demo: deps
 test: deps
 	swift test
 	scripts/sdk-conformance.sh
+	scripts/libarchive-corpus.sh
 
 # The vendors' official Python SDKs against the built sandbox (Tests/sdk-conformance/README.md).
 sdk-conformance: deps
 	scripts/sdk-conformance.sh
+
+# libarchive's own test archives and a gzip quine through `backfill plan` (scripts/libarchive-corpus.sh).
+libarchive-corpus: deps
+	scripts/libarchive-corpus.sh
 
 build: deps
 	swift build
