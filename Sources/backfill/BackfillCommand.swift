@@ -280,7 +280,13 @@ struct SendOptions: ParsableArguments {
 
 /// SIGINT/SIGTERM: the first stops reading and lets in-flight batches finish (the report still prints, exit 130);
 /// the second exits at once (the ledger is consistent after every transaction).
+///
+/// A stop is honoured within ``grace`` whatever the process is doing: when the run has not ended by then — a
+/// batch still waiting on a slow server, or a parser busy inside a C library that checks no stop flag — the process
+/// exits 130 without its report. Nothing is lost: the ledger is consistent after every transaction, and documents
+/// whose batch was in flight are asked about (not re-sent blindly) when the same command runs again.
 final class SignalHandlers {
+    static let grace: Double = 2
     private var sources: [any DispatchSourceSignal] = []
 
     init(stop: StopSignal) {
@@ -295,6 +301,13 @@ final class SignalHandlers {
                 stop.trigger()
                 FileHandle.standardError.write(
                     Data("\nbackfill: stopping after the batches in flight (again to stop at once)…\n".utf8))
+                DispatchQueue.global().asyncAfter(deadline: .now() + SignalHandlers.grace) {
+                    FileHandle.standardError.write(
+                        Data(
+                            "backfill: still busy \(Int(SignalHandlers.grace)) s after the stop; stopped at once without the report — the ledger is consistent, run the same command to resume\n"
+                                .utf8))
+                    exit(Exit.interrupted)
+                }
             }
             source.resume()
             sources.append(source)

@@ -18,7 +18,8 @@ extension Durability {
             _ = FileManager.default.createFile(atPath: url.path, contents: nil)
             let handle = try FileHandle(forWritingTo: url)
             defer { try? handle.close() }
-            let body = String(repeating: "The quarterly numbers were reviewed and the plan stands as agreed. ", count: 12)
+            let body = String(
+                repeating: "The quarterly numbers were reviewed and the plan stands as agreed. ", count: 12)
             var chunk = ""
             for number in 0..<messages {
                 chunk += """
@@ -41,8 +42,11 @@ extension Durability {
             try handle.write(contentsOf: Data(chunk.utf8))
         }
 
-        static func stop(_ arguments: [String], after delay: Duration) async throws -> (TestSupport.ProcessResult, Duration) {
-            let child = try TestSupport.startBackfill(arguments, environment: ["BACKFILL_HOME": try TestSupport.temporaryDirectory("home").path])
+        static func stop(_ arguments: [String], after delay: Duration) async throws -> (
+            TestSupport.ProcessResult, Duration
+        ) {
+            let child = try TestSupport.startBackfill(
+                arguments, environment: ["BACKFILL_HOME": try TestSupport.temporaryDirectory("home").path])
             if let status = await child.waitForExit(timeout: delay) {
                 Issue.record("the run ended (\(status)) before the signal: make the input larger")
                 return (child.result(), .zero)
@@ -104,6 +108,44 @@ extension Durability {
                 #expect(status == 130, "\(Durability.brief(child.result()))")
                 #expect(child.stdout.contains("interrupted"), "\(Durability.brief(child.result()))")
                 #expect(child.stdout.contains("queued"))
+            }
+        }
+
+        /// A batch the server holds for 12 s: the stop is still honoured within the 2 s grace — the process exits
+        /// 130 without waiting for the answer (the ledger leaves that batch `sending`: the next run asks about it
+        /// before sending, the unknown-outcome rule that the chaos tests check). Checked that it can fail: without the grace timer in
+        /// `SignalHandlers` the child waited for the held batch (took ~10.5 s, the assertion on `took` failed).
+        @Test(.timeLimit(.minutes(3)))
+        func importWaitingOnAHeldBatch() async throws {
+            let folder = try TestSupport.temporaryDirectory("stop-held")
+            let input = folder.appendingPathComponent("requests.jsonl")
+            try TestSupport.writeRequestsJSONL(to: input, numbers: 1...150)
+            let ledger = folder.appendingPathComponent("ledger.sqlite").path
+            let server = try TestSupport.sandbox {
+                $0.apiKey = "synap_stop_held"
+                $0.faults.latency = .seconds(12)
+            }
+            try await server.withRunning { port in
+                let arguments = [
+                    "import", input.path, "--target", "synap", "--base-url", "http://127.0.0.1:\(port)", "--ledger",
+                    ledger,
+                    "--json",
+                ]
+                let environment = ["SYNAP_API_KEY": "synap_stop_held"]
+                let child = try TestSupport.startBackfill(arguments, environment: environment)
+                if let status = await child.waitForExit(timeout: .seconds(1.5)) {
+                    Issue.record("the run ended (\(status)) before the signal: \(Durability.brief(child.result()))")
+                    return
+                }
+                let clock = ContinuousClock()
+                let signalled = clock.now
+                child.send(signal: SIGTERM)
+                let status = await child.waitForExit(timeout: .seconds(30))
+                let took = clock.now - signalled
+                if status == nil { child.send(signal: SIGKILL) }
+                #expect(status == 130, "\(Durability.brief(child.result()))")
+                #expect(took < .seconds(3), "took \(took)")
+                #expect(child.stderr.contains("stopped at once"), "\(Durability.brief(child.result()))")
             }
         }
 
