@@ -117,7 +117,7 @@ public struct ValidationProfile: Sendable {
             typeMap: typeMap, maxDocumentBytes: maxDocumentBytes, requiresUserID: true)
     }
 
-    /// Synap's contract (API-CONTRACTS.md): `document_type` and `mode` are required on the wire, so requests
+    /// Synap's contract (docs/API-CONTRACTS.md): `document_type` and `mode` are required on the wire, so requests
     /// without a mode get the official SDK's default, `long-range`, before validation (and the report counts them).
     public static func synap(typeMap: TypeMap = .synapDefault, maxDocumentBytes: Int = defaultMaxDocumentBytes)
         -> ValidationProfile

@@ -5,7 +5,7 @@ import BackfillTargets
 import Foundation
 import Logging
 
-/// Settings of one run of the flow (DESIGN.md §1).
+/// Settings of one run of the flow (docs/DESIGN.md §1).
 public struct PipelineConfiguration: Sendable {
     public var inputs: [String]
     public var profile: ValidationProfile

@@ -194,7 +194,7 @@ struct BatchSender: Sendable {
         var result: SendResult?
         var lastError: UploadError?
         // A target that cannot refuse a repeated id (Mielto) may hold what a failed send carried: such a batch is
-        // never sent again before the target has answered that it does not hold it (DESIGN.md §4).
+        // never sent again before the target has answered that it does not hold it (docs/DESIGN.md §4).
         var outcomeUnknown = false
         var settled: [String: ItemOutcome] = [:]
         sending: while true {

@@ -24,13 +24,13 @@ public struct SandboxConfiguration: Sendable {
     public var nestedScopes: Bool = false
     /// The Synap account's condition, for rehearsing its special answers (instance building, credits).
     public var account = SandboxSynapAccount()
-    /// What a reused `document_id` does (the public docs disagree; see API-CONTRACTS.md).
+    /// What a reused `document_id` does (the public docs disagree; see docs/API-CONTRACTS.md).
     public var duplicates: SandboxDuplicatePolicy = .reject
     /// GoodMem (`/goodmem/v1/…`): nil accepts any `x-api-key` starting with `gm_`; otherwise only this one.
     public var goodmemAPIKey: String? = nil
     /// Mielto (`/mielto/api/v1/…`): nil accepts any non-empty bearer token or `X-API-Key`; otherwise only this one.
     public var mieltoAPIKey: String? = nil
-    /// How the GoodMem contract answers batches (the public sources disagree; see API-CONTRACTS.md).
+    /// How the GoodMem contract answers batches (the public sources disagree; see docs/API-CONTRACTS.md).
     public var goodmem = SandboxGoodMemOptions()
     /// Mielto-only faults.
     public var mielto = SandboxMieltoOptions()
@@ -47,7 +47,7 @@ public struct SandboxConfiguration: Sendable {
     }
 }
 
-/// A Synap account's condition (API-CONTRACTS.md, "Errors: special cases"): memory writes are refused while it
+/// A Synap account's condition (docs/API-CONTRACTS.md, "Errors: special cases"): memory writes are refused while it
 /// holds, as the real service refuses them, in the bodies the official SDK reads.
 public struct SandboxSynapAccount: Sendable {
     /// Writes answer `409 instance_not_ready` with `Retry-After` until this long after the first write.

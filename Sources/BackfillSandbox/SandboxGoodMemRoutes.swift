@@ -29,7 +29,7 @@ struct SandboxGoodMemAuthMiddleware: RouterMiddleware {
     }
 }
 
-/// GoodMem's REST contract under `/goodmem/v1` (API-CONTRACTS.md and the official `goodmem` SDK's models): spaces
+/// GoodMem's REST contract under `/goodmem/v1` (docs/API-CONTRACTS.md and the official `goodmem` SDK's models): spaces
 /// (create, get, list with `nameFilter` and paging), single and batch create, get, batchGet, listing by space, delete;
 /// admin listing under `/_sandbox/goodmem`. Query parameters are read in both spellings a gRPC gateway accepts
 /// (`maxResults` / `max_results`), and `originalContent` is returned base64-encoded (a bytes field) and only when

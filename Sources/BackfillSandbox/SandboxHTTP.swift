@@ -65,7 +65,7 @@ enum SandboxHTTP {
     }
 
     /// Synap's documented error body `{"error","code","details"}`, with the FastAPI-style `detail` the official
-    /// SDK reads (API-CONTRACTS.md: both are seen), so either reader finds the message.
+    /// SDK reads (docs/API-CONTRACTS.md: both are seen), so either reader finds the message.
     static func error(
         _ status: HTTPResponse.Status, message: String, code: String, details: [String: JSONValue]? = nil,
         headers: HTTPFields = [:]

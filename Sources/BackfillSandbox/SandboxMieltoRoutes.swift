@@ -40,7 +40,7 @@ struct SandboxMieltoAuthMiddleware: RouterMiddleware {
     }
 }
 
-/// Mielto's REST contract under `/mielto/api/v1` (API-CONTRACTS.md and the official `mielto` SDK's models): create
+/// Mielto's REST contract under `/mielto/api/v1` (docs/API-CONTRACTS.md and the official `mielto` SDK's models): create
 /// (never deduplicated), get, search, list by cursor (`sort_by`, `sort_order`), delete; admin listing under
 /// `/_sandbox/mielto`.
 struct SandboxMieltoRoutes: Sendable {

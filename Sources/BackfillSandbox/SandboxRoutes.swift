@@ -5,7 +5,7 @@ import Hummingbird
 import Logging
 import Synchronization
 
-/// Which of Synap's two route sets a request came through (API-CONTRACTS.md: the SDK's wire contract and the
+/// Which of Synap's two route sets a request came through (docs/API-CONTRACTS.md: the SDK's wire contract and the
 /// documented REST routes answer with different shapes and status codes).
 enum SandboxRouteProfile: Sendable {
     case sdk

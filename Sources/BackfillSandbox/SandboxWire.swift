@@ -82,7 +82,7 @@ struct WireRejection: Error, Sendable {
     var status: Int = 422
 }
 
-/// Checks one submitted document against Synap's contract (API-CONTRACTS.md; the stricter reading where the
+/// Checks one submitted document against Synap's contract (docs/API-CONTRACTS.md; the stricter reading where the
 /// sources disagree) and turns it into a `CreateMemoryRequest`. Every rule here has a row in the sandbox's
 /// README and a case in the contract tests.
 struct WireValidator: Sendable {
@@ -190,7 +190,7 @@ struct WireValidator: Sendable {
             }
             switch isolation {
             case "strict":
-                // API-CONTRACTS.md: "customer_id required; user_id without it gets 400". The SDK's comment also
+                // docs/API-CONTRACTS.md: "customer_id required; user_id without it gets 400". The SDK's comment also
                 // allows neither (client scope); the stricter reading wins here, and Backfill's own check agrees.
                 if (customerID ?? "").isEmpty {
                     return .failure(

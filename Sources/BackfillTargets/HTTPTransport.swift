@@ -19,7 +19,7 @@ public struct TLSOptions: Sendable, Hashable {
 }
 
 /// One target's HTTP connection pool: base URL, auth headers (never logged), timeouts, and the error rules of
-/// API-CONTRACTS.md turned into ``UploadError``s.
+/// docs/API-CONTRACTS.md turned into ``UploadError``s.
 final class HTTPTransport: Sendable {
     let baseURL: String
     private let headers: [(String, String)]
@@ -180,7 +180,7 @@ final class HTTPTransport: Sendable {
         return nil
     }
 
-    /// A non-success status as an ``UploadError`` (API-CONTRACTS.md's rules).
+    /// A non-success status as an ``UploadError`` (docs/API-CONTRACTS.md's rules).
     func classify(_ answer: Answer) -> UploadError {
         Self.classify(status: answer.status, headers: answer.headers, body: answer.body, keyName: keyName)
     }

@@ -1,7 +1,7 @@
 import BackfillCore
 import Foundation
 
-/// Synap's batch answer in either shape, matched to the documents by id (API-CONTRACTS.md):
+/// Synap's batch answer in either shape, matched to the documents by id (docs/API-CONTRACTS.md):
 /// - docs: `{"results": [{"ingestion_id","status"}], "errors": [{index, code, message}]}`
 /// - SDK: `{"batch_id","total","succeeded","failed","results":[{"ingestion_id","document_id","status","queued_at","error_message"}]}`
 public enum SynapBatchResponse {

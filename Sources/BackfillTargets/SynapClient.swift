@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Synap's two route profiles (API-CONTRACTS.md): the SDK's production wire contract and the documented REST.
+/// Synap's two route profiles (docs/API-CONTRACTS.md): the SDK's production wire contract and the documented REST.
 public enum SynapRoutes: String, Sendable, CaseIterable {
     /// `/api/v1/memories/batch`, `/api/v1/memories/create`, `/api/v1/memories/status/{id}`, `/api/v1/auth/whoami`.
     case sdk

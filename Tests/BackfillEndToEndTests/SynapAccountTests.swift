@@ -4,7 +4,7 @@ import BackfillTestSupport
 import Foundation
 import Testing
 
-/// Synap's special answers (API-CONTRACTS.md, "Errors: special cases") rehearsed in the sandbox, and what
+/// Synap's special answers (docs/API-CONTRACTS.md, "Errors: special cases") rehearsed in the sandbox, and what
 /// Backfill does with each: `409 instance_not_ready` waits (Retry-After) and goes on; `409 instance_build_failed`,
 /// `402` and `429` with a credit `reason` stop the run (exit 4) before anything is stored.
 ///

@@ -4,7 +4,7 @@ import Foundation
 import NIOHTTP1
 import Testing
 
-/// One case per rule of Synap's contract (../shared/API-CONTRACTS.md, mirrored in
+/// One case per rule of Synap's contract (docs/API-CONTRACTS.md, mirrored in
 /// Sources/BackfillSandbox/README.md), each sent to the sandbox on both route profiles, with the status and
 /// error body the contract prescribes. The README's rule table names these cases.
 ///
@@ -36,7 +36,7 @@ struct SynapContractTests {
 
     struct Case: Sendable, CustomTestStringConvertible {
         var name: String
-        /// Where API-CONTRACTS.md says it.
+        /// Where docs/API-CONTRACTS.md says it.
         var contract: String
         var setup: Setup = .b2c
         var route: Route = .create
@@ -89,7 +89,7 @@ struct SynapContractTests {
             body: doc("t1", dropping: ["document_type"]), sdkStatus: 422, documentedStatus: 422,
             code: "INVALID_INPUT", field: "document_type", messageContains: "document_type is required", stored: 0),
         Case(
-            name: "unknown_document_type", contract: "document_type enum (DESIGN.md §2)",
+            name: "unknown_document_type", contract: "document_type enum (docs/DESIGN.md §2)",
             body: doc("t2", ["document_type": "spreadsheet"]), sdkStatus: 422, documentedStatus: 422,
             code: "INVALID_INPUT", field: "document_type", stored: 0),
         Case(

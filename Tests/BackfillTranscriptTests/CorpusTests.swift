@@ -3,16 +3,13 @@ import BackfillTranscriptAdapter
 import Foundation
 import Testing
 
-/// `../shared/bench/gen_corpus.py vtt|srt` output: every file imports with every speaker and cue accounted for,
-/// checked against the generator's truth file. Skipped when the generator or python3 is not on this machine.
+/// `bench/gen_corpus.py vtt|srt` output: every file imports with every speaker and cue accounted for,
+/// checked against the generator's truth file (python3 is installed by `scripts/bootstrap.sh`).
 @Suite("Generated corpus")
 struct CorpusTests {
-    static let generator = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/bench/gen_corpus.py").path
-    static var available: Bool {
-        FileManager.default.fileExists(atPath: generator) && FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
-    }
+    static let generator = packageRoot.appendingPathComponent("bench/gen_corpus.py").path
 
-    @Test(.enabled(if: CorpusTests.available), arguments: ["vtt", "srt"])
+    @Test(arguments: ["vtt", "srt"])
     func everySpeakerAndCueAccountedFor(_ kind: String) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("backfill-corpus-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -1,5 +1,5 @@
 """The other direction: every request body Backfill itself sends must parse with the vendor SDK's own request
-model and carry every field API-CONTRACTS.md marks required. `backfill import samples` runs against the sandbox,
+model and carry every field docs/API-CONTRACTS.md marks required. `backfill import samples` runs against the sandbox,
 which records each write body as received (`GET /_sandbox/requests?target=…`).
 
 Each test names the change that was made (and reverted) to see it fail ("broke: …").
@@ -46,7 +46,7 @@ def backfill_import(tmp_path, *arguments: str, key: tuple) -> dict:
 def test_synap_bodies_parse_with_the_sdk_models(sandbox, tmp_path):
     # broke: the recorder line removed from SandboxRoutes' handlers → "the sandbox recorded no Synap request".
     # Failed before the contract fix: Backfill sent no "mode" unless --mode was given (56 of the 57 sample
-    # bodies), while API-CONTRACTS.md marks it required on the wire.
+    # bodies), while docs/API-CONTRACTS.md marks it required on the wire.
     backfill_import(tmp_path, "--target", "synap", "--base-url", sandbox.url, "--user-id", "wire-user",
                     key=("SYNAP_API_KEY", "synap_wire_test"))
     recorded = sandbox.requests("synap")
@@ -55,7 +55,7 @@ def test_synap_bodies_parse_with_the_sdk_models(sandbox, tmp_path):
     for entry in recorded:
         body = entry["body"]
         assert isinstance(body, dict), entry
-        # API-CONTRACTS.md: document, document_type and mode are required on the wire; Backfill always sends a
+        # docs/API-CONTRACTS.md: document, document_type and mode are required on the wire; Backfill always sends a
         # stable document_id (and document_created_at when the source has a date).
         for field in ("document", "document_type", "mode", "document_id"):
             assert field in body, f"{field} missing from {entry['route']}: {sorted(body)}"
@@ -87,7 +87,7 @@ def test_goodmem_bodies_parse_with_the_sdk_models(sandbox, tmp_path):
     ids = set()
     for entry in memories:
         body = entry["body"]
-        # API-CONTRACTS.md: spaceId (uuid), originalContent or originalContentB64, contentType; metadata ≤ 50
+        # docs/API-CONTRACTS.md: spaceId (uuid), originalContent or originalContentB64, contentType; metadata ≤ 50
         # properties; Backfill always sends a memoryId (UUIDv5 of the document id).
         for field in ("spaceId", "contentType", "memoryId", "metadata"):
             assert field in body, f"{field} missing: {sorted(body)}"
@@ -111,7 +111,7 @@ def test_mielto_bodies_parse_with_the_sdk_models(sandbox, tmp_path):
     for entry in recorded:
         assert entry["route"] == "POST /mielto/api/v1/memories", entry["route"]
         body = entry["body"]
-        # API-CONTRACTS.md: user_id and memory required; memory_type one of user|agent|team|workflow.
+        # docs/API-CONTRACTS.md: user_id and memory required; memory_type one of user|agent|team|workflow.
         for field in ("user_id", "memory"):
             assert field in body, f"{field} missing: {sorted(body)}"
         parsed = MemoryCreate.model_validate(body)
