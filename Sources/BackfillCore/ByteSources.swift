@@ -89,7 +89,9 @@ extension ByteSource {
 }
 
 /// Splits a byte source into lines (LF, with a CR before it dropped), keeping each line's byte offset.
-/// Memory stays at one chunk plus the longest line.
+/// Memory stays at one chunk plus the longest line kept: a line longer than the line budget
+/// (``InputBudgets/maxLineBytes``, `--max-line-bytes`) is read to its end without being kept and comes back empty
+/// with ``Line/overBudget`` set, for the adapter to skip.
 public final class LineReader {
     public struct Line {
         /// The line's bytes, without its terminator.
@@ -98,6 +100,8 @@ public final class LineReader {
         public var byteOffset: Int64
         /// 1-based line number.
         public var number: Int
+        /// Longer than the line budget: `bytes` is empty.
+        public var overBudget = false
     }
 
     private let source: any ByteSource
@@ -107,6 +111,11 @@ public final class LineReader {
     private var lineNumber: Int
     private var atEnd = false
     private let chunkSize: Int
+    /// The longest line kept, in bytes.
+    public var maxLineBytes = InputBudgets.current.maxLineBytes
+    /// Dropping the rest of a line over the budget (it started at `dropStart`).
+    private var dropping = false
+    private var dropStart: Int64 = 0
 
     /// - Parameters:
     ///   - startOffset: where the source currently stands (after a seek).
@@ -125,6 +134,12 @@ public final class LineReader {
         var searchFrom = start
         while true {
             if let newline = buffer[searchFrom...].firstIndex(of: 0x0A) {
+                if dropping {
+                    dropping = false
+                    lineNumber += 1
+                    start = newline + 1
+                    return Line(bytes: [], byteOffset: dropStart, number: lineNumber, overBudget: true)
+                }
                 var end = newline
                 if end > start && buffer[end - 1] == 0x0D { end -= 1 }
                 lineNumber += 1
@@ -133,6 +148,12 @@ public final class LineReader {
                 return line
             }
             if atEnd {
+                if dropping {
+                    dropping = false
+                    lineNumber += 1
+                    start = buffer.count
+                    return Line(bytes: [], byteOffset: dropStart, number: lineNumber, overBudget: true)
+                }
                 guard start < buffer.count else { return nil }
                 var end = buffer.count
                 if buffer[end - 1] == 0x0D { end -= 1 }
@@ -140,6 +161,16 @@ public final class LineReader {
                 let line = Line(bytes: buffer[start..<end], byteOffset: bufferOffset + Int64(start), number: lineNumber)
                 start = buffer.count
                 return line
+            }
+            if !dropping && buffer.count - start > maxLineBytes {
+                dropping = true
+                dropStart = bufferOffset + Int64(start)
+            }
+            if dropping {
+                // Over the budget: what was read of the line is dropped.
+                bufferOffset += Int64(buffer.count)
+                buffer.removeAll(keepingCapacity: true)
+                start = 0
             }
             // Compact, then read more.
             if start > 0 {
