@@ -127,13 +127,23 @@ public final class LineReader {
         self.chunkSize = chunkSize
     }
 
+    /// The index of the first LF in `buffer[from...]`, through `memchr`.
+    private static func newline(in buffer: [UInt8], from: Int) -> Int? {
+        buffer.withUnsafeBufferPointer { bytes in
+            guard from < bytes.count, let base = bytes.baseAddress,
+                let found = memchr(base + from, 0x0A, bytes.count - from)
+            else { return nil }
+            return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
+        }
+    }
+
     /// The offset just past the last line returned.
     public var offset: Int64 { bufferOffset + Int64(start) }
 
     public func next() throws -> Line? {
         var searchFrom = start
         while true {
-            if let newline = buffer[searchFrom...].firstIndex(of: 0x0A) {
+            if let newline = Self.newline(in: buffer, from: searchFrom) {
                 if dropping {
                     dropping = false
                     lineNumber += 1

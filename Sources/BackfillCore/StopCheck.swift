@@ -71,7 +71,8 @@ public enum StopCheck {
 
         public init(every: Int = 1024) {
             self.every = max(1, every)
-            self.countdown = self.every
+            // The first call looks: a loop entered after a stop ends at once.
+            self.countdown = 1
         }
 
         /// Whether the loop should end now.

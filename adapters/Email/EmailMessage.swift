@@ -338,6 +338,8 @@ struct BodyCollector {
     static func text(of entity: MIMEEntity, type: ContentType, warnings: inout [String]) -> String {
         if type.mediaType == "text/html" {
             let raw = entity.decodedBody()
+            // Decoding ends early when the run stops or the item's time is up: the rest is not worth doing.
+            if StopCheck.isRequested { return "" }
             let (decoded, unknown) = TextDecoding.decode(raw, label: type.charset)
             if let unknown { warnings.append("unknown charset '\(unknown)': read as UTF-8, else windows-1252") }
             return HTMLText.convert(Array(decoded.utf8), encoding: "UTF-8", shouldStop: { StopCheck.isRequested }).text
@@ -351,6 +353,8 @@ struct BodyCollector {
         _ entity: MIMEEntity, charset: String?, flowed: Bool, delSp: Bool, warnings: inout [String]
     ) -> String {
         var raw = entity.decodedBody()
+        // Decoding ends early when the run stops or the item's time is up: the rest is not worth doing.
+        if StopCheck.isRequested { return "" }
         let label = charset?.lowercased() ?? ""
         let asciiCompatible = !(label.hasPrefix("utf-16") || label.hasPrefix("utf-32") || label.hasPrefix("ucs"))
         if asciiCompatible && raw.contains(0x0D) { raw = Self.withoutCR(raw) }
