@@ -89,7 +89,9 @@ extension ByteSource {
 }
 
 /// Splits a byte source into lines (LF, with a CR before it dropped), keeping each line's byte offset.
-/// Memory stays at one chunk plus the longest line.
+/// Memory stays at one chunk plus the longest line kept: a line longer than the line budget
+/// (``InputBudgets/maxLineBytes``, `--max-line-bytes`) is read to its end without being kept and comes back empty
+/// with ``Line/overBudget`` set, for the adapter to skip.
 public final class LineReader {
     public struct Line {
         /// The line's bytes, without its terminator.
@@ -98,6 +100,8 @@ public final class LineReader {
         public var byteOffset: Int64
         /// 1-based line number.
         public var number: Int
+        /// Longer than the line budget: `bytes` is empty.
+        public var overBudget = false
     }
 
     private let source: any ByteSource
@@ -107,6 +111,11 @@ public final class LineReader {
     private var lineNumber: Int
     private var atEnd = false
     private let chunkSize: Int
+    /// The longest line kept, in bytes.
+    public var maxLineBytes = InputBudgets.current.maxLineBytes
+    /// Dropping the rest of a line over the budget (it started at `dropStart`).
+    private var dropping = false
+    private var dropStart: Int64 = 0
 
     /// - Parameters:
     ///   - startOffset: where the source currently stands (after a seek).
@@ -118,13 +127,29 @@ public final class LineReader {
         self.chunkSize = chunkSize
     }
 
+    /// The index of the first LF in `buffer[from...]`, through `memchr`.
+    private static func newline(in buffer: [UInt8], from: Int) -> Int? {
+        buffer.withUnsafeBufferPointer { bytes in
+            guard from < bytes.count, let base = bytes.baseAddress,
+                let found = memchr(base + from, 0x0A, bytes.count - from)
+            else { return nil }
+            return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
+        }
+    }
+
     /// The offset just past the last line returned.
     public var offset: Int64 { bufferOffset + Int64(start) }
 
     public func next() throws -> Line? {
         var searchFrom = start
         while true {
-            if let newline = buffer[searchFrom...].firstIndex(of: 0x0A) {
+            if let newline = Self.newline(in: buffer, from: searchFrom) {
+                if dropping {
+                    dropping = false
+                    lineNumber += 1
+                    start = newline + 1
+                    return Line(bytes: [], byteOffset: dropStart, number: lineNumber, overBudget: true)
+                }
                 var end = newline
                 if end > start && buffer[end - 1] == 0x0D { end -= 1 }
                 lineNumber += 1
@@ -133,6 +158,12 @@ public final class LineReader {
                 return line
             }
             if atEnd {
+                if dropping {
+                    dropping = false
+                    lineNumber += 1
+                    start = buffer.count
+                    return Line(bytes: [], byteOffset: dropStart, number: lineNumber, overBudget: true)
+                }
                 guard start < buffer.count else { return nil }
                 var end = buffer.count
                 if buffer[end - 1] == 0x0D { end -= 1 }
@@ -140,6 +171,16 @@ public final class LineReader {
                 let line = Line(bytes: buffer[start..<end], byteOffset: bufferOffset + Int64(start), number: lineNumber)
                 start = buffer.count
                 return line
+            }
+            if !dropping && buffer.count - start > maxLineBytes {
+                dropping = true
+                dropStart = bufferOffset + Int64(start)
+            }
+            if dropping {
+                // Over the budget: what was read of the line is dropped.
+                bufferOffset += Int64(buffer.count)
+                buffer.removeAll(keepingCapacity: true)
+                start = 0
             }
             // Compact, then read more.
             if start > 0 {

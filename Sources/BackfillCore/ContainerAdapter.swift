@@ -29,14 +29,20 @@ public struct ContainerEntries: AsyncSequence, Sendable {
     }
 }
 
-/// Limits a container applies to what it unpacks (zip bombs, hostile names, nesting).
+/// Limits a container applies to what it unpacks (zip bombs, hostile names, nesting); part of ``InputBudgets``.
 public struct ContainerLimits: Sendable, Hashable {
+    /// One entry, expanded (`--max-entry-bytes`).
     public var maxEntryBytes: Int64 = 8 << 30
+    /// One archive, all entries expanded (`--max-expanded-bytes`).
     public var maxTotalBytes: Int64 = 64 << 30
+    /// Expanded ÷ compressed, past the first 8 MiB of an entry (`--max-compression-ratio`).
     public var maxCompressionRatio: Double = 200
+    /// Entries of one archive (`--max-archive-entries`).
     public var maxEntries: Int = 1_000_000
-    /// Archives inside archives, counting the outermost as 1.
+    /// Archives inside archives, counting the outermost as 1 (`--max-archive-depth`).
     public var maxDepth: Int = 4
+    /// Compression filters stacked on one archive (`a.tar.gz` has 1; `x.gz.gz.gz` 3) (`--max-compression-layers`).
+    public var maxCompressionLayers: Int = 4
     /// Largest bundle spilled to a temporary folder for random access (e.g. a Slack export inside a zip).
     public var maxSpillBytes: Int64 = 2 << 30
 

@@ -10,12 +10,24 @@ import BackfillCore
 /// Semantics match `JSONDecoder` decoding a `JSONValue`: numbers with an integral value that fits in 64 bits are
 /// `.integer` (`1e3` too), others `.number`; a repeated key keeps its first value; an unpaired UTF-16 surrogate
 /// in a `\u` escape becomes U+FFFD;
-/// nesting deeper than 512 levels is refused, as `JSONDecoder` does.
+/// nesting deeper than the depth budget (``InputBudgets/maxDepth`` of the reading task, `--max-depth`; never more than
+/// 512 levels, as `JSONDecoder`) is refused. The recursion is bounded by that depth.
 public enum JSONBytesParser {
     public struct Failure: Error, Equatable {
         public var message: String
+        /// The budget the value went over, nil for malformed JSON.
+        public var budget: InputBudgets.Budget?
+
+        public init(message: String, budget: InputBudgets.Budget? = nil) {
+            self.message = message
+            self.budget = budget
+        }
+
+        /// The skip code of a record that fails so: `malformed_json`, or the budget's (`nesting_too_deep`).
+        public var code: String { budget?.code ?? "malformed_json" }
     }
 
+    /// The hard cap on nesting, whatever the budget.
     public static let maximumDepth = 512
 
     /// A whole line's value.
@@ -57,8 +69,15 @@ public enum JSONBytesParser {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
         var depth = 0
+        let maxDepth: Int
+        let budgets: InputBudgets
+        var poll = StopCheck.Poll(every: 1 << 16)
 
-        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+        init(bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+            budgets = InputBudgets.current
+            maxDepth = min(JSONBytesParser.maximumDepth, max(1, budgets.maxDepth))
+        }
 
         // MARK: Errors
 
@@ -103,6 +122,11 @@ public enum JSONBytesParser {
 
         private mutating func parseValue() throws(Failure) -> JSONValue {
             guard index < bytes.count else { throw unexpected(" where a value should be") }
+            if poll.shouldStop() {
+                throw Failure(
+                    message: "parsing stopped at column \(index + 1): the run was interrupted or the item took too long \(budgets.note(.readSeconds))",
+                    budget: .readSeconds)
+            }
             switch bytes[index] {
             case UInt8(ascii: "{"): return try parseObject()
             case UInt8(ascii: "["): return try parseArray()
@@ -129,9 +153,10 @@ public enum JSONBytesParser {
 
         private mutating func enter() throws(Failure) {
             depth += 1
-            if depth > JSONBytesParser.maximumDepth {
+            if depth > maxDepth {
                 throw Failure(
-                    message: "nested deeper than \(JSONBytesParser.maximumDepth) levels at column \(index + 1)")
+                    message: "nested deeper than \(maxDepth) levels at column \(index + 1) \(budgets.note(.depth))",
+                    budget: .depth)
             }
         }
 

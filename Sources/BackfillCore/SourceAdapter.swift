@@ -141,14 +141,17 @@ public struct AdapterContext: Sendable {
     public var options: [String: String]
     /// People's addresses, handles or names → `user_id`/`customer_id` (`--identity-map`).
     public var identities: IdentityMap
+    /// What one input may cost (nesting, sizes, counts, time); see ``InputBudgets``.
+    public var budgets: InputBudgets
 
     public init(
         maxDocumentBytes: Int = ValidationProfile.defaultMaxDocumentBytes, options: [String: String] = [:],
-        identities: IdentityMap = IdentityMap()
+        identities: IdentityMap = IdentityMap(), budgets: InputBudgets = InputBudgets()
     ) {
         self.maxDocumentBytes = maxDocumentBytes
         self.options = options
         self.identities = identities
+        self.budgets = budgets
     }
 }
 

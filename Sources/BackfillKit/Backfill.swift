@@ -40,6 +40,8 @@ public struct ImportOptions: Sendable {
     public var typeMap: TypeMap = .synapDefault
     public var maxDocumentBytes = ValidationProfile.defaultMaxDocumentBytes
     public var maxBatchBytes = 8 * 1024 * 1024
+    /// What one input may cost (`--max-depth`, `--max-read-seconds`, …).
+    public var budgets = InputBudgets()
     public var failFast = false
     public var maxAttempts = 5
     /// Documents per batch (≤ 100).
@@ -361,7 +363,7 @@ public enum Backfill {
             profile: profile(options),
             adapterContext: AdapterContext(
                 maxDocumentBytes: options.maxDocumentBytes, options: options.adapterOptions,
-                identities: try options.identities))
+                identities: try options.identities, budgets: options.budgets))
         configuration.userID = options.userID
         configuration.customerID = options.customerID
         configuration.mode = options.mode

@@ -31,6 +31,8 @@ public struct JobSpec: Codable, Sendable, Hashable {
     public var caCert: String?
     public var insecureLocalhost: Bool?
     public var workspaceID: String?
+    /// Budget flag → value (`--max-depth` → `64`).
+    public var budgets: [String: String]?
 
     enum CodingKeys: String, CodingKey {
         case inputs, target, routes, out, mode, adaptive, concurrency
@@ -55,6 +57,7 @@ public struct JobSpec: Codable, Sendable, Hashable {
         case caCert = "ca_cert"
         case insecureLocalhost = "insecure_localhost"
         case workspaceID = "workspace_id"
+        case budgets
     }
 
     public init(_ options: ImportOptions) {
@@ -86,6 +89,7 @@ public struct JobSpec: Codable, Sendable, Hashable {
         caCert = options.tls.caCertificatePath
         insecureLocalhost = options.tls.insecureLocalhost
         workspaceID = options.workspaceID
+        budgets = options.budgets.flagValues
     }
 
     public func json() -> String {
@@ -118,6 +122,9 @@ public struct JobSpec: Codable, Sendable, Hashable {
         options.concurrency = concurrency
         options.adapterOptions = adapterOptions ?? [:]
         options.identityMapPath = identityMap
+        for (flag, value) in budgets ?? [:] {
+            if let budget = InputBudgets.Budget(rawValue: flag) { options.budgets.set(budget, value) }
+        }
         options.spaceID = spaceID
         options.spaceName = spaceName
         options.createSpace = createSpace ?? false

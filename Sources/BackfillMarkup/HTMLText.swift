@@ -46,7 +46,11 @@ public enum HTMLText {
     ///   - bytes: the HTML document (or fragment).
     ///   - encoding: the bytes' character set when already known (e.g. `UTF-8`, or a MIME part's `charset`);
     ///     it then overrides any `<meta charset>`. Nil lets libxml2 detect it (BOM, `<meta>`, else Latin-1/UTF-8).
-    public static func convert(_ bytes: [UInt8], encoding: String? = nil) -> Result {
+    ///   - shouldStop: asked every few thousand nodes; true ends the walk early (the run stops, the item's time is
+    ///     up — the caller then gives the result up).
+    public static func convert(
+        _ bytes: [UInt8], encoding: String? = nil, shouldStop: (() -> Bool)? = nil
+    ) -> Result {
         _ = parserInitialised
         guard !bytes.isEmpty else { return Result(title: nil, text: "") }
         // libxml2 takes an `int` length; documents this large are refused by callers long before.
@@ -60,7 +64,7 @@ public enum HTMLText {
         guard let doc = parsed else { return Result(title: nil, text: "") }
         defer { xmlFreeDoc(doc) }
         var walker = TreeWalker()
-        walker.walk(doc)
+        walker.walk(doc, shouldStop: shouldStop)
         return Result(title: walker.title, text: walker.builder.finish())
     }
 }
@@ -127,9 +131,15 @@ private struct TreeWalker {
     private var listDepth = 0
     private var preDepth = 0
 
-    mutating func walk(_ doc: htmlDocPtr) {
+    mutating func walk(_ doc: htmlDocPtr, shouldStop: (() -> Bool)?) {
         var current: xmlNodePtr? = doc.pointee.children
+        var countdown = 4096
         while let node = current {
+            countdown -= 1
+            if countdown == 0 {
+                countdown = 4096
+                if shouldStop?() == true { return }
+            }
             var entered = false
             switch node.pointee.type {
             case XML_ELEMENT_NODE:

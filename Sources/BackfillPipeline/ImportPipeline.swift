@@ -29,8 +29,16 @@ public struct PipelineConfiguration: Sendable {
     public var deadLetterPath: String?
     /// Progress lines on stderr: nil = none.
     public var progress: ProgressStyle?
-    /// What archives may unpack.
-    public var containerLimits = ContainerLimits()
+    /// What archives may unpack (part of the adapters' ``InputBudgets``).
+    public var containerLimits: ContainerLimits {
+        get { adapterContext.budgets.containers }
+        set { adapterContext.budgets.containers = newValue }
+    }
+    /// What one input may cost; see ``InputBudgets``.
+    public var budgets: InputBudgets {
+        get { adapterContext.budgets }
+        set { adapterContext.budgets = newValue }
+    }
 
     public init(inputs: [String], profile: ValidationProfile, adapterContext: AdapterContext = AdapterContext()) {
         self.inputs = inputs
@@ -277,7 +285,16 @@ public final class ImportPipeline {
     private func read(_ input: SourceInput, depth: Int) async throws {
         let probe: SourceProbe
         do {
-            probe = try AdapterRegistry.probe(input)
+            probe = try await StopCheck.withDeadline(configuration.budgets, file: input.displayPath) {
+                try AdapterRegistry.probe(input)
+            }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as AdapterError where error.code == InputBudgets.Budget.readSeconds.code {
+            let record = SkippedRecord(
+                adapter: "-", file: input.displayPath, position: .wholeFile, code: error.code, message: error.message)
+            skip(record)
+            return
         } catch {
             report.sources.unreadable += 1
             skip(SkippedRecord(
@@ -310,25 +327,41 @@ public final class ImportPipeline {
     private func read(container: any ContainerAdapter, input: SourceInput, depth: Int) async throws {
         let limits = configuration.containerLimits
         report.byAdapter[container.name, default: .init()].files += 1
+        let budgets = configuration.budgets
         guard depth <= limits.maxDepth else {
-            skip(SkippedRecord(
-                adapter: container.name, file: input.displayPath, position: .wholeFile, code: "archive_too_deep",
-                message: "an archive nested deeper than \(limits.maxDepth) levels; unpack it and import the inner files"))
+            let what = "an archive nested deeper than \(limits.maxDepth) levels (unpack it and import the inner files)"
+            let error = budgets.exceeded(.archiveDepth, what, file: input.displayPath)
+            let record = SkippedRecord(
+                adapter: container.name, file: input.displayPath, position: .wholeFile, code: error.code,
+                message: error.message)
+            skip(record)
             return
         }
-        if registry.hasBundleAdapters, let paths = try await container.memberPaths(of: input, limits: limits),
-            let adapter = registry.bundleAdapter(for: paths)
-        {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("backfill-spill-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: folder) }
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            if let bundle = try await container.spill(input, to: folder, limits: limits) {
-                try await read(bundle: bundle, adapter: adapter)
-                return
-            }
-        }
         do {
-            for try await entry in container.entries(of: input, context: configuration.adapterContext, limits: limits) {
+            // Each pull of the archive (a header walk, the next entry) has its own deadline; the entries' reading has
+            // theirs.
+            let file = input.displayPath
+            let paths =
+                registry.hasBundleAdapters
+                ? try await StopCheck.withDeadline(budgets, file: file) {
+                    try await container.memberPaths(of: input, limits: limits)
+                } : nil
+            if let paths, let adapter = registry.bundleAdapter(for: paths) {
+                let folder = FileManager.default.temporaryDirectory
+                    .appendingPathComponent("backfill-spill-\(UUID().uuidString)")
+                defer { try? FileManager.default.removeItem(at: folder) }
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                let bundle = try await StopCheck.withDeadline(budgets, file: file) {
+                    try await container.spill(input, to: folder, limits: limits)
+                }
+                if let bundle {
+                    try await read(bundle: bundle, adapter: adapter)
+                    return
+                }
+            }
+            var entries = container.entries(of: input, context: configuration.adapterContext, limits: limits)
+                .makeAsyncIterator()
+            while let entry = try await StopCheck.withDeadline(budgets, file: file, { try await entries.next() }) {
                 switch entry {
                 case .file(let member):
                     try await read(member, depth: depth)
@@ -407,8 +440,11 @@ public final class ImportPipeline {
         }
 
         var lastCursor = cursor
+        let budgets = configuration.budgets
         do {
-            for try await output in outputs(cursor) {
+            // Each record pulled has its own deadline (`--max-read-seconds`); time spent sending is not counted.
+            var iterator = outputs(cursor).makeAsyncIterator()
+            while let output = try await StopCheck.withDeadline(budgets, file: path, { try await iterator.next() }) {
                 switch output {
                 case .skipped(let record):
                     report.byAdapter[adapter.name, default: .init()].skipped += 1

@@ -140,10 +140,12 @@ struct RequestsJSONLAdapterTests {
     }
 
     @Test func deepNestingIsRefused() async throws {
+        // Past the depth budget (64 by default): skipped naming it.
         let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
         let skip = try #require(try await skipped(#"{"document":"x","document_type":"note","metadata":"# + deep + "}"))
-        #expect(skip.code == "malformed_json")
-        #expect(skip.message.contains("nested deeper than 512 levels"))
+        #expect(skip.code == "nesting_too_deep")
+        #expect(skip.message.contains("nested deeper than 64 levels"))
+        #expect(skip.message.contains("(budget --max-depth 64)"))
     }
 
     @Test func notAnObject() async throws {

@@ -68,7 +68,8 @@ public struct ArchiveAdapter: ContainerAdapter {
         let reader = ArchiveEntriesReader(input: input, limits: limits, nameEncoding: nil)
         var paths: [String] = []
         var declared: Int64 = 0
-        while let entry = reader.nextHeader() {
+        // One pass over every header: each gets the item deadline afresh.
+        while let entry = StopCheck.withFreshDeadline(file: input.displayPath, { reader.nextHeader() }) {
             switch entry {
             case .member(let member):
                 paths.append(member.name)
@@ -201,15 +202,33 @@ final class ArchiveEntriesReader: ContainerReader {
                 code: error.code, message: "\(error.message); \(after)"))
     }
 
+    private func tooManyLayers(_ found: String) -> AdapterError {
+        AdapterError(
+            code: InputBudgets.Budget.compressionLayers.code, file: input.displayPath, position: .wholeFile,
+            message:
+                "\(found), over the limit of \(limits.maxCompressionLayers) \(limits.note(.compressionLayers)); the file is not read — decompress it and import the result if it is genuine"
+        )
+    }
+
     /// The next header: a member to read (valid until the next call), a skipped one, or nil at the end.
     func nextHeader() -> Header? {
         guard !finished else { return nil }
         if !opened {
             opened = true
             do {
-                handle = try ArchiveHandle(
+                let opened = try ArchiveHandle(
                     source: try input.open(), size: input.size, file: input.displayPath, options: nil)
+                // Compression filters stacked on the archive (the last filter is libarchive's "none").
+                let layers = Int(archive_filter_count(opened.archive)) - 1
+                if layers > limits.maxCompressionLayers {
+                    return damaged(tooManyLayers("\(layers) compression layers"))
+                }
+                handle = opened
             } catch let error as AdapterError {
+                if error.message.contains("too many filters") {
+                    // libarchive's own cap (25) was hit before ours.
+                    return damaged(tooManyLayers("more than 25 compression layers"))
+                }
                 return damaged(error)
             } catch {
                 return damaged(AdapterError(code: "unreadable_file", file: input.displayPath, position: .wholeFile, message: "\(error)"))
@@ -252,7 +271,7 @@ final class ArchiveEntriesReader: ContainerReader {
                 return damaged(
                     AdapterError(
                         code: "too_many_entries", file: input.displayPath, position: RecordPosition(recordIndex: index),
-                        message: "the archive holds more than \(limits.maxEntries) entries, the limit for one archive; split it"))
+                        message: "the archive holds more than \(limits.maxEntries) entries, the limit for one archive \(limits.note(.archiveEntries)); split it"))
             }
             guard let entry else { continue }
             if index == 1 && handle.formatCode == ARCHIVE_FORMAT_RAW && archive_filter_code(handle.archive, 0) == ARCHIVE_FILTER_NONE {
@@ -304,7 +323,7 @@ final class ArchiveEntriesReader: ContainerReader {
                 return .skipped(
                     record(
                         "entry_too_large", path,
-                        "the entry declares \(size) bytes, over the \(limits.maxEntryBytes)-byte limit for one archive entry; unpack it and import the file directly if it is genuine"))
+                        "the entry declares \(size) bytes, over the \(limits.maxEntryBytes)-byte limit for one archive entry \(limits.note(.entryBytes)); unpack it and import the file directly if it is genuine"))
             }
             // An entry declaring more than the ratio limit times the whole archive's size is a bomb whatever its
             // own compressed size (which libarchive does not tell).
@@ -314,13 +333,13 @@ final class ArchiveEntriesReader: ContainerReader {
                 return .skipped(
                     record(
                         "zip_bomb", path,
-                        "the entry declares \(size) bytes out of a \(archiveSize)-byte archive, more than \(Int(limits.maxCompressionRatio))× its compressed size: treated as a decompression bomb and not read"))
+                        "the entry declares \(size) bytes out of a \(archiveSize)-byte archive, more than \(Int(limits.maxCompressionRatio))× its compressed size \(limits.note(.compressionRatio)): treated as a decompression bomb and not read"))
             }
             if let size, totals.expanded + size > limits.maxTotalBytes {
                 return damaged(
                     AdapterError(
                         code: "archive_too_large", file: input.displayPath, position: RecordPosition(recordIndex: index),
-                        message: "the archive expands past the \(limits.maxTotalBytes)-byte limit for one archive; split it or unpack it"))
+                        message: "the archive expands past the \(limits.maxTotalBytes)-byte limit for one archive \(limits.note(.expandedBytes)); split it or unpack it"))
             }
             let modified: Date? =
                 archive_entry_mtime_is_set(entry) != 0

@@ -213,11 +213,11 @@ final class EntryStream: @unchecked Sendable {
         if streamed > limits.maxEntryBytes {
             failure = error(
                 "entry_too_large",
-                "the entry expands past the \(limits.maxEntryBytes)-byte limit for one archive entry; unpack it and import the file directly if it is genuine")
+                "the entry expands past the \(limits.maxEntryBytes)-byte limit for one archive entry \(limits.note(.entryBytes)); unpack it and import the file directly if it is genuine")
         } else if totals.expanded > limits.maxTotalBytes {
             failure = error(
                 "archive_too_large",
-                "the archive expands past the \(limits.maxTotalBytes)-byte limit for one archive; split it or unpack it")
+                "the archive expands past the \(limits.maxTotalBytes)-byte limit for one archive \(limits.note(.expandedBytes)); split it or unpack it")
         } else if streamed > 8 << 20 {
             // The raw bytes libarchive holds in its buffer count too: never less than one block.
             let raw = Double(handle.rawBytesRead - rawAtStart + Int64(ArchiveHandle.blockSize))
@@ -227,7 +227,7 @@ final class EntryStream: @unchecked Sendable {
             if ratio > limits.maxCompressionRatio || overall > limits.maxCompressionRatio {
                 failure = error(
                     "zip_bomb",
-                    "the entry expands more than \(Int(limits.maxCompressionRatio))× its compressed size (\(streamed) bytes out of about \(Int64(min(raw, Double(handle.rawBytesRead)))) compressed): treated as a decompression bomb and not read further")
+                    "the entry expands more than \(Int(limits.maxCompressionRatio))× its compressed size (\(streamed) bytes out of about \(Int64(min(raw, Double(handle.rawBytesRead)))) compressed) \(limits.note(.compressionRatio)): treated as a decompression bomb and not read further")
             }
         }
         if let failure {

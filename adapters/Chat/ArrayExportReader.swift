@@ -90,7 +90,7 @@ final class ArrayExportReader: RecordReader {
                 case .failure(let problem):
                     return [
                         builder.skip(
-                            "malformed_json",
+                            problem.code,
                             "\(what) \(element.index): \(problem.message); skipped, the rest of the file goes on",
                             at: position)
                     ]

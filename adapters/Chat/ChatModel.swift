@@ -287,9 +287,21 @@ extension JSONValue {
 
 /// Parses an element framed by ``JSONArrayStream`` and explains failures with byte offsets.
 enum ElementParser {
-    struct Problem: Error { var message: String }
+    struct Problem: Error {
+        var message: String
+        /// The skip code: `malformed_json`, or the budget's.
+        var code = "malformed_json"
+    }
 
     static func parse(_ element: JSONArrayStream.Element) -> Result<JSONValue, Problem> {
+        if element.overBudget {
+            let budgets = InputBudgets.current
+            return .failure(
+                Problem(
+                    message:
+                        "longer than \(budgets.maxLineBytes) bytes \(budgets.note(.lineBytes)), not read — raise --max-line-bytes if it is genuine",
+                    code: InputBudgets.Budget.lineBytes.code))
+        }
         do {
             return .success(try JSONBytesParser.parse(element.bytes[...]))
         } catch {
@@ -297,8 +309,8 @@ enum ElementParser {
             return .failure(
                 Problem(
                     message:
-                        "not valid JSON: \(message) (columns count bytes from the element's start at byte \(element.offset))"
-                ))
+                        "not valid JSON: \(message) (columns count bytes from the element's start at byte \(element.offset))",
+                    code: error.code))
         }
     }
 

@@ -267,6 +267,15 @@ final class SpecLinesReader: RecordReader {
             if line.byteOffset == 0, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             let position = RecordPosition(byteOffset: line.byteOffset, line: line.number, recordIndex: line.number)
+            if line.overBudget {
+                let budgets = InputBudgets.current
+                return [
+                    mapper.builder.skip(
+                        InputBudgets.Budget.lineBytes.code,
+                        "line \(line.number) is longer than \(reader.maxLineBytes) bytes \(budgets.note(.lineBytes)); skipped, the rest goes on",
+                        at: position)
+                ]
+            }
             do {
                 let value = try JSONBytesParser.parse(bytes)
                 let outputs = mapper.add(value, bytes: Array(bytes), position: position)
@@ -274,7 +283,7 @@ final class SpecLinesReader: RecordReader {
             } catch {
                 return [
                     mapper.builder.skip(
-                        "malformed_json", "line \(line.number): not valid JSON (\(error.message)); skipped, the rest goes on",
+                        error.code, "line \(line.number): not valid JSON (\(error.message)); skipped, the rest goes on",
                         at: position)
                 ]
             }

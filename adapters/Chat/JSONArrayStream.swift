@@ -9,6 +9,10 @@ import BackfillCore
 /// element. A malformed element is still framed (its brackets balance), so the caller can skip it and go on; a
 /// file that ends inside an element throws ``Failure/truncated``.
 ///
+/// An element longer than the line budget (``InputBudgets/maxLineBytes``, `--max-line-bytes`) is framed to its end
+/// without being kept: it comes back with ``Element/overBudget`` set and no bytes, so memory stays bounded by the
+/// budget whatever the input.
+///
 /// Members of the enclosing objects other than the path (a Discord file's `guild` and `channel`) are kept, as raw
 /// bytes, in ``siblings`` (up to ``maxSiblingBytes`` each) once they have been passed.
 final class JSONArrayStream {
@@ -27,6 +31,8 @@ final class JSONArrayStream {
         var endOffset: Int64
         /// 1-based index in the array.
         var index: Int
+        /// Longer than the line budget: framed, not kept (`bytes` is empty).
+        var overBudget = false
     }
 
     private let source: any ByteSource
@@ -47,6 +53,8 @@ final class JSONArrayStream {
     /// Raw members met beside the path (key → bytes), outermost level first overriding nothing.
     private(set) var siblings: [String: [UInt8]] = [:]
     var maxSiblingBytes = 16 << 20
+    /// The longest element kept, in bytes.
+    var maxElementBytes = InputBudgets.current.maxLineBytes
 
     /// - Parameters:
     ///   - resumeAt: start inside the array, just after an element that ended at this offset (the source must
@@ -126,7 +134,8 @@ final class JSONArrayStream {
     }
 
     /// Frames one complete value starting at the read position (after whitespace); returns its bytes.
-    private func captureValue() throws -> (bytes: [UInt8], offset: Int64) {
+    /// Past ``maxElementBytes`` the bytes are dropped as they are framed, and `overBudget` is true.
+    private func captureValue() throws -> (bytes: [UInt8], offset: Int64, overBudget: Bool) {
         try skipWhitespace()
         // Keep the value's first byte at the buffer's start, so growing the buffer never moves consumed data.
         if position > 0 {
@@ -135,7 +144,8 @@ final class JSONArrayStream {
             position = 0
         }
         guard let firstByte = try peek() else { throw Failure.truncated(offset: offset) }
-        let start = position
+        var start = position
+        var overBudget = false
         let startOffset = offset
         var depth = 0
         var inString = false
@@ -198,15 +208,23 @@ final class JSONArrayStream {
             }
             if done { break }
             if atEnd {
-                if scalar && i > start { break }
+                if scalar && (i > start || overBudget) { break }
                 throw Failure.truncated(offset: bufferOffset + Int64(i))
+            }
+            if overBudget || i - start > maxElementBytes {
+                // Over the budget: drop what was framed, keep scanning to the element's end.
+                overBudget = true
+                buffer.removeSubrange(0..<i)
+                bufferOffset += Int64(i)
+                i = 0
+                start = 0
             }
             let chunk = try source.read(maxLength: chunkSize)
             if chunk.isEmpty { atEnd = true } else { buffer.append(contentsOf: chunk) }
         }
-        let bytes = Array(buffer[start..<i])
+        let bytes = overBudget ? [] : Array(buffer[start..<i])
         position = i
-        return (bytes, startOffset)
+        return (bytes, startOffset, overBudget)
     }
 
     private func readKey() throws -> String {
@@ -216,7 +234,7 @@ final class JSONArrayStream {
             if found == nil { throw Failure.truncated(offset: offset) }
             throw Failure.unexpected(offset: offset, found: describe(found), expected: "a quoted key")
         }
-        let (bytes, at) = try captureValue()
+        let (bytes, at, _) = try captureValue()
         guard case .string(let key) = try? JSONBytesParser.parse(bytes[...]) else {
             throw Failure.unexpected(offset: at, found: "an invalid key", expected: "a quoted key")
         }
@@ -249,9 +267,9 @@ final class JSONArrayStream {
                     position += 1
                 }
                 first = false
-                let (bytes, start) = try captureValue()
+                let (bytes, start, overBudget) = try captureValue()
                 index += 1
-                return Element(bytes: bytes, offset: start, endOffset: offset, index: index)
+                return Element(bytes: bytes, offset: start, endOffset: offset, index: index, overBudget: overBudget)
             }
             if level < 0 && first {
                 // The root.
@@ -316,7 +334,7 @@ final class JSONArrayStream {
                     continue
                 }
             }
-            let (bytes, _) = try captureValue()
+            let (bytes, _, _) = try captureValue()
             if bytes.count <= maxSiblingBytes, siblings[key] == nil { siblings[key] = bytes }
         }
     }

@@ -240,6 +240,15 @@ final class WhatsAppReader: RecordReader {
         var chatKeyLine: String?
         var pendingBad: (line: Int, text: String)?
         while let line = try reader.next() {
+            if line.overBudget {
+                let budgets = InputBudgets.current
+                outputs.append(
+                    builder.skip(
+                        InputBudgets.Budget.lineBytes.code,
+                        "line \(line.number) is longer than \(reader.maxLineBytes) bytes \(budgets.note(.lineBytes)); it is not read, the rest goes on",
+                        at: RecordPosition(byteOffset: line.byteOffset, line: line.number)))
+                continue
+            }
             let raw = text(line)
             if let header = parser.header(raw) {
                 pendingBad = nil

@@ -58,7 +58,10 @@ final class WholeFileReader: RecordReader {
     func next() async throws -> AdapterOutput? {
         guard !done else { return nil }
         done = true
-        return try convert()
+        let output = try convert()
+        // The HTML walk ends early when the run stops or the item's time is up.
+        try StopCheck.check()
+        return output
     }
 
     private func skip(_ code: String, _ message: String, at position: RecordPosition = .wholeFile) -> AdapterOutput {
@@ -119,7 +122,7 @@ final class WholeFileReader: RecordReader {
     }
 
     private func document(fromHTML bytes: [UInt8], encoding: String?, identity: [UInt8]) -> AdapterOutput {
-        let result = HTMLText.convert(bytes, encoding: encoding)
+        let result = HTMLText.convert(bytes, encoding: encoding, shouldStop: { StopCheck.isRequested })
         if result.text.isEmpty {
             return skip(
                 "empty_file",

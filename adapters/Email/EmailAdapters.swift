@@ -172,6 +172,19 @@ func skipped(
     .skipped(SkippedRecord(adapter: adapter, file: file, position: position, code: code, message: message))
 }
 
+/// The skip of a message whose MIME walk gave up — over a budget (`--max-depth`, `--max-parts`), or out of time
+/// (`--max-read-seconds`) — nil when it was read whole. Throws `CancellationError` when the run stops.
+func budgetSkip(_ message: EmailMessage, adapter: String, file: String, position: RecordPosition) throws -> AdapterOutput? {
+    do {
+        try StopCheck.check()
+    } catch let error as AdapterError {
+        return skipped(adapter, file, position, error.code, error.message)
+    }
+    guard let over = message.overBudget else { return nil }
+    let error = InputBudgets.current.exceeded(over.budget, over.what, file: file, position: position)
+    return skipped(adapter, file, position, error.code, error.message)
+}
+
 /// A byte source that drops its first `offset` bytes (resuming inside a stream that cannot seek).
 final class SkippingByteSource: ByteSource {
     private let inner: any ByteSource
@@ -253,7 +266,7 @@ final class MboxMessageReader: RecordReader {
                 return output
             }
             outputs += 1
-            return output(framed)
+            return try output(framed)
         }
         finished = true
         if outputs == 0 && cursor == nil {
@@ -264,9 +277,12 @@ final class MboxMessageReader: RecordReader {
         return nil
     }
 
-    private func output(_ framed: FramedMessage) -> AdapterOutput {
+    private func output(_ framed: FramedMessage) throws -> AdapterOutput {
         let position = RecordPosition(byteOffset: framed.offset, recordIndex: index)
         let message = EmailMessage(bytes: framed.bytes)
+        if let skip = try budgetSkip(message, adapter: MboxAdapter.name, file: input.displayPath, position: position) {
+            return skip
+        }
         guard message.headerCount > 0 else {
             return skipped(
                 MboxAdapter.name, input.displayPath, position, "no_headers",
@@ -309,6 +325,7 @@ final class EMLReader: RecordReader {
             return skipped(EMLAdapter.name, file, .wholeFile, "empty_file", "the file is empty; nothing to import")
         }
         let message = EmailMessage(bytes: bytes)
+        if let skip = try budgetSkip(message, adapter: EMLAdapter.name, file: file, position: .wholeFile) { return skip }
         guard message.headerCount > 0 else {
             return skipped(
                 EMLAdapter.name, file, .wholeFile, "no_headers",
@@ -614,6 +631,12 @@ final class MaildirMessageReader: RecordReader {
         }
         if let problem = store.problem(member, bytes: bytes, index: index) { return problem }
         let message = EmailMessage(bytes: bytes ?? [])
+        if let skip = try budgetSkip(
+            message, adapter: MaildirAdapter.name, file: member.input.displayPath,
+            position: RecordPosition(recordIndex: index))
+        {
+            return skip
+        }
         guard message.headerCount > 0 else {
             return skipped(
                 MaildirAdapter.name, member.input.displayPath, RecordPosition(recordIndex: index), "no_headers",
@@ -642,11 +665,15 @@ final class ThreadedReader: RecordReader {
     func next() async throws -> AdapterOutput? {
         if threads == nil {
             var index = ThreadIndex()
-            let skips = try store.scan { bytes in
+            // The header pass reads the whole mailbox in one pull: its time is bounded per message by the framing, not
+            // by the item deadline (which would cut a large mailbox).
+            let skips = try StopCheck.$deadline.withValue(nil) {
+                try store.scan { bytes in
                 let entity = MIMEEntity(bytes: bytes, range: 0..<bytes.count)
                 guard !entity.headers.fields.isEmpty else { return false }
                 index.add(entity)
                 return true
+                }
             }
             let grouped = index.threads()
             threads = grouped.threads
@@ -663,11 +690,20 @@ final class ThreadedReader: RecordReader {
             let thread = threads[threadCursor]
             threadCursor += 1
             var messages: [(message: EmailMessage, source: MessageSource)] = []
+            var budgetSkips: [AdapterOutput] = []
             for n in thread {
                 guard let fetched = try store.fetch(n) else { continue }
-                messages.append((EmailMessage(bytes: fetched.bytes), fetched.source))
+                let message = EmailMessage(bytes: fetched.bytes)
+                // A message over a budget is left out of its thread's document and reported.
+                if let skip = try budgetSkip(
+                    message, adapter: builder.adapter, file: fetched.source.file, position: fetched.source.position)
+                {
+                    budgetSkips.append(skip)
+                    continue
+                }
+                messages.append((message, fetched.source))
             }
-            queue = builder.threadDocuments(messages).map(AdapterOutput.document)
+            queue = budgetSkips + builder.threadDocuments(messages).map(AdapterOutput.document)
         }
     }
 }

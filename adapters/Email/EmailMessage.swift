@@ -57,10 +57,12 @@ struct EmailMessage {
     /// How many header fields were read (0: not a message).
     var headerCount = 0
 
-    static let maxDepth = 32
+    /// A budget the message went over (MIME depth, quoted-message depth, parts): the message is skipped.
+    var overBudget: (budget: InputBudgets.Budget, what: String)?
 
-    /// Parses a whole message (headers and body).
-    init(bytes: [UInt8]) {
+    /// Parses a whole message (headers and body), within the budgets of the reading task (``InputBudgets/current``).
+    /// The MIME walk ends early when the run stops or the item's time is up: the caller checks ``StopCheck``.
+    init(bytes: [UInt8], budgets: InputBudgets = InputBudgets.current) {
         let entity = MIMEEntity(bytes: bytes, range: 0..<bytes.count)
         let headers = entity.headers
         headerCount = headers.fields.count
@@ -89,8 +91,9 @@ struct EmailMessage {
         } else if let raw = headers.raw("x-gm-labels") {
             labels = HeaderText.imapLabels(raw)
         }
-        var collector = BodyCollector()
+        var collector = BodyCollector(budget: MIMEWalkBudget(budgets))
         collector.walk(entity, depth: 0)
+        overBudget = collector.budget.exceeded
         body = collector.text
         attachments = collector.attachments
         forwarded = collector.forwarded
@@ -130,8 +133,51 @@ struct EmailMessage {
     }
 }
 
+/// The budgets of one message's MIME walk, shared by the collectors of its sub-trees. The walk's recursion is
+/// bounded by `maxDepth`; parts past `maxParts` are not split out.
+final class MIMEWalkBudget {
+    let maxDepth: Int
+    let maxParts: Int
+    private(set) var parts = 0
+    private(set) var exceeded: (budget: InputBudgets.Budget, what: String)?
+    /// The run stopped or the item's time is up: nothing more is walked (the caller throws).
+    private(set) var stopped = false
+
+    init(_ budgets: InputBudgets) {
+        maxDepth = max(1, budgets.maxDepth)
+        maxParts = max(1, budgets.maxParts)
+    }
+
+    /// Whether a part at `depth` may be walked; counts it.
+    func enter(depth: Int, quoted: Bool = false) -> Bool {
+        guard exceeded == nil, !isStopped else { return false }
+        if depth > maxDepth {
+            exceeded = (
+                .depth,
+                quoted
+                    ? "messages quoted inside messages (message/rfc822) nested deeper than \(maxDepth) levels"
+                    : "MIME parts nested deeper than \(maxDepth) levels"
+            )
+            return false
+        }
+        parts += 1
+        if parts > maxParts {
+            exceeded = (.parts, "more than \(maxParts) MIME parts in one message")
+            return false
+        }
+        return true
+    }
+
+    /// Whether the walk must end (over a budget, stopped, or out of time); looks at the clock.
+    var isStopped: Bool {
+        if !stopped && StopCheck.isRequested { stopped = true }
+        return stopped || exceeded != nil
+    }
+}
+
 /// Walks a MIME tree and collects the readable text, the attachments and the forwarded messages.
 struct BodyCollector {
+    let budget: MIMEWalkBudget
     var pieces: [String] = []
     var attachments: [AttachmentInfo] = []
     var forwarded: [ForwardedInfo] = []
@@ -139,16 +185,14 @@ struct BodyCollector {
 
     var text: String { pieces.filter { !$0.isEmpty }.joined(separator: "\n\n") }
 
-    mutating func walk(_ entity: MIMEEntity, depth: Int) {
-        guard depth <= EmailMessage.maxDepth else {
-            note("MIME parts nested deeper than \(EmailMessage.maxDepth) levels were not read")
-            return
-        }
+    /// Recursion bounded by the depth budget.
+    mutating func walk(_ entity: MIMEEntity, depth: Int, quoted: Bool = false) {
+        guard budget.enter(depth: depth, quoted: quoted) else { return }
         let type = entity.contentType
         let disposition = entity.disposition
         let isAttachment = disposition.kind?.lowercased() == "attachment"
         if type.isMultipart {
-            let (parts, closed) = entity.parts()
+            let (parts, closed) = entity.parts(limit: budget.maxParts)
             if parts.isEmpty {
                 note("a \(type.mediaType) part without parts (missing or wrong boundary): its body is read as text")
                 pieces.append(Self.plainText(entity, charset: nil, flowed: false, delSp: false, warnings: &warnings))
@@ -166,15 +210,18 @@ struct BodyCollector {
                         return HeaderText.normaliseID(raw) == startID
                     } ?? 0
                 walk(parts[root], depth: depth + 1)
-                for (i, part) in parts.enumerated() where i != root { attach(part, inline: true) }
+                for (i, part) in parts.enumerated() where i != root { attach(part, inline: true, depth: depth + 1) }
             case "multipart/signed":
                 walk(parts[0], depth: depth + 1)
-                for part in parts.dropFirst() { attach(part, inline: false) }
+                for part in parts.dropFirst() { attach(part, inline: false, depth: depth + 1) }
             case "multipart/encrypted":
                 note("encrypted message: no readable text")
-                for part in parts { attach(part, inline: false) }
+                for part in parts { attach(part, inline: false, depth: depth + 1) }
             default:
-                for part in parts { walk(part, depth: depth + 1) }
+                for part in parts {
+                    walk(part, depth: depth + 1)
+                    if budget.isStopped { break }
+                }
             }
             return
         }
@@ -183,12 +230,12 @@ struct BodyCollector {
             forward(entity, depth: depth)
         case "text/plain", "text/html":
             if isAttachment {
-                attach(entity, inline: false)
+                attach(entity, inline: false, depth: depth)
             } else {
                 pieces.append(Self.text(of: entity, type: type, warnings: &warnings))
             }
         default:
-            attach(entity, inline: !isAttachment && disposition.kind != nil)
+            attach(entity, inline: !isAttachment && disposition.kind != nil, depth: depth)
         }
     }
 
@@ -196,11 +243,15 @@ struct BodyCollector {
         if !warnings.contains(warning) { warnings.append(warning) }
     }
 
-    private mutating func attach(_ entity: MIMEEntity, inline: Bool) {
+    /// Recursion bounded by the depth budget.
+    private mutating func attach(_ entity: MIMEEntity, inline: Bool, depth: Int) {
         let type = entity.contentType
         if type.isMultipart {
-            // An attachment that is itself multipart: list its leaves.
-            for part in entity.parts().parts { attach(part, inline: inline) }
+            // An attachment that is itself multipart: list its leaves (within the walk's budgets).
+            for part in entity.parts(limit: budget.maxParts).parts {
+                guard budget.enter(depth: depth + 1) else { return }
+                attach(part, inline: inline, depth: depth + 1)
+            }
             return
         }
         attachments.append(
@@ -211,14 +262,15 @@ struct BodyCollector {
     /// else the last part; an empty candidate gives way to the next.
     private mutating func alternative(_ parts: [MIMEEntity], depth: Int) {
         var order: [Int] = []
-        for i in parts.indices.reversed() where Self.contains(parts[i], "text/plain", depth: depth) { order.append(i) }
-        for i in parts.indices.reversed() where !order.contains(i) && Self.contains(parts[i], "text/html", depth: depth) {
+        for i in parts.indices.reversed() where contains(parts[i], "text/plain", depth: depth) { order.append(i) }
+        for i in parts.indices.reversed() where !order.contains(i) && contains(parts[i], "text/html", depth: depth) {
             order.append(i)
         }
         for i in parts.indices.reversed() where !order.contains(i) { order.append(i) }
         var fallback: BodyCollector?
         for i in order {
-            var sub = BodyCollector()
+            if budget.isStopped { return }
+            var sub = BodyCollector(budget: budget)
             sub.walk(parts[i], depth: depth + 1)
             if !sub.text.isBlank {
                 merge(sub)
@@ -236,10 +288,12 @@ struct BodyCollector {
         for warning in other.warnings { note(warning) }
     }
 
-    private static func contains(_ entity: MIMEEntity, _ mediaType: String, depth: Int) -> Bool {
-        guard depth <= EmailMessage.maxDepth else { return false }
+    private func contains(_ entity: MIMEEntity, _ mediaType: String, depth: Int) -> Bool {
+        guard depth <= budget.maxDepth, !budget.isStopped else { return false }
         let type = entity.contentType
-        if type.isMultipart { return entity.parts().parts.contains { contains($0, mediaType, depth: depth + 1) } }
+        if type.isMultipart {
+            return entity.parts(limit: budget.maxParts).parts.contains { contains($0, mediaType, depth: depth + 1) }
+        }
         return type.mediaType == mediaType && entity.disposition.kind?.lowercased() != "attachment"
     }
 
@@ -254,8 +308,8 @@ struct BodyCollector {
             inner = MIMEEntity(bytes: entity.bytes, range: entity.body)
         }
         guard !inner.headers.fields.isEmpty || !inner.body.isEmpty else { return }
-        var sub = BodyCollector()
-        sub.walk(inner, depth: depth + 1)
+        var sub = BodyCollector(budget: budget)
+        sub.walk(inner, depth: depth + 1, quoted: true)
         let headers = inner.headers
         let from = headers.raw("from").map { HeaderText.addresses($0).map(\.display).joined(separator: ", ") }
         let to = headers.raw("to").map { HeaderText.addresses($0).map(\.display).joined(separator: ", ") }
@@ -284,9 +338,11 @@ struct BodyCollector {
     static func text(of entity: MIMEEntity, type: ContentType, warnings: inout [String]) -> String {
         if type.mediaType == "text/html" {
             let raw = entity.decodedBody()
+            // Decoding ends early when the run stops or the item's time is up: the rest is not worth doing.
+            if StopCheck.isRequested { return "" }
             let (decoded, unknown) = TextDecoding.decode(raw, label: type.charset)
             if let unknown { warnings.append("unknown charset '\(unknown)': read as UTF-8, else windows-1252") }
-            return HTMLText.convert(Array(decoded.utf8), encoding: "UTF-8").text
+            return HTMLText.convert(Array(decoded.utf8), encoding: "UTF-8", shouldStop: { StopCheck.isRequested }).text
         }
         let flowed = type.parameters["format"]?.lowercased() == "flowed"
         let delSp = type.parameters["delsp"]?.lowercased() == "yes"
@@ -297,6 +353,8 @@ struct BodyCollector {
         _ entity: MIMEEntity, charset: String?, flowed: Bool, delSp: Bool, warnings: inout [String]
     ) -> String {
         var raw = entity.decodedBody()
+        // Decoding ends early when the run stops or the item's time is up: the rest is not worth doing.
+        if StopCheck.isRequested { return "" }
         let label = charset?.lowercased() ?? ""
         let asciiCompatible = !(label.hasPrefix("utf-16") || label.hasPrefix("utf-32") || label.hasPrefix("ucs"))
         if asciiCompatible && raw.contains(0x0D) { raw = Self.withoutCR(raw) }
@@ -314,7 +372,9 @@ struct BodyCollector {
         var out = [UInt8]()
         out.reserveCapacity(bytes.count)
         var i = 0
+        var poll = StopCheck.Poll(every: 1 << 20)
         while i < bytes.count {
+            if poll.shouldStop() { break }
             let byte = bytes[i]
             if byte == 0x0D {
                 out.append(0x0A)

@@ -1,3 +1,4 @@
+import BackfillCore
 import BackfillMarkup
 import Foundation
 
@@ -152,8 +153,9 @@ struct MIMEEntity {
     }
 
     /// The body parts of a multipart entity, split on its boundary; `closed` is false when the closing delimiter
-    /// is missing (the last part then runs to the end).
-    func parts() -> (parts: [MIMEEntity], closed: Bool) {
+    /// is missing (the last part then runs to the end). Splitting ends after `limit` + 1 parts (the walk's parts
+    /// budget), or when the run stops or the item's time is up.
+    func parts(limit: Int = .max) -> (parts: [MIMEEntity], closed: Bool) {
         let type = contentType
         guard let boundary = type.parameters["boundary"], !boundary.isEmpty else { return ([], false) }
         let delimiter = Array(("--" + boundary).utf8)
@@ -163,7 +165,9 @@ struct MIMEEntity {
         var searchFrom = body.lowerBound
         let end = body.upperBound
         var closed = false
+        var poll = StopCheck.Poll(every: 64)
         while let hit = ByteSearch.index(of: delimiter, in: bytes, from: searchFrom, to: end) {
+            if parts.count > limit || poll.shouldStop() { return (parts, false) }
             searchFrom = hit + delimiter.count
             // A delimiter starts a line.
             guard hit == body.lowerBound || bytes[hit - 1] == 0x0A else { continue }
@@ -320,7 +324,9 @@ enum TransferDecoding {
         out.reserveCapacity(bytes.count * 3 / 4)
         var acc: UInt32 = 0
         var bits = 0
+        var poll = StopCheck.Poll(every: 1 << 20)
         for byte in bytes {
+            if poll.shouldStop() { break }
             let value = base64Table[Int(byte)]
             if value == 0xFF { continue }
             acc = (acc << 6) | UInt32(value)
@@ -358,7 +364,9 @@ enum TransferDecoding {
         out.reserveCapacity(range.count)
         var i = range.lowerBound
         let end = range.upperBound
+        var poll = StopCheck.Poll(every: 1 << 20)
         while i < end {
+            if poll.shouldStop() { break }
             let byte = bytes[i]
             if byte == 0x3D {
                 // Soft line break: `=` then optional whitespace, then (CR)LF.

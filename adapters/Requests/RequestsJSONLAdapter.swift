@@ -78,6 +78,15 @@ final class RequestLinesReader: RecordReader {
         }
         while let line = try lines.next() {
             if line.number <= skipThroughLine || line.byteOffset < skipBeforeOffset { continue }
+            if line.overBudget {
+                let error = InputBudgets.current.exceeded(
+                    .lineBytes, "line \(line.number) is longer than \(lines.maxLineBytes) bytes", file: input.displayPath,
+                    position: RecordPosition(byteOffset: line.byteOffset, line: line.number, recordIndex: line.number))
+                return .skipped(
+                    SkippedRecord(
+                        adapter: RequestsJSONLAdapter.name, file: error.file, position: error.position, code: error.code,
+                        message: error.message))
+            }
             var bytes = line.bytes
             if line.byteOffset == 0, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
@@ -109,7 +118,7 @@ final class RequestLinesReader: RecordReader {
                     "the line is JSON \(value.kindName), not an object; each line must be one request object")
             }
         } catch {
-            return skip("malformed_json", "not valid JSON (\(error.message)); fix or remove the line")
+            return skip(error.code, "not valid JSON (\(error.message)); fix or remove the line")
         }
         let line: RequestLine
         do {

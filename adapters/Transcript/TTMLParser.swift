@@ -20,12 +20,23 @@ enum XMLSupport {
         return Unicode.Scalar(found.pointee.value)
     }
 
-    /// Parses XML without network access and without loading or expanding external entities; malformed or truncated
-    /// input is recovered as far as libxml2 can. Returns nil when nothing at all could be parsed.
+    /// Parses XML without network access, without loading a DTD and without declaring, loading or expanding any
+    /// entity (only the five predefined ones are read): no external entity (`file:///etc/passwd`), no fetch, no
+    /// entity-expansion bomb. `XML_PARSE_NOENT`, `XML_PARSE_DTDLOAD` and `XML_PARSE_HUGE` are never set, so
+    /// libxml2's own limits hold (element depth 256, text node 10 MB). Malformed or truncated input is recovered as
+    /// far as libxml2 can. Returns nil when nothing at all could be parsed.
     static func withDocument<T>(_ bytes: [UInt8], _ body: (xmlDocPtr, _ wellFormed: Bool) -> T) -> T? {
         _ = initialised
         guard !bytes.isEmpty, let context = xmlNewParserCtxt() else { return nil }
         defer { xmlFreeParserCtxt(context) }
+        if let sax = context.pointee.sax {
+            // Entity declarations in an internal subset are ignored: a reference to them is then undefined and
+            // kept out of the text (recovered), whatever the entity says.
+            sax.pointee.entityDecl = nil
+            sax.pointee.unparsedEntityDecl = nil
+            sax.pointee.externalSubset = nil
+            sax.pointee.resolveEntity = nil
+        }
         let flags: [xmlParserOption] = [XML_PARSE_RECOVER, XML_PARSE_NONET, XML_PARSE_NOERROR, XML_PARSE_NOWARNING]
         let options = Int32(bitPattern: flags.reduce(0) { $0 | $1.rawValue })
         let length = Int32(clamping: bytes.count)
@@ -74,6 +85,30 @@ enum XMLSupport {
 
     static func text(_ node: xmlNodePtr) -> String {
         node.pointee.content.map { String(cString: $0) } ?? ""
+    }
+
+    /// Whether the elements under `root` nest deeper than `limit` levels (`root` is level 1); walked without
+    /// recursion, so the recursive walks after it are bounded by `limit`.
+    static func nestsDeeper(_ root: xmlNodePtr, than limit: Int) -> Bool {
+        var depth = 1
+        var node: xmlNodePtr? = root.pointee.children
+        var poll = StopCheck.Poll(every: 4096)
+        while var current = node {
+            if poll.shouldStop() { return false }
+            if current.pointee.type == XML_ELEMENT_NODE, let child = current.pointee.children {
+                depth += 1
+                if depth > limit { return true }
+                node = child
+                continue
+            }
+            while current.pointee.next == nil {
+                guard let parent = current.pointee.parent, parent != root else { return false }
+                depth -= 1
+                current = parent
+            }
+            node = current.pointee.next
+        }
+        return false
     }
 }
 
@@ -151,6 +186,13 @@ enum TTMLParser {
                         "not_ttml", "the root element is <\(XMLSupport.name(root))>, not <tt>: not a TTML/DFXP document",
                         .wholeFile
                     ))
+                return
+            }
+            let budgets = InputBudgets.current
+            if XMLSupport.nestsDeeper(root, than: budgets.maxDepth) {
+                let error = budgets.exceeded(
+                    .depth, "XML elements nested deeper than \(budgets.maxDepth) levels", file: "")
+                parsed.skips.append((error.code, error.message, .wholeFile))
                 return
             }
             let base = TimeBase(root: root)

@@ -202,6 +202,14 @@ final class TranscriptReader: RecordReader {
             default: parsed = PlainTranscriptParser.parse(lines)
             }
         }
+        // The parsers end early when the run stops or the item's time is up.
+        try StopCheck.check()
+        let budgets = context.budgets
+        if parsed.cues.count > budgets.maxParts {
+            let error = budgets.exceeded(
+                .parts, "more than \(budgets.maxParts) cues in one transcript", file: input.displayPath)
+            return skip(error.code, error.message)
+        }
         return builder.outputs(for: parsed)
     }
 }
