@@ -59,8 +59,12 @@ struct EmailMessage {
 
     static let maxDepth = 32
 
-    /// Parses a whole message (headers and body).
-    init(bytes: [UInt8]) {
+    /// How the body text was decoded when Backfill decided it (the least confident part's), for the report.
+    var charset: SourceCharset?
+
+    /// Parses a whole message (headers and body). `encoding` (`--encoding`) replaces detection for parts that
+    /// declare no charset or one that does not decode cleanly.
+    init(bytes: [UInt8], encoding: String? = nil) {
         let entity = MIMEEntity(bytes: bytes, range: 0..<bytes.count)
         let headers = entity.headers
         headerCount = headers.fields.count
@@ -76,7 +80,9 @@ struct EmailMessage {
         }
         if let received = headers.raw("received") {
             let text = HeaderText.unfold(received)
-            if let semicolon = text.lastIndex(of: ";") { receivedDate = EmailDate.parse(String(text[text.index(after: semicolon)...])) }
+            if let semicolon = text.lastIndex(of: ";") {
+                receivedDate = EmailDate.parse(String(text[text.index(after: semicolon)...]))
+            }
         }
         if let raw = headers.raw("in-reply-to") { inReplyTo = HeaderText.messageIDs(raw) }
         if let raw = headers.raw("references") { references = HeaderText.messageIDs(raw) }
@@ -89,9 +95,15 @@ struct EmailMessage {
         } else if let raw = headers.raw("x-gm-labels") {
             labels = HeaderText.imapLabels(raw)
         }
-        var collector = BodyCollector()
+        var collector = BodyCollector(option: encoding)
         collector.walk(entity, depth: 0)
         body = collector.text
+        charset = collector.charsets.min { $0.confidence < $1.confidence }
+        if let charset, charset.isLowConfidence {
+            warnings.append(
+                "charset guessed with low confidence: \(charset.name) (\(charset.confidence)); the text may be garbled — set --encoding if you know it"
+            )
+        }
         attachments = collector.attachments
         forwarded = collector.forwarded
         warnings += collector.warnings
@@ -122,7 +134,8 @@ struct EmailMessage {
         var text = lines.joined(separator: "\n")
         if !body.isEmpty { text += "\n\n" + body }
         if !attachments.isEmpty {
-            text += "\n\nAttachments: "
+            text +=
+                "\n\nAttachments: "
                 + attachments.map { "\($0.name ?? "(unnamed)") (\($0.contentType), \($0.size) bytes)" }
                 .joined(separator: "; ")
         }
@@ -132,6 +145,10 @@ struct EmailMessage {
 
 /// Walks a MIME tree and collects the readable text, the attachments and the forwarded messages.
 struct BodyCollector {
+    /// `--encoding`, for parts without a trustworthy charset.
+    var option: String?
+    /// How each part Backfill had to decide was decoded.
+    var charsets: [SourceCharset] = []
     var pieces: [String] = []
     var attachments: [AttachmentInfo] = []
     var forwarded: [ForwardedInfo] = []
@@ -151,7 +168,10 @@ struct BodyCollector {
             let (parts, closed) = entity.parts()
             if parts.isEmpty {
                 note("a \(type.mediaType) part without parts (missing or wrong boundary): its body is read as text")
-                pieces.append(Self.plainText(entity, charset: nil, flowed: false, delSp: false, warnings: &warnings))
+                pieces.append(
+                    Self.plainText(
+                        entity, charset: nil, flowed: false, delSp: false, option: option, charsets: &charsets,
+                        warnings: &warnings))
                 return
             }
             if !closed { note("missing closing MIME boundary in a \(type.mediaType) part (message truncated?)") }
@@ -185,7 +205,8 @@ struct BodyCollector {
             if isAttachment {
                 attach(entity, inline: false)
             } else {
-                pieces.append(Self.text(of: entity, type: type, warnings: &warnings))
+                pieces.append(
+                    Self.text(of: entity, type: type, option: option, charsets: &charsets, warnings: &warnings))
             }
         default:
             attach(entity, inline: !isAttachment && disposition.kind != nil)
@@ -204,7 +225,8 @@ struct BodyCollector {
             return
         }
         attachments.append(
-            AttachmentInfo(name: entity.fileName, contentType: type.mediaType, size: entity.decodedSize, inline: inline))
+            AttachmentInfo(name: entity.fileName, contentType: type.mediaType, size: entity.decodedSize, inline: inline)
+        )
     }
 
     /// multipart/alternative: the last text/plain (RFC 2046: the preferred format is last), else the last HTML,
@@ -212,13 +234,14 @@ struct BodyCollector {
     private mutating func alternative(_ parts: [MIMEEntity], depth: Int) {
         var order: [Int] = []
         for i in parts.indices.reversed() where Self.contains(parts[i], "text/plain", depth: depth) { order.append(i) }
-        for i in parts.indices.reversed() where !order.contains(i) && Self.contains(parts[i], "text/html", depth: depth) {
+        for i in parts.indices.reversed() where !order.contains(i) && Self.contains(parts[i], "text/html", depth: depth)
+        {
             order.append(i)
         }
         for i in parts.indices.reversed() where !order.contains(i) { order.append(i) }
         var fallback: BodyCollector?
         for i in order {
-            var sub = BodyCollector()
+            var sub = BodyCollector(option: option)
             sub.walk(parts[i], depth: depth + 1)
             if !sub.text.isBlank {
                 merge(sub)
@@ -233,6 +256,7 @@ struct BodyCollector {
         pieces += other.pieces
         attachments += other.attachments
         forwarded += other.forwarded
+        charsets += other.charsets
         for warning in other.warnings { note(warning) }
     }
 
@@ -254,7 +278,7 @@ struct BodyCollector {
             inner = MIMEEntity(bytes: entity.bytes, range: entity.body)
         }
         guard !inner.headers.fields.isEmpty || !inner.body.isEmpty else { return }
-        var sub = BodyCollector()
+        var sub = BodyCollector(option: option)
         sub.walk(inner, depth: depth + 1)
         let headers = inner.headers
         let from = headers.raw("from").map { HeaderText.addresses($0).map(\.display).joined(separator: ", ") }
@@ -274,34 +298,46 @@ struct BodyCollector {
         pieces.append(text)
         forwarded.append(
             ForwardedInfo(
-                subject: subject, from: from, messageID: headers.raw("message-id").flatMap { HeaderText.messageIDs($0).first },
+                subject: subject, from: from,
+                messageID: headers.raw("message-id").flatMap { HeaderText.messageIDs($0).first },
                 attachments: sub.attachments.count))
         forwarded += sub.forwarded
+        charsets += sub.charsets
         for warning in sub.warnings { note(warning) }
     }
 
     /// A text part as readable text: transfer and charset decoding, line ends, format=flowed, HTML → text.
-    static func text(of entity: MIMEEntity, type: ContentType, warnings: inout [String]) -> String {
+    static func text(
+        of entity: MIMEEntity, type: ContentType, option: String?, charsets: inout [SourceCharset],
+        warnings: inout [String]
+    ) -> String {
         if type.mediaType == "text/html" {
             let raw = entity.decodedBody()
-            let (decoded, unknown) = TextDecoding.decode(raw, label: type.charset)
-            if let unknown { warnings.append("unknown charset '\(unknown)': read as UTF-8, else windows-1252") }
+            let (decoded, unknown, charset) = TextDecoding.decodeBody(raw, label: type.charset, option: option)
+            if let unknown { warnings.append("unknown charset '\(unknown)': detected instead") }
+            if let charset { charsets.append(charset) }
             return HTMLText.convert(Array(decoded.utf8), encoding: "UTF-8").text
         }
         let flowed = type.parameters["format"]?.lowercased() == "flowed"
         let delSp = type.parameters["delsp"]?.lowercased() == "yes"
-        return plainText(entity, charset: type.charset, flowed: flowed, delSp: delSp, warnings: &warnings)
+        return plainText(
+            entity, charset: type.charset, flowed: flowed, delSp: delSp, option: option, charsets: &charsets,
+            warnings: &warnings)
     }
 
     static func plainText(
-        _ entity: MIMEEntity, charset: String?, flowed: Bool, delSp: Bool, warnings: inout [String]
+        _ entity: MIMEEntity, charset: String?, flowed: Bool, delSp: Bool, option: String?,
+        charsets: inout [SourceCharset], warnings: inout [String]
     ) -> String {
         var raw = entity.decodedBody()
         let label = charset?.lowercased() ?? ""
-        let asciiCompatible = !(label.hasPrefix("utf-16") || label.hasPrefix("utf-32") || label.hasPrefix("ucs"))
+        let wideBOM = label.isEmpty && Charset.byteOrderMark(raw).map { $0.encoding != "UTF-8" } == true
+        let asciiCompatible =
+            !(label.hasPrefix("utf-16") || label.hasPrefix("utf-32") || label.hasPrefix("ucs") || wideBOM)
         if asciiCompatible && raw.contains(0x0D) { raw = Self.withoutCR(raw) }
-        var (text, unknown) = TextDecoding.decode(raw, label: charset)
-        if let unknown { warnings.append("unknown charset '\(unknown)': read as UTF-8, else windows-1252") }
+        var (text, unknown, decidedCharset) = TextDecoding.decodeBody(raw, label: charset, option: option)
+        if let unknown { warnings.append("unknown charset '\(unknown)': detected instead") }
+        if let decidedCharset { charsets.append(decidedCharset) }
         if !asciiCompatible && text.contains("\r") {
             text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         }
@@ -338,7 +374,7 @@ struct BodyCollector {
             if utf8[index] == 0x0A { start = utf8.index(after: index) }
             index = utf8.index(after: index)
         }
-        return String(Substring(utf8[start...])) 
+        return String(Substring(utf8[start...]))
     }
 
     /// RFC 3676 format=flowed: soft-broken lines (ending in a space) joined, space-stuffing removed.
