@@ -150,7 +150,8 @@ let package = Package(
             name: "BackfillCharsetTests",
             dependencies: [
                 "BackfillMarkup", "BackfillDocumentAdapter", "BackfillTranscriptAdapter", "BackfillEmailAdapter",
-                "BackfillPipeline", "BackfillCore",
+                "BackfillChatAdapter", "BackfillPipeline", "BackfillCore",
+                .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["texts"], swiftSettings: strict),
         .testTarget(

@@ -88,7 +88,9 @@ extension Charset {
         let guess = uchardetGuess(sample)
         var candidates = guess.map(siblings(of:)) ?? []
         // No answer (or a name iconv does not know): windows-1252 decodes every byte; the confidence says how bad.
-        candidates = candidates.filter(iconvKnows)
+        // The bytes are not valid UTF-8 here (checked above): a UTF-8 answer is no answer.
+        let validUTF8 = String(validating: sample, as: UTF8.self) != nil
+        candidates = candidates.filter { iconvKnows($0) && (validUTF8 || $0 != "UTF-8") }
         let known = !candidates.isEmpty
         if !known {
             if hasEscape, let text = String(validating: bytes, as: UTF8.self) {
@@ -117,13 +119,15 @@ extension Charset {
             best.name = "WINDOWS-1252"
         }
         var confidence = known ? (detectorsChoice ? 0.95 : 0.85) : 0.2
+        // One impossible character per ten non-ASCII ones is a garbled text: the confidence falls to zero there.
         let penalty = Double(best.score) / Double(max(1, best.letters))
-        confidence *= max(0, 1 - 3 * penalty)
+        confidence *= max(0, 1 - 10 * penalty)
         if closeFamily,
             scored.contains(where: { $0.name != best.name && $0.score == best.score && $0.text != best.text })
         {
-            // Two siblings read the bytes differently and both look right: a coin toss between them.
-            confidence *= 0.5
+            // Two siblings read the bytes differently and both look right (Czech š/ž in ISO-8859-2 are ą/ľ in
+            // windows-1250): only uchardet's language model decided. Usually right, but say it is less sure.
+            confidence *= 0.75
         }
         let text = sample.count == bytes.count ? best.text : (iconvDecode(bytes, from: best.name) ?? best.text)
         let rounded = (confidence * 100).rounded() / 100

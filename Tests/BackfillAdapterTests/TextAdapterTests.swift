@@ -117,6 +117,7 @@ struct TextAdapterTests {
         #expect(skipped.message.contains("remove it or rename it"))
     }
 
+    /// Broken on purpose (with the next test's break): the BOM check before detection removed — failed.
     @Test func invalidUTF8AfterAUTF8BOMIsSkippedWithTheOffset() async throws {
         // The BOM says UTF-8 and wins: bytes that break it are the file's fault, not a charset to guess.
         let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("Caf".utf8) + [0xE9] + Array(" noir".utf8)
@@ -127,6 +128,7 @@ struct TextAdapterTests {
         #expect(skipped.message.contains("convert the file to UTF-8"))
     }
 
+    /// Broken on purpose: invalid UTF-8 skipped as before instead of detected — failed (no document).
     @Test func unlabelledLegacyBytesAreDetected() async throws {
         // Without a BOM, bytes that are not UTF-8 go to the charset detector (uchardet, see BackfillMarkup).
         let bytes: [UInt8] = Array("Le caf".utf8) + [0xE9] + Array(" co".utf8) + [0xFB] + Array("te 3 ".utf8) + [0x80]
