@@ -37,14 +37,19 @@ let package = Package(
         .systemLibrary(
             name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(
+            name: "CUchardet", path: "Sources/CUchardet", pkgConfig: "uchardet",
+            providers: [.apt(["libuchardet-dev"])]),
 
         // Core model: no network, no database.
         .target(
             name: "BackfillCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
-        // Text utilities shared by adapters: HTML → text (libxml2).
-        .target(name: "BackfillMarkup", dependencies: ["CLibXML2"], swiftSettings: strict),
+        // Text utilities shared by adapters: HTML → text (libxml2), charset detection (uchardet) and decoding (iconv).
+        .target(
+            name: "BackfillMarkup", dependencies: ["BackfillCore", "CLibXML2", "CUchardet"], exclude: ["README.md"],
+            swiftSettings: strict),
         .target(
             name: "BackfillLedger",
             dependencies: ["BackfillCore", .product(name: "GRDB", package: "GRDB.swift")],
@@ -108,7 +113,7 @@ let package = Package(
             path: "adapters/Email", exclude: ["README.md"], swiftSettings: strict),
         .target(
             name: "BackfillChatAdapter",
-            dependencies: ["BackfillCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["BackfillCore", "BackfillMarkup", .product(name: "Yams", package: "Yams")],
             path: "adapters/Chat", exclude: ["README.md"], resources: [.copy("specs")], swiftSettings: strict),
         .target(
             name: "BackfillTranscriptAdapter", dependencies: ["BackfillCore", "BackfillMarkup", "CLibXML2"],
@@ -128,7 +133,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "BackfillAdapterTests",
-            dependencies: ["BackfillDocumentAdapter", "BackfillRequestsAdapter", "BackfillMarkup", "BackfillTestSupport"],
+            dependencies: [
+                "BackfillDocumentAdapter", "BackfillRequestsAdapter", "BackfillMarkup", "BackfillTestSupport",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "BackfillEmailTests", dependencies: ["BackfillEmailAdapter", "BackfillTestSupport"],
@@ -139,6 +146,14 @@ let package = Package(
         .testTarget(
             name: "BackfillTranscriptTests", dependencies: ["BackfillTranscriptAdapter", "BackfillTestSupport"],
             swiftSettings: strict),
+        .testTarget(
+            name: "BackfillCharsetTests",
+            dependencies: [
+                "BackfillMarkup", "BackfillDocumentAdapter", "BackfillTranscriptAdapter", "BackfillEmailAdapter",
+                "BackfillChatAdapter", "BackfillPipeline", "BackfillCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["texts"], swiftSettings: strict),
         .testTarget(
             name: "BackfillArchiveTests", dependencies: ["BackfillArchiveAdapter", "BackfillTestSupport"],
             swiftSettings: strict),

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Installs the C libraries Backfill links (libarchive, libxml2, SQLite) when they are missing, and Python 3 with
+# Installs the C libraries Backfill links (libarchive, libxml2, SQLite, uchardet) when they are missing, and Python 3 with
 # venv/ensurepip for the SDK conformance suite (scripts/sdk-conformance.sh).
 # Debian/Ubuntu; runs apt-get as root or through sudo. Safe to run again.
 set -euo pipefail
 need=()
-for pc in libarchive:libarchive-dev libxml-2.0:libxml2-dev sqlite3:libsqlite3-dev; do
+for pc in libarchive:libarchive-dev libxml-2.0:libxml2-dev sqlite3:libsqlite3-dev uchardet:libuchardet-dev; do
     if ! pkg-config --exists "${pc%%:*}" 2>/dev/null; then need+=("${pc##*:}"); fi
 done
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)

@@ -81,6 +81,9 @@ public struct MemoryDocument: Sendable, Hashable {
     public var createdAtFallback: String?
     /// The adapter's resume cursor just after this record, where the adapter has one.
     public var cursorAfter: SourceCursor?
+    /// How the source's text was decoded, when Backfill decided it (BOM, `--encoding`, detection); nil for
+    /// structured sources (JSON is UTF-8) and for a MIME label that decoded cleanly. Reported, never sent.
+    public var charset: SourceCharset?
 
     public init(
         request: CreateMemoryRequest, provenance: Provenance, createdAtOrigin: TimestampOrigin,

@@ -7,8 +7,9 @@ import Foundation
 #endif
 
 /// Text decoding for mail, subtitles and other legacy sources: any charset glibc's iconv knows, with the
-/// WHATWG rules real data needs (`iso-8859-1`, `us-ascii` and `latin1` labels decoded as windows-1252) and a
-/// UTF-8-then-windows-1252 guess for unlabelled 8-bit bytes. Never fails on bad bytes: they become U+FFFD.
+/// WHATWG rules real data needs (`iso-8859-1`, `us-ascii` and `latin1` labels decoded as windows-1252), and
+/// detection (uchardet, see `CharsetDetection.swift`) for unlabelled bytes. Never fails on bad bytes: they become
+/// U+FFFD.
 public enum Charset {
     /// The byte-order mark at the start of `bytes`, if any: the encoding and its length.
     public static func byteOrderMark(_ bytes: some Collection<UInt8>) -> (encoding: String, length: Int)? {
@@ -37,7 +38,7 @@ public enum Charset {
         }
     }
 
-    /// Decodes `bytes` in the charset `label` (nil or empty: the UTF-8-then-windows-1252 guess). Returns nil only
+    /// Decodes `bytes` in the charset `label` (nil or empty: detected). Returns nil only
     /// when the charset is unknown to this machine.
     public static func decode(_ bytes: some Collection<UInt8>, label: String?) -> String? {
         guard let label, !label.trimmingCharacters(in: .whitespaces).isEmpty else { return decodeGuessing(bytes).text }
@@ -53,16 +54,10 @@ public enum Charset {
         }
     }
 
-    /// Valid UTF-8 as UTF-8, else windows-1252 (which decodes every byte).
+    /// A BOM, else valid UTF-8, else the detected charset (``decodeDetecting(_:option:)``).
     public static func decodeGuessing(_ bytes: some Collection<UInt8>) -> (text: String, encoding: String) {
-        let array = Array(bytes)
-        if let bom = byteOrderMark(array) {
-            let body = Array(array.dropFirst(bom.length))
-            if bom.encoding == "UTF-8" { return (String(decoding: body, as: UTF8.self), "UTF-8") }
-            if let text = iconvDecode(body, from: bom.encoding) { return (text, bom.encoding) }
-        }
-        if let text = String(validating: array, as: UTF8.self) { return (text, "UTF-8") }
-        return (windows1252(array), "WINDOWS-1252")
+        let decoded = decodeDetecting(bytes)
+        return (decoded.text, decoded.charset.name)
     }
 
     /// Whether the bytes are valid UTF-8; nil when they are, else the offset of the first bad byte.
@@ -114,7 +109,8 @@ public enum Charset {
         let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
         input.withUnsafeMutableBufferPointer { inBuffer in
             guard let inBase = inBuffer.baseAddress else { return }
-            var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBase).assumingMemoryBound(to: CChar.self)
+            var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBase).assumingMemoryBound(
+                to: CChar.self)
             var inLeft = inBuffer.count
             var chunk = [UInt8](repeating: 0, count: 16384)
             while inLeft > 0 {

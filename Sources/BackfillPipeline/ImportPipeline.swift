@@ -128,7 +128,9 @@ public final class ImportPipeline {
             let progress = configuration.progress
             try await withThrowingTaskGroup(of: Void.self) { outer in
                 if let progress {
-                    outer.addTask { try await ProgressPrinter(style: progress, collector: collector, started: started).run() }
+                    outer.addTask {
+                        try await ProgressPrinter(style: progress, collector: collector, started: started).run()
+                    }
                 }
                 try await withThrowingTaskGroup(of: Void.self) { workersGroup in
                     for _ in 0..<workers {
@@ -166,7 +168,8 @@ public final class ImportPipeline {
         if report.stopped == nil && stopSignal.isTriggered {
             report.stopped = .init(
                 code: "interrupted",
-                message: "stopped by a signal after the in-flight batches finished; run the same command again to resume")
+                message:
+                    "stopped by a signal after the in-flight batches finished; run the same command again to resume")
         }
         report.wallSeconds = (ContinuousClock.now - started).seconds
         report.exitCode = exitCode()
@@ -187,7 +190,9 @@ public final class ImportPipeline {
             let known = page.map { KnownDocument(documentID: $0.documentID, targetID: $0.targetID, userID: $0.userID) }
             let found = try await askTarget(target, known)
             let settled = found.compactMap { id, outcome -> LedgerOutcome? in
-                if case .accepted(let targetID) = outcome { return LedgerOutcome(documentID: id, state: .accepted, ingestionID: targetID) }
+                if case .accepted(let targetID) = outcome {
+                    return LedgerOutcome(documentID: id, state: .accepted, ingestionID: targetID)
+                }
                 return nil
             }
             try ledger.settle(settled)
@@ -196,7 +201,9 @@ public final class ImportPipeline {
                     \.warnings, code: "reconciled_after_crash",
                     example: .init(
                         documentID: settled.first?.documentID, location: ledger.path,
-                        message: "\(settled.count) documents left `sending` by an interrupted run were found on the target and not sent again"))
+                        message:
+                            "\(settled.count) documents left `sending` by an interrupted run were found on the target and not sent again"
+                    ))
             }
         }
     }
@@ -214,7 +221,8 @@ public final class ImportPipeline {
                     throw UploadError(
                         kind: .stop, code: "target_unavailable",
                         message:
-                            "documents an earlier run left with an unknown outcome cannot be looked up (\(error.message)); nothing was sent — run the same command again when the target answers")
+                            "documents an earlier run left with an unknown outcome cannot be looked up (\(error.message)); nothing was sent — run the same command again when the target answers"
+                    )
                 }
                 try await Task.sleep(
                     for: configuration.retry.delay(
@@ -271,7 +279,9 @@ public final class ImportPipeline {
             case .file(let input):
                 try await read(input, depth: 0)
             case .bundle(let bundle, let adapterName):
-                if let adapter = registry.adapter(named: adapterName) { try await read(bundle: bundle, adapter: adapter) }
+                if let adapter = registry.adapter(named: adapterName) {
+                    try await read(bundle: bundle, adapter: adapter)
+                }
             }
         }
         if !shouldStop {
@@ -297,9 +307,10 @@ public final class ImportPipeline {
             return
         } catch {
             report.sources.unreadable += 1
-            skip(SkippedRecord(
-                adapter: "-", file: input.displayPath, position: .wholeFile, code: "unreadable_file",
-                message: "\(error)"))
+            skip(
+                SkippedRecord(
+                    adapter: "-", file: input.displayPath, position: .wholeFile, code: "unreadable_file",
+                    message: "\(error)"))
             return
         }
         let best = registry.bestAdapter(for: probe)
@@ -309,9 +320,10 @@ public final class ImportPipeline {
         }
         guard let adapter = best?.adapter else {
             report.sources.unrecognised += 1
-            skip(SkippedRecord(
-                adapter: "-", file: input.displayPath, position: .wholeFile, code: "no_adapter",
-                message: "no adapter recognises this file; `backfill adapters` lists the formats read"))
+            skip(
+                SkippedRecord(
+                    adapter: "-", file: input.displayPath, position: .wholeFile, code: "no_adapter",
+                    message: "no adapter recognises this file; `backfill adapters` lists the formats read"))
             return
         }
         let fingerprint = SourceFingerprint(
@@ -372,17 +384,19 @@ public final class ImportPipeline {
                 if shouldStop { return }
             }
         } catch let error as AdapterError {
-            skip(SkippedRecord(
-                adapter: container.name, file: error.file, position: error.position, code: error.code,
-                message: error.message + " (entries after this point were not read)"))
+            skip(
+                SkippedRecord(
+                    adapter: container.name, file: error.file, position: error.position, code: error.code,
+                    message: error.message + " (entries after this point were not read)"))
         } catch let error as LedgerError {
             throw error
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            skip(SkippedRecord(
-                adapter: container.name, file: input.displayPath, position: .wholeFile, code: "archive_error",
-                message: "\(error) (entries after this point were not read)"))
+            skip(
+                SkippedRecord(
+                    adapter: container.name, file: input.displayPath, position: .wholeFile, code: "archive_error",
+                    message: "\(error) (entries after this point were not read)"))
         }
     }
 
@@ -452,6 +466,9 @@ public final class ImportPipeline {
                 case .document(let document):
                     report.byAdapter[adapter.name, default: .init()].documents += 1
                     report.bySource[document.provenance.file, default: .init()].documents += 1
+                    if let charset = document.charset {
+                        report.noteCharset(charset, file: document.provenance.file, documentID: document.id)
+                    }
                     documentsRead += 1
                     if let after = document.cursorAfter { lastCursor = after }
                     try await accept(document)
@@ -459,23 +476,29 @@ public final class ImportPipeline {
                 if shouldStop { return }
             }
         } catch let error as AdapterError {
-            skip(SkippedRecord(
-                adapter: adapter.name, file: error.file, position: error.position, code: error.code,
-                message: error.message + " (the rest of this file was not read)"))
+            skip(
+                SkippedRecord(
+                    adapter: adapter.name, file: error.file, position: error.position, code: error.code,
+                    message: error.message + " (the rest of this file was not read)"))
         } catch let error as LedgerError {
             throw error
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            skip(SkippedRecord(
-                adapter: adapter.name, file: path, position: .wholeFile, code: "read_error",
-                message: "\(error) (the rest of this file was not read)"))
+            skip(
+                SkippedRecord(
+                    adapter: adapter.name, file: path, position: .wholeFile, code: "read_error",
+                    message: "\(error) (the rest of this file was not read)"))
         }
         if !isPlan && !shouldStop {
             // Done once every batch holding its documents has finished cleanly.
             try await processCandidates()
             finishedSources.append(
-                (currentDependencySeq, .init(path: path, adapter: adapter.name, fingerprint: fingerprint, cursor: lastCursor, state: "done")))
+                (
+                    currentDependencySeq,
+                    .init(
+                        path: path, adapter: adapter.name, fingerprint: fingerprint, cursor: lastCursor, state: "done")
+                ))
         }
     }
 
@@ -496,14 +519,18 @@ public final class ImportPipeline {
                 \.rejections, code: "rejected_earlier",
                 example: .init(
                     documentID: nil, location: path,
-                    message: "\(rejected) documents of this source were rejected in an earlier run; `backfill retry --rejected` sends them again"))
+                    message:
+                        "\(rejected) documents of this source were rejected in an earlier run; `backfill retry --rejected` sends them again"
+                ))
         }
     }
 
     private func skip(_ record: SkippedRecord) {
         report.documents.skipped += 1
         report.bySource[record.file, default: .init()].skipped += 1
-        report.note(\.skips, code: record.code, example: .init(documentID: nil, location: record.location, message: record.message))
+        report.note(
+            \.skips, code: record.code,
+            example: .init(documentID: nil, location: record.location, message: record.message))
     }
 
     // MARK: Normalise, validate
@@ -528,18 +555,22 @@ public final class ImportPipeline {
                 \.warnings, code: "created_at_without_zone",
                 example: .init(
                     documentID: document.id, location: document.provenance.location,
-                    message: "document_created_at '\(created)' has no zone offset; sent as written, the target reads it in its own zone"))
+                    message:
+                        "document_created_at '\(created)' has no zone offset; sent as written, the target reads it in its own zone"
+                ))
         }
         if let limit = configuration.profile.maxMetadataProperties,
             (document.request.metadata?.objectValue?.count ?? 0) > limit
         {
-            report.adjustments["metadata over \(limit) properties folded into one metadata_json property", default: 0] += 1
+            report.adjustments[
+                "metadata over \(limit) properties folded into one metadata_json property", default: 0] += 1
         }
         let json: [UInt8]
         do {
             json = Array(try encoder.encode(document.request))
         } catch {
-            try reject(document, Rejection(code: "unencodable", message: "the request cannot be encoded as JSON: \(error)"))
+            try reject(
+                document, Rejection(code: "unencodable", message: "the request cannot be encoded as JSON: \(error)"))
             return
         }
         if json.count + 64 > configuration.maxBatchBytes {
@@ -547,7 +578,9 @@ public final class ImportPipeline {
                 document,
                 Rejection(
                     code: "document_too_large",
-                    message: "the encoded request is \(json.count) bytes, over --max-batch-bytes \(configuration.maxBatchBytes)"))
+                    message:
+                        "the encoded request is \(json.count) bytes, over --max-batch-bytes \(configuration.maxBatchBytes)"
+                ))
             return
         }
         document.provenance.contentSHA256 = ContentHash.sha256Hex(json)
@@ -574,15 +607,22 @@ public final class ImportPipeline {
         report.bySource[document.provenance.file, default: .init()].rejected += 1
         report.note(
             \.rejections, code: rejection.code,
-            example: .init(documentID: document.id.isEmpty ? nil : document.id, location: document.provenance.location, message: rejection.message))
+            example: .init(
+                documentID: document.id.isEmpty ? nil : document.id, location: document.provenance.location,
+                message: rejection.message))
         if !isPlan {
             let json = try? encoder.encode(document.request)
             deadLetter?.write(
-                documentID: document.id, code: rejection.code, message: rejection.message, provenance: document.provenance,
+                documentID: document.id, code: rejection.code, message: rejection.message,
+                provenance: document.provenance,
                 requestJSON: json.map(Array.init))
             if !document.id.isEmpty {
                 rejectedBuffer.append(
-                    (LedgerDocument(documentID: document.id, provenance: document.provenance, documentType: document.request.documentType.rawValue), rejection))
+                    (
+                        LedgerDocument(
+                            documentID: document.id, provenance: document.provenance,
+                            documentType: document.request.documentType.rawValue), rejection
+                    ))
                 if rejectedBuffer.count >= 500 { try flushRejected() }
             }
         }
@@ -657,7 +697,9 @@ public final class ImportPipeline {
             } else {
                 pendingIDs.insert(id)
                 try await addToBatch(
-                    BatchItem(encoded: encoded, provenance: document.provenance, documentType: document.request.documentType.rawValue))
+                    BatchItem(
+                        encoded: encoded, provenance: document.provenance,
+                        documentType: document.request.documentType.rawValue))
             }
         }
     }
@@ -694,7 +736,10 @@ public final class ImportPipeline {
     }
 
     private func addToBatch(_ item: BatchItem) async throws {
-        if !batch.isEmpty && (batch.count >= batchLimit || batchBytes + item.encoded.json.count + 1 > configuration.maxBatchBytes - 64) {
+        if !batch.isEmpty
+            && (batch.count >= batchLimit
+                || batchBytes + item.encoded.json.count + 1 > configuration.maxBatchBytes - 64)
+        {
             try await flushBatch()
         }
         // Even when stopping, the item joins the open batch: that batch is never sent, so the resume checkpoint
@@ -745,7 +790,11 @@ public final class ImportPipeline {
         var latest: [String: SourceCursor] = [:]
         var keep: [(seq: Int, path: String, cursor: SourceCursor)] = []
         for checkpoint in checkpoints {
-            if checkpoint.seq <= watermark { latest[checkpoint.path] = checkpoint.cursor } else { keep.append(checkpoint) }
+            if checkpoint.seq <= watermark {
+                latest[checkpoint.path] = checkpoint.cursor
+            } else {
+                keep.append(checkpoint)
+            }
         }
         checkpoints = keep
         var done: [(seq: Int, record: Ledger.SourceRecord)] = []

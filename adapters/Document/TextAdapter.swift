@@ -83,29 +83,55 @@ final class WholeFileReader: RecordReader {
             return skip("file_too_large", Self.tooLargeMessage(size: nil, limit: limit))
         }
 
-        let decoded: [UInt8]
-        switch TextDecoding.decode(raw) {
-        case .text(let utf8):
-            decoded = utf8
-        case .binary(let offset):
-            return skip(
-                "binary_content",
-                "the file looks binary (NUL byte at offset \(offset)); it is not imported — remove it or rename it",
-                at: RecordPosition(byteOffset: Int64(offset)))
-        case .invalidUTF8(let offset):
-            if format == .html, let charset = TextDecoding.declaredCharset(raw), !charset.hasPrefix("utf") {
-                // An HTML file in the charset its <meta> declares: libxml2 converts it.
-                return document(fromHTML: raw, encoding: nil, identity: raw)
+        // A BOM wins; then `--encoding`; then valid UTF-8; anything else goes to the charset detector.
+        let option = context.options["encoding"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        let bom = Charset.byteOrderMark(raw)
+        var charset: SourceCharset?
+        var decoded: [UInt8] = []
+        func detected() {
+            let result = Charset.decodeDetecting(raw, option: option)
+            decoded = Array(result.text.utf8)
+            charset = result.charset
+        }
+        if bom?.encoding.hasPrefix("UTF-32") == true || (bom == nil && option != nil) {
+            detected()
+        } else {
+            switch TextDecoding.decode(raw) {
+            case .text(let utf8) where bom == nil && utf8.contains(0x1B) && !utf8.contains(where: { $0 >= 0x80 }):
+                // ASCII with escapes: a 7-bit stateful charset (ISO-2022-JP) is valid UTF-8 too; the detector knows.
+                detected()
+            case .text(let utf8):
+                decoded = utf8
+                charset = SourceCharset(
+                    name: bom?.encoding ?? "UTF-8", origin: bom == nil ? .detected : .bom, confidence: 1)
+            case .binary(let offset):
+                if bom == nil, Charset.utf16WithoutBOM(raw) != nil {
+                    detected()
+                } else {
+                    return skip(
+                        "binary_content",
+                        "the file looks binary (NUL byte at offset \(offset)); it is not imported — remove it or rename it",
+                        at: RecordPosition(byteOffset: Int64(offset)))
+                }
+            case .invalidUTF8(let offset):
+                if format == .html, let charset = TextDecoding.declaredCharset(raw), !charset.hasPrefix("utf") {
+                    // An HTML file in the charset its <meta> declares: libxml2 converts it.
+                    return document(fromHTML: raw, encoding: nil, identity: raw, charset: nil)
+                }
+                if bom != nil {
+                    // The BOM says UTF-8 and wins: the bad bytes are the file's fault, not a charset to guess.
+                    return skip(
+                        "invalid_utf8",
+                        "invalid UTF-8 after a UTF-8 byte-order mark at byte offset \(offset); convert the file to UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8) and import it again",
+                        at: RecordPosition(byteOffset: Int64(offset)))
+                }
+                detected()
+            case .invalidUTF16(let offset):
+                return skip(
+                    "invalid_utf16",
+                    "the file starts with a UTF-16 byte-order mark but is not valid UTF-16 (at byte offset \(offset)); convert it to UTF-8 and import it again",
+                    at: RecordPosition(byteOffset: Int64(offset)))
             }
-            return skip(
-                "invalid_utf8",
-                "invalid UTF-8 at byte offset \(offset); convert the file to UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8) and import it again",
-                at: RecordPosition(byteOffset: Int64(offset)))
-        case .invalidUTF16(let offset):
-            return skip(
-                "invalid_utf16",
-                "the file starts with a UTF-16 byte-order mark but is not valid UTF-16 (at byte offset \(offset)); convert it to UTF-8 and import it again",
-                at: RecordPosition(byteOffset: Int64(offset)))
         }
         let normalised = TextDecoding.normaliseNewlines(decoded)
         if normalised.allSatisfy(TextDecoding.isASCIIWhitespace) {
@@ -113,31 +139,36 @@ final class WholeFileReader: RecordReader {
         }
         switch format {
         case .html:
-            return document(fromHTML: normalised, encoding: "UTF-8", identity: normalised)
+            return document(fromHTML: normalised, encoding: "UTF-8", identity: normalised, charset: charset)
         case .markdown, .text:
             let text = String(decoding: normalised, as: UTF8.self)
             let title = format == .markdown ? Self.markdownTitle(text) : nil
-            return document(text: text, format: format, title: title, identity: normalised)
+            return document(text: text, format: format, title: title, identity: normalised, charset: charset)
         }
     }
 
-    private func document(fromHTML bytes: [UInt8], encoding: String?, identity: [UInt8]) -> AdapterOutput {
+    private func document(fromHTML bytes: [UInt8], encoding: String?, identity: [UInt8], charset: SourceCharset?)
+        -> AdapterOutput
+    {
         let result = HTMLText.convert(bytes, encoding: encoding, shouldStop: { StopCheck.isRequested })
         if result.text.isEmpty {
             return skip(
                 "empty_file",
                 "the HTML has no readable text once scripts, styles and markup are removed; nothing to import")
         }
-        return document(text: result.text, format: .html, title: result.title, identity: identity)
+        return document(text: result.text, format: .html, title: result.title, identity: identity, charset: charset)
     }
 
     /// - Parameter identity: the normalised file text the id is derived from (path-independent).
-    private func document(text: String, format: SourceFormat, title: String?, identity: [UInt8]) -> AdapterOutput {
+    private func document(
+        text: String, format: SourceFormat, title: String?, identity: [UInt8], charset: SourceCharset?
+    ) -> AdapterOutput {
         var metadata: [String: JSONValue] = [
             "source_format": .string(format.rawValue),
             "file_name": .string(input.fileName),
         ]
         if let title { metadata["title"] = .string(title) }
+        if let charset, charset.name != "UTF-8" { metadata["encoding"] = .string(charset.name) }
         let createdAt = input.modificationDate.map(Timestamp.format)
         let request = CreateMemoryRequest(
             document: text, documentType: .document,
@@ -146,11 +177,12 @@ final class WholeFileReader: RecordReader {
         let provenance = Provenance(
             adapter: TextAdapter.name, file: input.displayPath, archiveEntry: input.archiveEntry,
             position: .wholeFile, contentSHA256: "")
-        return .document(
-            MemoryDocument(
-                request: request, provenance: provenance,
-                createdAtOrigin: createdAt == nil ? .missing : .fallback,
-                createdAtFallback: createdAt == nil ? nil : "file modification time"))
+        var document = MemoryDocument(
+            request: request, provenance: provenance,
+            createdAtOrigin: createdAt == nil ? .missing : .fallback,
+            createdAtFallback: createdAt == nil ? nil : "file modification time")
+        document.charset = charset
+        return .document(document)
     }
 
     private static func tooLargeMessage(size: Int64?, limit: Int) -> String {

@@ -10,8 +10,11 @@ struct EmailOptions {
     var maxMessageBytes: Int
     /// `--adapter-option mbox-unescape=false`: keep `>From ` lines as they are (mboxcl2 files, which never quote).
     var unescape: Bool
+    /// `--encoding`: the charset of parts that declare none (or one that does not decode cleanly).
+    var encoding: String?
 
     init(_ context: AdapterContext) {
+        encoding = context.options["encoding"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
         let group = context.options["group-by"]?.lowercased()
         groupByThread = group == "thread" || group == "conversation"
         maxMessageBytes = context.options["max-message-bytes"].flatMap { Int($0) }.map { max(1024, $0) } ?? 512 << 20
@@ -39,7 +42,8 @@ public struct MboxAdapter: SourceAdapter {
         return descriptor.fileExtensions.contains(where: probe.hasExtension) ? .likely : .no
     }
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         let options = EmailOptions(context)
         if options.groupByThread {
             return AdapterOutputs {
@@ -103,7 +107,8 @@ public struct EMLAdapter: SourceAdapter {
         return fields >= 2 && known
     }
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         AdapterOutputs { EMLReader(input: input, context: context) }
     }
 }
@@ -115,7 +120,8 @@ public struct MaildirAdapter: SourceAdapter {
 
     public let descriptor = AdapterDescriptor(
         name: MaildirAdapter.name, family: "email", fileExtensions: [],
-        summary: "Maildir and Maildir++ folders (cur/, new/, .Folder/; flags after 2,), one email per message or thread",
+        summary:
+            "Maildir and Maildir++ folders (cur/, new/, .Folder/; flags after 2,), one email per message or thread",
         supportsCursor: false, readsBundles: true)
 
     /// Maildir bookkeeping files, not messages.
@@ -146,7 +152,8 @@ public struct MaildirAdapter: SourceAdapter {
         return messages > 0
     }
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         AdapterOutputs { EMLReader(input: input, context: context) }
     }
 
@@ -212,11 +219,13 @@ func nonMessageOutput(_ framed: FramedMessage, file: String, index: Int, maxByte
         if framed.bytes.allSatisfy(ByteSearch.isWhitespace) { return nil }
         return skipped(
             MboxAdapter.name, file, RecordPosition(byteOffset: framed.offset), "no_from_line",
-            "\(framed.length) bytes before the first From_ line (or with none at all) are not a message: the file is not an mbox or its start is damaged; an .eml file should be named .eml")
+            "\(framed.length) bytes before the first From_ line (or with none at all) are not a message: the file is not an mbox or its start is damaged; an .eml file should be named .eml"
+        )
     case .oversize:
         return skipped(
             MboxAdapter.name, file, RecordPosition(byteOffset: framed.offset, recordIndex: index), "message_too_large",
-            "a message of \(framed.length) bytes is over the \(maxBytes)-byte limit; raise it with --adapter-option max-message-bytes=N")
+            "a message of \(framed.length) bytes is over the \(maxBytes)-byte limit; raise it with --adapter-option max-message-bytes=N"
+        )
     case .message:
         return nil
     }
@@ -245,7 +254,11 @@ final class MboxMessageReader: RecordReader {
         var source = try input.open()
         var start: Int64 = 0
         if let cursor, let offset = cursor.byteOffset, offset > 0 {
-            if source.canSeek { try source.seek(to: offset) } else { source = SkippingByteSource(source, skipping: offset) }
+            if source.canSeek {
+                try source.seek(to: offset)
+            } else {
+                source = SkippingByteSource(source, skipping: offset)
+            }
             start = offset
             index = cursor.recordIndex ?? 0
         }
@@ -260,7 +273,9 @@ final class MboxMessageReader: RecordReader {
         while let framed = try framer.next() {
             if framed.kind != .preamble { index += 1 }
             if framed.kind != .message {
-                guard let output = nonMessageOutput(framed, file: input.displayPath, index: index, maxBytes: options.maxMessageBytes)
+                guard
+                    let output = nonMessageOutput(
+                        framed, file: input.displayPath, index: index, maxBytes: options.maxMessageBytes)
                 else { continue }
                 outputs += 1
                 return output
@@ -279,14 +294,15 @@ final class MboxMessageReader: RecordReader {
 
     private func output(_ framed: FramedMessage) throws -> AdapterOutput {
         let position = RecordPosition(byteOffset: framed.offset, recordIndex: index)
-        let message = EmailMessage(bytes: framed.bytes)
+        let message = EmailMessage(bytes: framed.bytes, encoding: options.encoding)
         if let skip = try budgetSkip(message, adapter: MboxAdapter.name, file: input.displayPath, position: position) {
             return skip
         }
         guard message.headerCount > 0 else {
             return skipped(
                 MboxAdapter.name, input.displayPath, position, "no_headers",
-                "the message after the From_ line has no header fields (binary data or a damaged message); check the file around this byte offset")
+                "the message after the From_ line has no header fields (binary data or a damaged message); check the file around this byte offset"
+            )
         }
         let source = MessageSource(
             file: input.displayPath, archiveEntry: input.archiveEntry, position: position,
@@ -319,12 +335,13 @@ final class EMLReader: RecordReader {
         } catch let error as AdapterError where error.code == "file_too_large" {
             return skipped(
                 EMLAdapter.name, file, .wholeFile, "message_too_large",
-                "the message is over the \(options.maxMessageBytes)-byte limit; raise it with --adapter-option max-message-bytes=N")
+                "the message is over the \(options.maxMessageBytes)-byte limit; raise it with --adapter-option max-message-bytes=N"
+            )
         }
         guard let bytes = EMLReader.messageBytes(raw) else {
             return skipped(EMLAdapter.name, file, .wholeFile, "empty_file", "the file is empty; nothing to import")
         }
-        let message = EmailMessage(bytes: bytes)
+        let message = EmailMessage(bytes: bytes, encoding: options.encoding)
         if let skip = try budgetSkip(message, adapter: EMLAdapter.name, file: file, position: .wholeFile) { return skip }
         guard message.headerCount > 0 else {
             return skipped(
@@ -333,7 +350,8 @@ final class EMLReader: RecordReader {
         }
         let source = MessageSource(
             file: file, archiveEntry: input.archiveEntry, position: .wholeFile, fileModified: input.modificationDate)
-        return .document(builder.document(message, threadID: ThreadTracker().threadIDStateless(message), source: source))
+        return .document(
+            builder.document(message, threadID: ThreadTracker().threadIDStateless(message), source: source))
     }
 
     /// The message bytes: a UTF-16 file transcoded to UTF-8, a UTF-8 BOM dropped; nil when empty.
@@ -415,7 +433,9 @@ final class MboxStore: MessageStore {
         while let framed = try framer.next() {
             if framed.kind != .preamble { index += 1 }
             if framed.kind != .message {
-                if let skip = nonMessageOutput(framed, file: input.displayPath, index: index, maxBytes: options.maxMessageBytes) {
+                if let skip = nonMessageOutput(
+                    framed, file: input.displayPath, index: index, maxBytes: options.maxMessageBytes)
+                {
                     skips.append(skip)
                 }
                 continue
@@ -425,9 +445,11 @@ final class MboxStore: MessageStore {
             } else {
                 skips.append(
                     skipped(
-                        MboxAdapter.name, input.displayPath, RecordPosition(byteOffset: framed.offset, recordIndex: index),
+                        MboxAdapter.name, input.displayPath,
+                        RecordPosition(byteOffset: framed.offset, recordIndex: index),
                         "no_headers",
-                        "the message after the From_ line has no header fields (binary data or a damaged message); check the file around this byte offset"))
+                        "the message after the From_ line has no header fields (binary data or a damaged message); check the file around this byte offset"
+                    ))
             }
         }
         if index == 0 && skips.isEmpty {
@@ -466,7 +488,8 @@ final class MboxStore: MessageStore {
     func duplicateSkip(_ n: Int) -> AdapterOutput {
         let location = locations[n]
         return skipped(
-            MboxAdapter.name, input.displayPath, RecordPosition(byteOffset: location.offset, recordIndex: location.index),
+            MboxAdapter.name, input.displayPath,
+            RecordPosition(byteOffset: location.offset, recordIndex: location.index),
             "duplicate_message",
             "the same Message-ID appears earlier in this thread; the copy is left out of the thread document")
     }
@@ -539,7 +562,8 @@ final class MaildirStore: MessageStore {
 
     func read(_ member: Member) throws -> [UInt8]? {
         do {
-            return EMLReader.messageBytes(try member.input.open().readAll(limit: options.maxMessageBytes, file: member.input.displayPath))
+            return EMLReader.messageBytes(
+                try member.input.open().readAll(limit: options.maxMessageBytes, file: member.input.displayPath))
         } catch let error as AdapterError where error.code == "file_too_large" {
             return nil
         }
@@ -559,10 +583,12 @@ final class MaildirStore: MessageStore {
         guard let bytes else {
             return skipped(
                 MaildirAdapter.name, member.input.displayPath, position, "message_too_large",
-                "the message is over the \(options.maxMessageBytes)-byte limit (or empty); raise it with --adapter-option max-message-bytes=N")
+                "the message is over the \(options.maxMessageBytes)-byte limit (or empty); raise it with --adapter-option max-message-bytes=N"
+            )
         }
         if bytes.isEmpty {
-            return skipped(MaildirAdapter.name, member.input.displayPath, position, "empty_file", "the message file is empty")
+            return skipped(
+                MaildirAdapter.name, member.input.displayPath, position, "empty_file", "the message file is empty")
         }
         return nil
     }
@@ -627,10 +653,11 @@ final class MaildirMessageReader: RecordReader {
         do {
             bytes = try store.read(member)
         } catch let error as AdapterError {
-            return skipped(MaildirAdapter.name, error.file, RecordPosition(recordIndex: index), error.code, error.message)
+            return skipped(
+                MaildirAdapter.name, error.file, RecordPosition(recordIndex: index), error.code, error.message)
         }
         if let problem = store.problem(member, bytes: bytes, index: index) { return problem }
-        let message = EmailMessage(bytes: bytes ?? [])
+        let message = EmailMessage(bytes: bytes ?? [], encoding: builder.encoding)
         if let skip = try budgetSkip(
             message, adapter: MaildirAdapter.name, file: member.input.displayPath,
             position: RecordPosition(recordIndex: index))
@@ -643,7 +670,8 @@ final class MaildirMessageReader: RecordReader {
                 "the file has no mail header fields; it is not an email message")
         }
         return .document(
-            builder.document(message, threadID: tracker.threadID(for: message), source: store.source(member, index: index)))
+            builder.document(
+                message, threadID: tracker.threadID(for: message), source: store.source(member, index: index)))
     }
 }
 
@@ -693,7 +721,7 @@ final class ThreadedReader: RecordReader {
             var budgetSkips: [AdapterOutput] = []
             for n in thread {
                 guard let fetched = try store.fetch(n) else { continue }
-                let message = EmailMessage(bytes: fetched.bytes)
+                let message = EmailMessage(bytes: fetched.bytes, encoding: builder.encoding)
                 // A message over a budget is left out of its thread's document and reported.
                 if let skip = try budgetSkip(
                     message, adapter: builder.adapter, file: fetched.source.file, position: fetched.source.position)

@@ -19,6 +19,9 @@ struct EmailDocumentBuilder {
     let adapter: String
     let context: AdapterContext
 
+    /// `--encoding`, for parts without a trustworthy charset.
+    var encoding: String? { EmailOptions(context).encoding }
+
     /// `email:<message-id lower-cased>`, else `email:<sha256 prefix>` of the stable content. The lower-casing is
     /// the identity rule ledgers were written with: it must not change (metadata keeps the id as written).
     static func documentID(_ message: EmailMessage) -> String {
@@ -85,11 +88,13 @@ struct EmailDocumentBuilder {
             document: text, documentType: .email, documentID: Self.documentID(message), documentCreatedAt: iso,
             metadata: Self.metadata(message, threadID: threadID, source: source))
         applyIdentity(&request, people: message.from + message.to + message.cc)
-        return MemoryDocument(
+        var document = MemoryDocument(
             request: request,
             provenance: Provenance(
                 adapter: adapter, file: source.file, archiveEntry: source.archiveEntry, position: source.position),
             createdAtOrigin: created.origin, createdAtFallback: created.fallback, cursorAfter: source.cursorAfter)
+        document.charset = message.charset
+        return document
     }
 
     /// One document per thread (split into `#part-N` documents past the size limit), messages in date order.
@@ -140,7 +145,8 @@ struct EmailDocumentBuilder {
         if !folders.isEmpty { metadata["folders"] = .array(folders.map(JSONValue.string)) }
         if !warnings.isEmpty { metadata["warnings"] = .array(warnings.map(JSONValue.string)) }
 
-        let title = "Email thread: \(subject ?? "(no subject)") (\(messages.count) message\(messages.count == 1 ? "" : "s"))"
+        let title =
+            "Email thread: \(subject ?? "(no subject)") (\(messages.count) message\(messages.count == 1 ? "" : "s"))"
         let separator = "\n\n---\n\n"
         // Split at message boundaries when the whole thread exceeds the document limit.
         var parts: [[String]] = [[]]
@@ -170,13 +176,14 @@ struct EmailDocumentBuilder {
                 document: heading + "\n\n" + part.joined(separator: separator), documentType: .email, documentID: id,
                 documentCreatedAt: iso, metadata: partMetadata)
             applyIdentity(&request, people: root.from + root.to + root.cc)
-            documents.append(
-                MemoryDocument(
-                    request: request,
-                    provenance: Provenance(
-                        adapter: adapter, file: first.source.file, archiveEntry: first.source.archiveEntry,
-                        position: first.source.position),
-                    createdAtOrigin: created.origin, createdAtFallback: created.fallback))
+            var document = MemoryDocument(
+                request: request,
+                provenance: Provenance(
+                    adapter: adapter, file: first.source.file, archiveEntry: first.source.archiveEntry,
+                    position: first.source.position),
+                createdAtOrigin: created.origin, createdAtFallback: created.fallback)
+            document.charset = messages.compactMap(\.message.charset).min { $0.confidence < $1.confidence }
+            documents.append(document)
         }
         return documents
     }

@@ -60,9 +60,14 @@ struct EmailMessage {
     /// A budget the message went over (MIME depth, quoted-message depth, parts): the message is skipped.
     var overBudget: (budget: InputBudgets.Budget, what: String)?
 
+    /// How the body text was decoded when Backfill decided it (the least confident part's), for the report.
+    var charset: SourceCharset?
+
     /// Parses a whole message (headers and body), within the budgets of the reading task (``InputBudgets/current``).
     /// The MIME walk ends early when the run stops or the item's time is up: the caller checks ``StopCheck``.
-    init(bytes: [UInt8], budgets: InputBudgets = InputBudgets.current) {
+    /// `encoding` (`--encoding`) replaces detection for parts that declare no charset or one that does not decode
+    /// cleanly.
+    init(bytes: [UInt8], encoding: String? = nil, budgets: InputBudgets = InputBudgets.current) {
         let entity = MIMEEntity(bytes: bytes, range: 0..<bytes.count)
         let headers = entity.headers
         headerCount = headers.fields.count
@@ -78,7 +83,9 @@ struct EmailMessage {
         }
         if let received = headers.raw("received") {
             let text = HeaderText.unfold(received)
-            if let semicolon = text.lastIndex(of: ";") { receivedDate = EmailDate.parse(String(text[text.index(after: semicolon)...])) }
+            if let semicolon = text.lastIndex(of: ";") {
+                receivedDate = EmailDate.parse(String(text[text.index(after: semicolon)...]))
+            }
         }
         if let raw = headers.raw("in-reply-to") { inReplyTo = HeaderText.messageIDs(raw) }
         if let raw = headers.raw("references") { references = HeaderText.messageIDs(raw) }
@@ -91,10 +98,16 @@ struct EmailMessage {
         } else if let raw = headers.raw("x-gm-labels") {
             labels = HeaderText.imapLabels(raw)
         }
-        var collector = BodyCollector(budget: MIMEWalkBudget(budgets))
+        var collector = BodyCollector(budget: MIMEWalkBudget(budgets), option: encoding)
         collector.walk(entity, depth: 0)
         overBudget = collector.budget.exceeded
         body = collector.text
+        charset = collector.charsets.min { $0.confidence < $1.confidence }
+        if let charset, charset.isLowConfidence {
+            warnings.append(
+                "charset guessed with low confidence: \(charset.name) (\(charset.confidence)); the text may be garbled — set --encoding if you know it"
+            )
+        }
         attachments = collector.attachments
         forwarded = collector.forwarded
         warnings += collector.warnings
@@ -125,7 +138,8 @@ struct EmailMessage {
         var text = lines.joined(separator: "\n")
         if !body.isEmpty { text += "\n\n" + body }
         if !attachments.isEmpty {
-            text += "\n\nAttachments: "
+            text +=
+                "\n\nAttachments: "
                 + attachments.map { "\($0.name ?? "(unnamed)") (\($0.contentType), \($0.size) bytes)" }
                 .joined(separator: "; ")
         }
@@ -178,6 +192,10 @@ final class MIMEWalkBudget {
 /// Walks a MIME tree and collects the readable text, the attachments and the forwarded messages.
 struct BodyCollector {
     let budget: MIMEWalkBudget
+    /// `--encoding`, for parts without a trustworthy charset.
+    var option: String?
+    /// How each part Backfill had to decide was decoded.
+    var charsets: [SourceCharset] = []
     var pieces: [String] = []
     var attachments: [AttachmentInfo] = []
     var forwarded: [ForwardedInfo] = []
@@ -195,7 +213,10 @@ struct BodyCollector {
             let (parts, closed) = entity.parts(limit: budget.maxParts)
             if parts.isEmpty {
                 note("a \(type.mediaType) part without parts (missing or wrong boundary): its body is read as text")
-                pieces.append(Self.plainText(entity, charset: nil, flowed: false, delSp: false, warnings: &warnings))
+                pieces.append(
+                    Self.plainText(
+                        entity, charset: nil, flowed: false, delSp: false, option: option, charsets: &charsets,
+                        warnings: &warnings))
                 return
             }
             if !closed { note("missing closing MIME boundary in a \(type.mediaType) part (message truncated?)") }
@@ -232,7 +253,8 @@ struct BodyCollector {
             if isAttachment {
                 attach(entity, inline: false, depth: depth)
             } else {
-                pieces.append(Self.text(of: entity, type: type, warnings: &warnings))
+                pieces.append(
+                    Self.text(of: entity, type: type, option: option, charsets: &charsets, warnings: &warnings))
             }
         default:
             attach(entity, inline: !isAttachment && disposition.kind != nil, depth: depth)
@@ -255,7 +277,8 @@ struct BodyCollector {
             return
         }
         attachments.append(
-            AttachmentInfo(name: entity.fileName, contentType: type.mediaType, size: entity.decodedSize, inline: inline))
+            AttachmentInfo(name: entity.fileName, contentType: type.mediaType, size: entity.decodedSize, inline: inline)
+        )
     }
 
     /// multipart/alternative: the last text/plain (RFC 2046: the preferred format is last), else the last HTML,
@@ -270,7 +293,7 @@ struct BodyCollector {
         var fallback: BodyCollector?
         for i in order {
             if budget.isStopped { return }
-            var sub = BodyCollector(budget: budget)
+            var sub = BodyCollector(budget: budget, option: option)
             sub.walk(parts[i], depth: depth + 1)
             if !sub.text.isBlank {
                 merge(sub)
@@ -285,6 +308,7 @@ struct BodyCollector {
         pieces += other.pieces
         attachments += other.attachments
         forwarded += other.forwarded
+        charsets += other.charsets
         for warning in other.warnings { note(warning) }
     }
 
@@ -308,7 +332,7 @@ struct BodyCollector {
             inner = MIMEEntity(bytes: entity.bytes, range: entity.body)
         }
         guard !inner.headers.fields.isEmpty || !inner.body.isEmpty else { return }
-        var sub = BodyCollector(budget: budget)
+        var sub = BodyCollector(budget: budget, option: option)
         sub.walk(inner, depth: depth + 1, quoted: true)
         let headers = inner.headers
         let from = headers.raw("from").map { HeaderText.addresses($0).map(\.display).joined(separator: ", ") }
@@ -328,38 +352,50 @@ struct BodyCollector {
         pieces.append(text)
         forwarded.append(
             ForwardedInfo(
-                subject: subject, from: from, messageID: headers.raw("message-id").flatMap { HeaderText.messageIDs($0).first },
+                subject: subject, from: from,
+                messageID: headers.raw("message-id").flatMap { HeaderText.messageIDs($0).first },
                 attachments: sub.attachments.count))
         forwarded += sub.forwarded
+        charsets += sub.charsets
         for warning in sub.warnings { note(warning) }
     }
 
     /// A text part as readable text: transfer and charset decoding, line ends, format=flowed, HTML → text.
-    static func text(of entity: MIMEEntity, type: ContentType, warnings: inout [String]) -> String {
+    static func text(
+        of entity: MIMEEntity, type: ContentType, option: String?, charsets: inout [SourceCharset],
+        warnings: inout [String]
+    ) -> String {
         if type.mediaType == "text/html" {
             let raw = entity.decodedBody()
             // Decoding ends early when the run stops or the item's time is up: the rest is not worth doing.
             if StopCheck.isRequested { return "" }
-            let (decoded, unknown) = TextDecoding.decode(raw, label: type.charset)
-            if let unknown { warnings.append("unknown charset '\(unknown)': read as UTF-8, else windows-1252") }
+            let (decoded, unknown, charset) = TextDecoding.decodeBody(raw, label: type.charset, option: option)
+            if let unknown { warnings.append("unknown charset '\(unknown)': detected instead") }
+            if let charset { charsets.append(charset) }
             return HTMLText.convert(Array(decoded.utf8), encoding: "UTF-8", shouldStop: { StopCheck.isRequested }).text
         }
         let flowed = type.parameters["format"]?.lowercased() == "flowed"
         let delSp = type.parameters["delsp"]?.lowercased() == "yes"
-        return plainText(entity, charset: type.charset, flowed: flowed, delSp: delSp, warnings: &warnings)
+        return plainText(
+            entity, charset: type.charset, flowed: flowed, delSp: delSp, option: option, charsets: &charsets,
+            warnings: &warnings)
     }
 
     static func plainText(
-        _ entity: MIMEEntity, charset: String?, flowed: Bool, delSp: Bool, warnings: inout [String]
+        _ entity: MIMEEntity, charset: String?, flowed: Bool, delSp: Bool, option: String?,
+        charsets: inout [SourceCharset], warnings: inout [String]
     ) -> String {
         var raw = entity.decodedBody()
         // Decoding ends early when the run stops or the item's time is up: the rest is not worth doing.
         if StopCheck.isRequested { return "" }
         let label = charset?.lowercased() ?? ""
-        let asciiCompatible = !(label.hasPrefix("utf-16") || label.hasPrefix("utf-32") || label.hasPrefix("ucs"))
+        let wideBOM = label.isEmpty && Charset.byteOrderMark(raw).map { $0.encoding != "UTF-8" } == true
+        let asciiCompatible =
+            !(label.hasPrefix("utf-16") || label.hasPrefix("utf-32") || label.hasPrefix("ucs") || wideBOM)
         if asciiCompatible && raw.contains(0x0D) { raw = Self.withoutCR(raw) }
-        var (text, unknown) = TextDecoding.decode(raw, label: charset)
-        if let unknown { warnings.append("unknown charset '\(unknown)': read as UTF-8, else windows-1252") }
+        var (text, unknown, decidedCharset) = TextDecoding.decodeBody(raw, label: charset, option: option)
+        if let unknown { warnings.append("unknown charset '\(unknown)': detected instead") }
+        if let decidedCharset { charsets.append(decidedCharset) }
         if !asciiCompatible && text.contains("\r") {
             text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         }
@@ -398,7 +434,7 @@ struct BodyCollector {
             if utf8[index] == 0x0A { start = utf8.index(after: index) }
             index = utf8.index(after: index)
         }
-        return String(Substring(utf8[start...])) 
+        return String(Substring(utf8[start...]))
     }
 
     /// RFC 3676 format=flowed: soft-broken lines (ending in a space) joined, space-stuffing removed.

@@ -189,7 +189,8 @@ struct MIMEEntity {
                 var partEnd = hit
                 if partEnd > partStart && bytes[partEnd - 1] == 0x0A { partEnd -= 1 }
                 if partEnd > partStart && bytes[partEnd - 1] == 0x0D { partEnd -= 1 }
-                parts.append(MIMEEntity(bytes: bytes, range: partStart..<max(partStart, partEnd), defaultType: childDefault))
+                parts.append(
+                    MIMEEntity(bytes: bytes, range: partStart..<max(partStart, partEnd), defaultType: childDefault))
             }
             if isClose {
                 closed = true
@@ -440,13 +441,41 @@ enum TransferDecoding {
 
 /// Charset decoding for mail text, through `BackfillMarkup.Charset` (iconv, WHATWG aliases).
 enum TextDecoding {
+    /// A body part's text. A clean declared `charset` is kept; a part that declares nothing (or `us-ascii`,
+    /// `unknown-8bit`) with 8-bit bytes or ISO-2022 escapes, or whose label does not decode cleanly, goes to the
+    /// charset detector (`--encoding`, when given, replaces the detector). `charset` says how it was decoded when
+    /// Backfill decided it (nil: plain ASCII, or the label decoded cleanly).
+    static func decodeBody(_ bytes: [UInt8], label: String?, option: String?)
+        -> (text: String, unknownCharset: String?, charset: SourceCharset?)
+    {
+        var lower = label?.asciiTrimmed.lowercased() ?? ""
+        lower.removeAll { $0 == "\"" || $0 == "'" }
+        let unlabelled = ["", "us-ascii", "ascii", "unknown-8bit", "x-unknown", "unknown", "default"].contains(lower)
+        if ByteSearch.isASCII(bytes) && !(unlabelled && bytes.contains(0x1B)) {
+            let plain = decode(bytes, label: label)
+            return (plain.text, plain.unknownCharset, nil)
+        }
+        if unlabelled {
+            let decoded = Charset.decodeDetecting(bytes, option: option)
+            return (decoded.text, nil, decoded.charset)
+        }
+        if let decoded = Charset.decodeDeclared(bytes, label: lower, option: option) {
+            return (decoded.text, nil, decoded.charset.origin == .declared ? nil : decoded.charset)
+        }
+        // A charset this machine does not know: detected instead, and said so.
+        let decoded = Charset.decodeDetecting(bytes, option: option)
+        return (decoded.text, lower, decoded.charset)
+    }
+
     /// Decodes `bytes` labelled `label`. ASCII is decoded directly; `us-ascii` or missing labels with 8-bit bytes
     /// are guessed (UTF-8, else windows-1252); an unknown charset is guessed too and reported in `unknownCharset`.
     static func decode(_ bytes: some Collection<UInt8>, label: String?) -> (text: String, unknownCharset: String?) {
         if ByteSearch.isASCII(bytes) {
             // Stateful 7-bit charsets (ISO-2022-JP, UTF-7) need the real decoder even for ASCII bytes.
-            if let label, let first = label.utf8.first, first | 0x20 == 0x69 || first | 0x20 == 0x75 || first | 0x20 == 0x63,
-                case let lower = label.lowercased(), lower.hasPrefix("iso-2022") || lower.hasPrefix("utf-7")
+            if let label, let first = label.utf8.first,
+                first | 0x20 == 0x69 || first | 0x20 == 0x75 || first | 0x20 == 0x63,
+                case let lower = label.lowercased(),
+                lower.hasPrefix("iso-2022") || lower.hasPrefix("utf-7")
                     || lower.hasPrefix("unicode-1-1-utf-7") || lower.hasPrefix("csiso2022")
             {
                 if let text = Charset.decode(bytes, label: label) { return (text, nil) }

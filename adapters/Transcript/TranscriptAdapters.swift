@@ -15,7 +15,8 @@ public struct WebVTTAdapter: SourceAdapter {
     public static let name = "webvtt"
     public let descriptor = AdapterDescriptor(
         name: WebVTTAdapter.name, family: "transcript", fileExtensions: ["vtt", "webvtt"],
-        summary: "WebVTT transcripts and captions (Teams <v> voices, Zoom inline names), one meeting-transcript per file",
+        summary:
+            "WebVTT transcripts and captions (Teams <v> voices, Zoom inline names), one meeting-transcript per file",
         supportsCursor: false)
 
     public func sniff(_ probe: SourceProbe) -> SniffConfidence {
@@ -24,7 +25,8 @@ public struct WebVTTAdapter: SourceAdapter {
         return probe.hasExtension("vtt") || probe.hasExtension("webvtt") ? .likely : .no
     }
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         AdapterOutputs { TranscriptReader(format: .webvtt, input: input, context: context) }
     }
 }
@@ -35,11 +37,14 @@ public struct SRTAdapter: SourceAdapter {
     public static let name = "srt"
     public let descriptor = AdapterDescriptor(
         name: SRTAdapter.name, family: "transcript", fileExtensions: ["srt"],
-        summary: "SubRip subtitles/transcripts (inline Name: speakers, legacy charsets), one meeting-transcript per file",
+        summary:
+            "SubRip subtitles/transcripts (inline Name: speakers, legacy charsets), one meeting-transcript per file",
         supportsCursor: false)
 
     public func sniff(_ probe: SourceProbe) -> SniffConfidence {
-        if probe.hasExtension("srt") { return SRTParser.looksLikeSRT(TranscriptText.sniffText(probe)) ? .certain : .likely }
+        if probe.hasExtension("srt") {
+            return SRTParser.looksLikeSRT(TranscriptText.sniffText(probe)) ? .certain : .likely
+        }
         // SRT content under a text name (`captions.txt`) is still SRT.
         if probe.hasExtension("txt") || probe.hasExtension("sub") {
             return SRTParser.looksLikeSRT(TranscriptText.sniffText(probe)) ? .certain : .no
@@ -47,7 +52,8 @@ public struct SRTAdapter: SourceAdapter {
         return .no
     }
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         AdapterOutputs { TranscriptReader(format: .srt, input: input, context: context) }
     }
 }
@@ -68,7 +74,8 @@ public struct TTMLAdapter: SourceAdapter {
         return .no
     }
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         AdapterOutputs { TranscriptReader(format: .ttml, input: input, context: context) }
     }
 }
@@ -80,7 +87,8 @@ public struct PlainTranscriptAdapter: SourceAdapter {
     public static let name = "transcript-text"
     public let descriptor = AdapterDescriptor(
         name: PlainTranscriptAdapter.name, family: "transcript", fileExtensions: ["txt", "text", "transcript"],
-        summary: "plain speaker transcripts (Name: text, Otter/Teams `Name  0:00` headers, [Name]), when the text clearly is one",
+        summary:
+            "plain speaker transcripts (Name: text, Otter/Teams `Name  0:00` headers, [Name]), when the text clearly is one",
         supportsCursor: false)
 
     public func sniff(_ probe: SourceProbe) -> SniffConfidence {
@@ -91,7 +99,8 @@ public struct PlainTranscriptAdapter: SourceAdapter {
         return PlainTranscriptParser.looksLikeTranscript(TranscriptText.sniffText(probe)) ? .certain : .no
     }
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         AdapterOutputs { TranscriptReader(format: .plain, input: input, context: context) }
     }
 }
@@ -104,27 +113,31 @@ public struct TranscriptSidecarAdapter: SourceAdapter {
     public static let name = "transcript-sidecar"
     public let descriptor = AdapterDescriptor(
         name: TranscriptSidecarAdapter.name, family: "transcript", fileExtensions: ["vtt.meta.json", "srt.meta.json"],
-        summary: "date sidecars of transcripts (<transcript>.meta.json / <transcript>.json): read with the transcript, nothing imported",
+        summary:
+            "date sidecars of transcripts (<transcript>.meta.json / <transcript>.json): read with the transcript, nothing imported",
         supportsCursor: false)
 
     static let transcriptExtensions = ["vtt", "webvtt", "srt", "ttml", "dfxp", "txt"]
 
     public func sniff(_ probe: SourceProbe) -> SniffConfidence {
         let lower = probe.fileName.lowercased()
-        for ext in Self.transcriptExtensions where lower.hasSuffix(".\(ext).meta.json") || lower.hasSuffix(".\(ext).json") {
+        for ext in Self.transcriptExtensions
+        where lower.hasSuffix(".\(ext).meta.json") || lower.hasSuffix(".\(ext).json") {
             return probe.trimmedHead.first == UInt8(ascii: "{") ? .certain : .no
         }
         return .no
     }
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         .just([])
     }
 }
 
 enum Charset16 {
     static func isUTF16(_ head: [UInt8]) -> Bool {
-        head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) || TranscriptText.utf16WithoutBOM(head) != nil
+        head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF])
+            || TranscriptText.utf16WithoutBOM(head) != nil
     }
 }
 
@@ -154,7 +167,8 @@ final class TranscriptReader: RecordReader {
         [
             .skipped(
                 SkippedRecord(
-                    adapter: format.rawValue, file: input.displayPath, position: .wholeFile, code: code, message: message))
+                    adapter: format.rawValue, file: input.displayPath, position: .wholeFile, code: code,
+                    message: message))
         ]
     }
 
@@ -163,7 +177,8 @@ final class TranscriptReader: RecordReader {
         if let size = input.size, size > Int64(limit) {
             return skip(
                 "file_too_large",
-                "the transcript is \(size) bytes, over the \(limit)-byte limit for one meeting (max(64 MiB, 4 × --max-document-bytes)); split it or raise --max-document-bytes")
+                "the transcript is \(size) bytes, over the \(limit)-byte limit for one meeting (max(64 MiB, 4 × --max-document-bytes)); split it or raise --max-document-bytes"
+            )
         }
         let raw: [UInt8]
         do {
@@ -171,7 +186,8 @@ final class TranscriptReader: RecordReader {
         } catch let error as AdapterError where error.code == "file_too_large" {
             return skip(
                 "file_too_large",
-                "the transcript is over the \(limit)-byte limit for one meeting; split it or raise --max-document-bytes")
+                "the transcript is over the \(limit)-byte limit for one meeting; split it or raise --max-document-bytes"
+            )
         }
         if raw.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
             return skip("empty_file", "the file is empty or holds only whitespace; nothing to import")
@@ -190,11 +206,12 @@ final class TranscriptReader: RecordReader {
                 if nuls * 4 > min(raw.count, 4096) {
                     return skip(
                         "binary_content",
-                        "the file looks binary (NUL bytes in its first 4 KB), not a \(format.rawValue) transcript; remove it or rename it")
+                        "the file looks binary (NUL bytes in its first 4 KB), not a \(format.rawValue) transcript; remove it or rename it"
+                    )
                 }
             }
             let decoded = TranscriptText.decode(raw, label: context.options["encoding"])
-            builder.encoding = decoded.encoding
+            builder.charset = decoded.charset
             let lines = TranscriptText.lines(decoded.text)
             switch format {
             case .webvtt: parsed = WebVTTParser.parse(lines, fileName: input.fileName)

@@ -6,8 +6,8 @@ struct TranscriptBuilder {
     let adapterName: String
     let input: SourceInput
     let context: AdapterContext
-    /// The decoded text's charset, when not UTF-8 (for metadata).
-    var encoding: String?
+    /// How the text was decoded (BOM, `--encoding` or detection); its name goes to metadata when not UTF-8.
+    var charset: SourceCharset?
 
     /// A pause of this many seconds or more starts a new paragraph in text without speakers.
     static let unlabelledPause = 2.0
@@ -29,7 +29,8 @@ struct TranscriptBuilder {
                         adapter: adapterName, file: input.displayPath, position: .wholeFile, code: "empty_transcript",
                         message: parsed.cues.isEmpty && parsed.skips.isEmpty
                             ? "no cue or speaker line with text was found; check that this is a \(parsed.format) transcript (an empty export or a wrong extension)"
-                            : "no cue with text could be read (see the skipped cues above); fix them or re-export the transcript")))
+                            : "no cue with text could be read (see the skipped cues above); fix them or re-export the transcript"
+                    )))
             return outputs
         }
         outputs.append(contentsOf: documents(parsed: parsed, turns: turns))
@@ -81,7 +82,8 @@ struct TranscriptBuilder {
     // MARK: - Documents
 
     private func documents(parsed: ParsedTranscript, turns: [Turn]) -> [AdapterOutput] {
-        let stamps = context.options["timestamps"].map { ["true", "1", "yes", "on"].contains($0.lowercased()) } ?? false
+        let stamps =
+            context.options["timestamps"].map { ["true", "1", "yes", "on"].contains($0.lowercased()) } ?? false
         let type: DocumentType =
             context.options["transcript-type"]?.lowercased() == "audio" ? .audio : .meetingTranscript
 
@@ -132,7 +134,7 @@ struct TranscriptBuilder {
         if let duration { metadata["duration_seconds"] = secondsValue(duration) }
         if let title = date.title ?? parsed.title { metadata["title"] = .string(title) }
         if let language = parsed.language { metadata["language"] = .string(language) }
-        if let encoding { metadata["encoding"] = .string(encoding) }
+        if let charset, charset.name != "UTF-8" { metadata["encoding"] = .string(charset.name) }
         if !speakerUserIDs.isEmpty { metadata["speaker_user_ids"] = .object(speakerUserIDs) }
         if let origin = date.originLabel { metadata["created_at_from"] = .string(origin) }
         var warnings = parsed.warnings
@@ -155,13 +157,14 @@ struct TranscriptBuilder {
                 customerID: owner?.customerID, metadata: partMetadata)
             let position =
                 parts.count > 1 ? RecordPosition(line: part.line, recordIndex: index) : RecordPosition.wholeFile
-            return .document(
-                MemoryDocument(
-                    request: request,
-                    provenance: Provenance(
-                        adapter: adapterName, file: input.displayPath, archiveEntry: input.archiveEntry,
-                        position: position),
-                    createdAtOrigin: date.origin, createdAtFallback: date.fallback))
+            var document = MemoryDocument(
+                request: request,
+                provenance: Provenance(
+                    adapter: adapterName, file: input.displayPath, archiveEntry: input.archiveEntry,
+                    position: position),
+                createdAtOrigin: date.origin, createdAtFallback: date.fallback)
+            document.charset = charset
+            return .document(document)
         }
     }
 

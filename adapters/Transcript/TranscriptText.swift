@@ -7,39 +7,14 @@ enum TranscriptText {
     /// The largest transcript read (a meeting is one document, read whole): a ten-hour meeting's WebVTT is ~5 MB.
     static func readLimit(_ context: AdapterContext) -> Int { max(64 << 20, context.maxDocumentBytes &* 4) }
 
-    /// Bytes → text: a BOM wins (UTF-8/16/32); else the `encoding` option; else UTF-16 without a BOM when every
-    /// other byte is NUL; else UTF-8, falling back to windows-1252. Returns the charset when it is not UTF-8.
-    static func decode(_ raw: [UInt8], label: String?) -> (text: String, encoding: String?) {
-        if let bom = Charset.byteOrderMark(raw) {
-            let result = Charset.decodeGuessing(raw)
-            return (result.text, bom.encoding == "UTF-8" ? nil : bom.encoding)
-        }
-        if let label, !label.trimmingCharacters(in: .whitespaces).isEmpty,
-            let text = Charset.decode(raw, label: label)
-        {
-            let name = Charset.normalise(label)
-            return (text, name == "UTF-8" ? nil : name)
-        }
-        if let utf16 = utf16WithoutBOM(raw), let text = Charset.iconvDecode(raw, from: utf16) {
-            return (text, utf16)
-        }
-        let guessed = Charset.decodeGuessing(raw)
-        return (guessed.text, guessed.encoding == "UTF-8" ? nil : guessed.encoding)
+    /// Bytes → text: a BOM wins (UTF-8/16/32); else the `encoding` option (`--encoding`); else detection
+    /// (valid UTF-8, BOM-less UTF-16, then uchardet checked against its sibling charsets: `Charset.detect`).
+    static func decode(_ raw: [UInt8], label: String?) -> Charset.Decoded {
+        Charset.decodeDetecting(raw, option: label)
     }
 
     /// `UTF-16LE`/`UTF-16BE` when the first bytes look like BOM-less UTF-16 text (ASCII with NULs between).
-    static func utf16WithoutBOM(_ raw: some Collection<UInt8>) -> String? {
-        let head = Array(raw.prefix(512))
-        guard head.count >= 8 else { return nil }
-        var evenZero = 0, oddZero = 0
-        for (index, byte) in head.enumerated() where byte == 0 {
-            if index % 2 == 0 { evenZero += 1 } else { oddZero += 1 }
-        }
-        let pairs = head.count / 2
-        if oddZero * 10 >= pairs * 7 && evenZero * 10 <= pairs { return "UTF-16LE" }
-        if evenZero * 10 >= pairs * 7 && oddZero * 10 <= pairs { return "UTF-16BE" }
-        return nil
-    }
+    static func utf16WithoutBOM(_ raw: some Collection<UInt8>) -> String? { Charset.utf16WithoutBOM(raw) }
 
     /// The text with CRLF and lone CR as LF and NUL as U+FFFD (the WebVTT preprocessing), split into lines.
     static func lines(_ text: String) -> [Substring] {
@@ -120,7 +95,9 @@ enum TranscriptText {
 
     static func isBlank<S: StringProtocol>(_ line: S) -> Bool {
         if line.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
-        if line.utf8.contains(where: { $0 >= 0x80 }) { return line.unicodeScalars.allSatisfy { $0.properties.isWhitespace } }
+        if line.utf8.contains(where: { $0 >= 0x80 }) {
+            return line.unicodeScalars.allSatisfy { $0.properties.isWhitespace }
+        }
         return line.utf8.allSatisfy { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }
     }
 
@@ -203,7 +180,9 @@ enum TranscriptText {
         if name.hasPrefix("#") {
             let body = name.dropFirst()
             let value: UInt32?
-            if body.hasPrefix("x") || body.hasPrefix("X") { value = UInt32(body.dropFirst(), radix: 16) } else {
+            if body.hasPrefix("x") || body.hasPrefix("X") {
+                value = UInt32(body.dropFirst(), radix: 16)
+            } else {
                 value = UInt32(body, radix: 10)
             }
             guard let value, value != 0 else { return nil }
