@@ -239,7 +239,6 @@ extension Charset {
     static func suspicion(_ text: String) -> (score: Int, nonASCII: Int) {
         var score = 0
         var nonASCII = 0
-        var previous: Unicode.Scalar = " "
         var previousIsLetter = false
         var wordScript: Script? = nil
         var pendingSymbol = false
@@ -258,7 +257,6 @@ extension Charset {
                 if (0x2500...0x259F).contains(value) { score += 1 }
                 if !isLetter, isSymbol(properties.generalCategory) {
                     if previousIsLetter { score += 1 } else { pendingSymbol = true }
-                    previous = scalar
                     previousIsLetter = false
                     wordScript = nil
                     continue
@@ -273,10 +271,8 @@ extension Charset {
             } else {
                 wordScript = nil
             }
-            previous = scalar
             previousIsLetter = isLetter
         }
-        _ = previous
         return (score, nonASCII)
     }
 
