@@ -129,6 +129,18 @@ extension Charset {
             // windows-1250): only uchardet's language model decided. Usually right, but say it is less sure.
             confidence *= 0.75
         }
+        if rareLatin.contains(best.name),
+            ["WINDOWS-1252", "WINDOWS-1250"].contains(where: { common in
+                guard let other = strictDecode(sample, from: common), other.errors == 0, other.text != best.text else {
+                    return false
+                }
+                return suspicion(other.text).score <= best.score
+            })
+        {
+            // An uncommon Latin charset (ISO-8859-10 for `España` with one `ñ`) where a common one reads as cleanly
+            // and differently: uchardet had little to go on. Used, but flagged.
+            confidence *= 0.5
+        }
         let text = sample.count == bytes.count ? best.text : (iconvDecode(bytes, from: best.name) ?? best.text)
         let rounded = (confidence * 100).rounded() / 100
         return Decoded(text: text, charset: SourceCharset(name: best.name, origin: .detected, confidence: rounded))
@@ -186,6 +198,13 @@ extension Charset {
         }
     }
 
+    /// Latin charsets uchardet sometimes answers for short Western or Central European text; their letters are
+    /// plausible, so only a comparison with windows-1252 / windows-1250 shows the doubt.
+    static let rareLatin: Set<String> = [
+        "ISO-8859-3", "ISO-8859-4", "ISO-8859-10", "ISO-8859-13", "ISO-8859-14", "ISO-8859-16", "IBM850", "IBM852",
+        "IBM437", "MAC-CENTRALEUROPE", "MACINTOSH", "WINDOWS-1257",
+    ]
+
     /// Siblings that differ in a few bytes only: a tie between two of them that read differently is ambiguous.
     static func isCloseFamily(_ names: [String]) -> Bool {
         let close: [Set<String>] = [
@@ -220,7 +239,6 @@ extension Charset {
     static func suspicion(_ text: String) -> (score: Int, nonASCII: Int) {
         var score = 0
         var nonASCII = 0
-        var previous: Unicode.Scalar = " "
         var previousIsLetter = false
         var wordScript: Script? = nil
         var pendingSymbol = false
@@ -239,7 +257,6 @@ extension Charset {
                 if (0x2500...0x259F).contains(value) { score += 1 }
                 if !isLetter, isSymbol(properties.generalCategory) {
                     if previousIsLetter { score += 1 } else { pendingSymbol = true }
-                    previous = scalar
                     previousIsLetter = false
                     wordScript = nil
                     continue
@@ -254,10 +271,8 @@ extension Charset {
             } else {
                 wordScript = nil
             }
-            previous = scalar
             previousIsLetter = isLetter
         }
-        _ = previous
         return (score, nonASCII)
     }
 
