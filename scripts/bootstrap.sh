@@ -8,6 +8,8 @@ for pc in libarchive:libarchive-dev libxml-2.0:libxml2-dev sqlite3:libsqlite3-de
     if ! pkg-config --exists "${pc%%:*}" 2>/dev/null; then need+=("${pc##*:}"); fi
 done
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+# /usr/bin/time -v measures the children of the hostile-input tests (peak RSS).
+[ -x /usr/bin/time ] || need+=(time)
 if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
     need+=(python3 python3-venv)
 fi

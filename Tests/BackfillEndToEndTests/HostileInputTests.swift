@@ -281,6 +281,36 @@ struct HostileInputTests {
         #expect(result.skipMessages("too_many_parts").contains("(budget --max-parts 1000)"), "\(result.summary)")
     }
 
+    // Broken to see it fail: `ChatDocumentBuilder.outputs` without its `turns.count > maxTurns` check (and the
+    // grouper appending every turn) — the 50-message day was imported as one document, no `too_many_parts`.
+    @Test("a chat day with more messages than --max-parts is skipped; the other day is imported")
+    func manyChatMessages() async throws {
+        let (inputs, out, environment) = try Self.workspace("chat-parts")
+        var messages: [String] = []
+        for n in 0..<50 {
+            messages.append(
+                #"{"id": \#(n + 1), "type": "message", "date": "2024-01-01T10:\#(String(format: "%02d", n)):00", "date_unixtime": "\#(1_704_103_200 + n * 60)", "from": "Ola", "from_id": "user1", "text": "busy day message \#(n)"}"#
+            )
+        }
+        for n in 0..<3 {
+            messages.append(
+                #"{"id": \#(n + 100), "type": "message", "date": "2024-01-02T09:0\#(n):00", "date_unixtime": "\#(1_704_186_000 + n * 60)", "from": "Ola", "from_id": "user1", "text": "quiet day message \#(n)"}"#
+            )
+        }
+        let export = #"{"name": "Ola", "type": "personal_chat", "id": 4242, "messages": ["#
+            + messages.joined(separator: ",\n") + "]}"
+        try Self.write(export, inputs.appendingPathComponent("result.json"))
+        let (result, lines) = try await Self.importing(
+            inputs, out: out, environment: environment, flags: ["--max-parts", "20"])
+        #expect(lines.count == 1, "\(result.summary)")
+        let text = lines.first?["document"]?.stringValue ?? ""
+        #expect(text.contains("quiet day message 0") && text.contains("quiet day message 2"), "\(result.summary)")
+        #expect(!text.contains("busy day"))
+        let skipped = result.skipMessages("too_many_parts")
+        #expect(skipped.contains("more than 20 messages in one document"), "\(result.summary)")
+        #expect(skipped.contains("(budget --max-parts 20)"), "\(result.summary)")
+    }
+
     // Broken to see it fail: `JSONBytesParser.Parser.maxDepth` set to `maximumDepth` (512) whatever the budget —
     // the 100-deep line was imported and `nesting_too_deep` missing; the 100 000-deep one still ended, as
     // malformed, at the hard cap.

@@ -42,11 +42,16 @@ struct ChatDocumentBuilder {
     var adapter: String
     var input: SourceInputInfo
     var maxBytes: Int
+    /// Messages in one document (`--max-parts`): a conversation with more is skipped, naming the budget.
+    var maxTurns: Int
+    var budgets: InputBudgets
 
     init(adapter: String, input: SourceInputInfo, context: AdapterContext) {
         self.adapter = adapter
         self.input = input
         self.maxBytes = max(1024, context.maxDocumentBytes)
+        self.budgets = context.budgets
+        self.maxTurns = max(1, context.budgets.maxParts)
     }
 
     /// The rendered blocks of a conversation.
@@ -74,6 +79,12 @@ struct ChatDocumentBuilder {
 
     /// One document, or parts when over the limit. `cursorAfter` goes on the last one.
     func outputs(_ conversation: ChatConversation, cursorAfter: SourceCursor?) -> [AdapterOutput] {
+        if conversation.turns.count > maxTurns {
+            let error = budgets.exceeded(
+                .parts, "more than \(maxTurns) messages in one document (\(conversation.id))", file: input.displayPath,
+                position: conversation.position)
+            return [skip(error.code, error.message, at: conversation.position)]
+        }
         let blocks = Self.blocks(of: conversation)
         let separator = "\n\n"
         var parts: [(text: String, firstTurn: Int)] = []

@@ -38,7 +38,9 @@ final class DayGrouper {
             outputs = flush()
         }
         if current == nil { current = Group(key: key, position: position) }
-        current?.turns.append(turn)
+        // Past the messages-per-document budget the group is skipped when it ends (one turn over is enough to
+        // tell): memory stays bounded by the budget, not by the channel's length.
+        if let count = current?.turns.count, count <= builder.maxTurns { current?.turns.append(turn) }
         return outputs
     }
 
