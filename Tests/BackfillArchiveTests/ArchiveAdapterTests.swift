@@ -227,6 +227,23 @@ struct ArchiveAdapterTests {
         #expect(imported.skipCodes.contains("archive_too_deep"), "\(imported.report.skips)")
     }
 
+    /// Broken to see it fail: the `index == 0` report at `ARCHIVE_EOF` removed — both files vanished without a
+    /// trace (no ids, no skip).
+    @Test("an archive with no entry (an empty tar, a gzip of zeros read as one) is reported, not passed over")
+    func emptyArchive() async throws {
+        let folder = try TestSupport.temporaryDirectory("archive")
+        let tar = folder.appendingPathComponent("empty.tar").path
+        try Data(count: 10240).write(to: URL(fileURLWithPath: tar))
+        let zeros = folder.appendingPathComponent("zeros.bin.gz").path
+        try ArchiveWriter.write([.init(name: "data", data: [UInt8](repeating: 0, count: 1 << 20))], to: zeros, format: .raw, filter: .gzip)
+        let imported = try await ArchiveFixtures.importIDs([tar, zeros])
+        #expect(imported.ids.isEmpty)
+        let examples = imported.skips("empty_archive")?.examples ?? []
+        #expect(examples.count == 2, "\(imported.report.skips)")
+        #expect(examples.contains { $0.location.contains("zeros.bin.gz") && $0.message.contains("gzip") }, "\(examples)")
+        #expect(examples.contains { $0.location.contains("empty.tar") && $0.message.contains("no entries") })
+    }
+
     @Test("a file named like an archive that is not one is reported once")
     func notAnArchive() async throws {
         let folder = try TestSupport.temporaryDirectory("archive")

@@ -466,7 +466,7 @@ struct HostileInputTests {
                 .init(name: "bomb.txt", data: zeros),
             ],
             to: inputs.appendingPathComponent("bomb.zip").path, format: .zip)
-        // Not zeros: a gzip of zeros reads as an empty tar (two zero blocks end a tar) and yields nothing.
+        // Not zeros: a gzip of zeros reads as an empty tar (two zero blocks end a tar): reported as `empty_archive`.
         try ArchiveWriter.write(
             [.init(name: "data", data: [UInt8](repeating: 0x41, count: 256 << 20))],
             to: inputs.appendingPathComponent("bomb.txt.gz").path, format: .raw, filter: .gzip)

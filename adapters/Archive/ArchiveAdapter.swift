@@ -246,6 +246,15 @@ final class ArchiveEntriesReader: ContainerReader {
             let status = archive_read_next_header(handle.archive, &entry)
             if status == ARCHIVE_EOF {
                 finished = true
+                // An archive with no entry at all (an empty tar, a gzip of zeros read as one) is reported, not
+                // passed over in silence.
+                if index == 0 {
+                    return .skipped(
+                        record(
+                            "empty_archive", nil,
+                            "the archive holds no entries (read as \(handle.formatName)); nothing to import — check that it is the file you meant"
+                        ))
+                }
                 return nil
             }
             if status == ARCHIVE_RETRY && retries < 8 {

@@ -82,6 +82,15 @@ final class ArchiveHandle {
 
     var formatCode: Int32 { archive_format(archive) }
 
+    /// libarchive's name for the format read ("GNU tar format", "ZIP 2.0 (deflation)"), with the filters under it.
+    var formatName: String {
+        let format = archive_format_name(archive).map { String(cString: $0) } ?? "an unknown format"
+        let filters = (0..<max(0, archive_filter_count(archive) - 1)).compactMap {
+            archive_filter_name(archive, $0).map { String(cString: $0) }
+        }
+        return filters.isEmpty ? format : "\(format) under \(filters.joined(separator: ", "))"
+    }
+
     private func readCallback(_ out: UnsafeMutablePointer<UnsafeRawPointer?>) -> Int {
         do {
             let chunk = try source.read(maxLength: Self.blockSize)
