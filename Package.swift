@@ -117,6 +117,15 @@ let package = Package(
             name: "BackfillArchiveAdapter", dependencies: ["BackfillCore", "CArchive"],
             path: "adapters/Archive", exclude: ["README.md"], swiftSettings: strict),
 
+        // Fuzzing (fuzz/README.md): one libFuzzer entry per parser; a replay driver in a build without -DFUZZING.
+        .executableTarget(
+            name: "backfill-fuzz",
+            dependencies: [
+                "BackfillCore", "BackfillMarkup", "BackfillEmailAdapter", "BackfillChatAdapter",
+                "BackfillTranscriptAdapter", "BackfillArchiveAdapter", "BackfillRequestsAdapter",
+            ],
+            path: "fuzz/Sources", swiftSettings: strict),
+
         // Tests.
         .target(
             name: "BackfillTestSupport",
@@ -128,7 +137,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "BackfillAdapterTests",
-            dependencies: ["BackfillDocumentAdapter", "BackfillRequestsAdapter", "BackfillMarkup", "BackfillTestSupport"],
+            dependencies: [
+                "BackfillDocumentAdapter", "BackfillRequestsAdapter", "BackfillMarkup", "BackfillTestSupport",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "BackfillEmailTests", dependencies: ["BackfillEmailAdapter", "BackfillTestSupport"],

@@ -35,7 +35,7 @@ struct ForwardedInfo {
 }
 
 /// A message parsed for rendering: its header fields, and the body as a reader would see it.
-struct EmailMessage {
+package struct EmailMessage {
     var messageID: String?
     var from: [EmailAddress] = []
     var to: [EmailAddress] = []
@@ -60,7 +60,7 @@ struct EmailMessage {
     static let maxDepth = 32
 
     /// Parses a whole message (headers and body).
-    init(bytes: [UInt8]) {
+    package init(bytes: [UInt8]) {
         let entity = MIMEEntity(bytes: bytes, range: 0..<bytes.count)
         let headers = entity.headers
         headerCount = headers.fields.count
@@ -76,7 +76,9 @@ struct EmailMessage {
         }
         if let received = headers.raw("received") {
             let text = HeaderText.unfold(received)
-            if let semicolon = text.lastIndex(of: ";") { receivedDate = EmailDate.parse(String(text[text.index(after: semicolon)...])) }
+            if let semicolon = text.lastIndex(of: ";") {
+                receivedDate = EmailDate.parse(String(text[text.index(after: semicolon)...]))
+            }
         }
         if let raw = headers.raw("in-reply-to") { inReplyTo = HeaderText.messageIDs(raw) }
         if let raw = headers.raw("references") { references = HeaderText.messageIDs(raw) }
@@ -112,7 +114,7 @@ struct EmailMessage {
     var namedRoot: String? { references.first ?? inReplyTo.first ?? messageID }
 
     /// The header lines and body, as a reader sees the message.
-    func rendered(fallbackDate: String?) -> String {
+    package func rendered(fallbackDate: String?) -> String {
         var lines: [String] = []
         if !from.isEmpty { lines.append("From: " + from.map(\.display).joined(separator: ", ")) }
         if !to.isEmpty { lines.append("To: " + to.map(\.display).joined(separator: ", ")) }
@@ -122,7 +124,8 @@ struct EmailMessage {
         var text = lines.joined(separator: "\n")
         if !body.isEmpty { text += "\n\n" + body }
         if !attachments.isEmpty {
-            text += "\n\nAttachments: "
+            text +=
+                "\n\nAttachments: "
                 + attachments.map { "\($0.name ?? "(unnamed)") (\($0.contentType), \($0.size) bytes)" }
                 .joined(separator: "; ")
         }
@@ -204,7 +207,8 @@ struct BodyCollector {
             return
         }
         attachments.append(
-            AttachmentInfo(name: entity.fileName, contentType: type.mediaType, size: entity.decodedSize, inline: inline))
+            AttachmentInfo(name: entity.fileName, contentType: type.mediaType, size: entity.decodedSize, inline: inline)
+        )
     }
 
     /// multipart/alternative: the last text/plain (RFC 2046: the preferred format is last), else the last HTML,
@@ -212,7 +216,8 @@ struct BodyCollector {
     private mutating func alternative(_ parts: [MIMEEntity], depth: Int) {
         var order: [Int] = []
         for i in parts.indices.reversed() where Self.contains(parts[i], "text/plain", depth: depth) { order.append(i) }
-        for i in parts.indices.reversed() where !order.contains(i) && Self.contains(parts[i], "text/html", depth: depth) {
+        for i in parts.indices.reversed() where !order.contains(i) && Self.contains(parts[i], "text/html", depth: depth)
+        {
             order.append(i)
         }
         for i in parts.indices.reversed() where !order.contains(i) { order.append(i) }
@@ -274,7 +279,8 @@ struct BodyCollector {
         pieces.append(text)
         forwarded.append(
             ForwardedInfo(
-                subject: subject, from: from, messageID: headers.raw("message-id").flatMap { HeaderText.messageIDs($0).first },
+                subject: subject, from: from,
+                messageID: headers.raw("message-id").flatMap { HeaderText.messageIDs($0).first },
                 attachments: sub.attachments.count))
         forwarded += sub.forwarded
         for warning in sub.warnings { note(warning) }
@@ -338,7 +344,7 @@ struct BodyCollector {
             if utf8[index] == 0x0A { start = utf8.index(after: index) }
             index = utf8.index(after: index)
         }
-        return String(Substring(utf8[start...])) 
+        return String(Substring(utf8[start...]))
     }
 
     /// RFC 3676 format=flowed: soft-broken lines (ending in a space) joined, space-stuffing removed.

@@ -185,7 +185,8 @@ struct MIMEEntity {
                 var partEnd = hit
                 if partEnd > partStart && bytes[partEnd - 1] == 0x0A { partEnd -= 1 }
                 if partEnd > partStart && bytes[partEnd - 1] == 0x0D { partEnd -= 1 }
-                parts.append(MIMEEntity(bytes: bytes, range: partStart..<max(partStart, partEnd), defaultType: childDefault))
+                parts.append(
+                    MIMEEntity(bytes: bytes, range: partStart..<max(partStart, partEnd), defaultType: childDefault))
             }
             if isClose {
                 closed = true
@@ -203,7 +204,7 @@ struct MIMEEntity {
 }
 
 /// A parsed `Content-Type`.
-struct ContentType {
+package struct ContentType {
     /// `type/subtype`, lower-case.
     var mediaType: String
     /// Parameters by lower-case name, RFC 2231 and RFC 2047 decoded.
@@ -226,7 +227,7 @@ struct ContentType {
     var charset: String? { parameters["charset"] }
 
     /// `value; a=b; c="d"; e*0*=utf-8''%41; e*1=…` → the value and the decoded parameters.
-    static func parseValue(_ bytes: [UInt8]) -> (value: String, parameters: [String: String]) {
+    package static func parseValue(_ bytes: [UInt8]) -> (value: String, parameters: [String: String]) {
         var index = 0
         let count = bytes.count
         func skipSpace() {
@@ -437,8 +438,10 @@ enum TextDecoding {
     static func decode(_ bytes: some Collection<UInt8>, label: String?) -> (text: String, unknownCharset: String?) {
         if ByteSearch.isASCII(bytes) {
             // Stateful 7-bit charsets (ISO-2022-JP, UTF-7) need the real decoder even for ASCII bytes.
-            if let label, let first = label.utf8.first, first | 0x20 == 0x69 || first | 0x20 == 0x75 || first | 0x20 == 0x63,
-                case let lower = label.lowercased(), lower.hasPrefix("iso-2022") || lower.hasPrefix("utf-7")
+            if let label, let first = label.utf8.first,
+                first | 0x20 == 0x69 || first | 0x20 == 0x75 || first | 0x20 == 0x63,
+                case let lower = label.lowercased(),
+                lower.hasPrefix("iso-2022") || lower.hasPrefix("utf-7")
                     || lower.hasPrefix("unicode-1-1-utf-7") || lower.hasPrefix("csiso2022")
             {
                 if let text = Charset.decode(bytes, label: label) { return (text, nil) }
