@@ -35,10 +35,10 @@ elapsed=$(($(date +%s) - start))
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 corpus=$(find "$work/corpus/$target" -type f | wc -l)
 findings=$(grep -cE '^(==[0-9]+==ERROR|SUMMARY: libFuzzer|ALARM: working on the last Unit|fuzz invariant broken)' "$log" || true)
-commit=$(git rev-parse --short HEAD)
-dirty=$(git status --porcelain -- Sources adapters fuzz/Sources Package.swift | grep -q . && echo "+dirty" || true)
-printf '%s\t%s\t%s\t%s\t%s\t%s%s\t%s\n' "$target" "$elapsed" "${execs:-0}" "$corpus" "$findings" "$commit" "$dirty" \
-    "$status" >>"$work/runs.tsv"
+commit=${FUZZ_COMMIT:-$(git rev-parse --short HEAD)$(git status --porcelain -- Sources adapters fuzz/Sources \
+    Package.swift | grep -q . && echo "+dirty" || true)}
+printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$elapsed" "${execs:-0}" "$corpus" "$findings" "$commit" "$status" \
+    >>"$work/runs.tsv"
 echo "$target: ${elapsed}s, ${execs:-0} executions, corpus $corpus, exit $status (log $log)"
 if [ "$status" -ne 0 ]; then
     grep -E '^(==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written|fuzz invariant)' "$log" | head -5 || true

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Builds the seed corpora under fuzz/work/seeds/TARGET from samples/ and the hand-written seeds in
-fuzz/corpus/TARGET (derived inputs such as the Slack bundle and the archives are made here, not committed).
+"""Builds the seed corpora under fuzz/work/seeds/TARGET from samples/, the hand-written seeds in fuzz/corpus/TARGET
+and the findings' inputs in fuzz/regressions/TARGET (derived inputs such as the Slack bundle and the archives are
+made here, not committed).
 
 Usage: fuzz/seed.py [TARGET...]   (all targets when none is named)
 """
@@ -83,10 +84,12 @@ def main(targets):
         os.makedirs(dest)
         for i, f in enumerate(FILES[target]):
             shutil.copyfile(f, os.path.join(dest, f"sample-{i:02d}-" + os.path.basename(f).replace(" ", "_")))
-        committed = os.path.join(ROOT, "fuzz", "corpus", target)
-        if os.path.isdir(committed):
-            for name in sorted(os.listdir(committed)):
-                shutil.copyfile(os.path.join(committed, name), os.path.join(dest, name))
+        # Hand-written seeds, and the minimised inputs of past findings (fuzz/regressions: each has a test).
+        for kind in ("corpus", "regressions"):
+            committed = os.path.join(ROOT, "fuzz", kind, target)
+            if os.path.isdir(committed):
+                for name in sorted(os.listdir(committed)):
+                    shutil.copyfile(os.path.join(committed, name), os.path.join(dest, kind + "-" + name))
         if target == "slack":
             open(os.path.join(dest, "bundle"), "wb").write(slack_seed())
         if target == "archive":
