@@ -154,6 +154,8 @@ let package = Package(
             name: "BackfillArchiveTests", dependencies: ["BackfillArchiveAdapter", "BackfillTestSupport"],
             swiftSettings: strict),
         .testTarget(
+            name: "BackfillFuzzTests", dependencies: ["backfill-fuzz"], swiftSettings: strict),
+        .testTarget(
             name: "BackfillEndToEndTests",
             dependencies: ["BackfillKit", "BackfillSandbox", "BackfillLedger", "BackfillTestSupport", "backfill"],
             swiftSettings: strict),
