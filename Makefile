@@ -1,5 +1,5 @@
 # The README's two commands: `make demo` (import samples/ into the embedded sandbox) and `make test`.
-.PHONY: deps demo test sdk-conformance libarchive-corpus build release format
+.PHONY: deps demo test sdk-conformance libarchive-corpus fuzz-smoke build release format
 
 deps:
 	@scripts/bootstrap.sh
@@ -12,6 +12,11 @@ test: deps
 	swift test
 	scripts/sdk-conformance.sh
 	scripts/libarchive-corpus.sh
+	fuzz/smoke.sh
+
+# Every fuzz target briefly, after a sanitizer build in .build-fuzz (fuzz/README.md); fails on any finding.
+fuzz-smoke: deps
+	fuzz/smoke.sh
 
 # The vendors' official Python SDKs against the built sandbox (Tests/sdk-conformance/README.md).
 sdk-conformance: deps
@@ -28,4 +33,4 @@ release: deps
 	swift build -c release --product backfill
 
 format:
-	swift format --in-place --recursive Sources adapters Tests Package.swift
+	swift format --in-place --recursive Sources adapters fuzz/Sources Tests Package.swift

@@ -122,6 +122,15 @@ let package = Package(
             name: "BackfillArchiveAdapter", dependencies: ["BackfillCore", "CArchive"],
             path: "adapters/Archive", exclude: ["README.md"], swiftSettings: strict),
 
+        // Fuzzing (fuzz/README.md): one libFuzzer entry per parser; a replay driver in a build without -DFUZZING.
+        .executableTarget(
+            name: "backfill-fuzz",
+            dependencies: [
+                "BackfillCore", "BackfillMarkup", "BackfillEmailAdapter", "BackfillChatAdapter",
+                "BackfillTranscriptAdapter", "BackfillArchiveAdapter", "BackfillRequestsAdapter",
+            ],
+            path: "fuzz/Sources", swiftSettings: strict),
+
         // Tests.
         .target(
             name: "BackfillTestSupport",
@@ -157,6 +166,8 @@ let package = Package(
         .testTarget(
             name: "BackfillArchiveTests", dependencies: ["BackfillArchiveAdapter", "BackfillTestSupport"],
             swiftSettings: strict),
+        .testTarget(
+            name: "BackfillFuzzTests", dependencies: ["backfill-fuzz"], swiftSettings: strict),
         .testTarget(
             name: "BackfillEndToEndTests",
             dependencies: ["BackfillKit", "BackfillSandbox", "BackfillLedger", "BackfillTestSupport", "backfill"],

@@ -5,11 +5,11 @@ import Foundation
 #endif
 
 /// Entry names: decoding (UTF-8, else a legacy code page) and the checks that keep hostile names harmless.
-enum EntryNames {
+package enum EntryNames {
     /// Decodes a name's raw bytes: UTF-8 when valid, else `encoding` (an iconv name such as `CP932`, from
     /// `--adapter-option archive-name-encoding=…`), else CP437 for zip (the zip specification's default) and
     /// windows-1252 for other formats. Never fails: undecodable bytes become U+FFFD.
-    static func decode(_ bytes: [UInt8], encoding: String?, isZip: Bool) -> String {
+    package static func decode(_ bytes: [UInt8], encoding: String?, isZip: Bool) -> String {
         if let text = String(validating: bytes, as: UTF8.self) { return text }
         if let encoding, let text = iconvDecode(bytes, from: encoding) { return text }
         if isZip { return String(bytes.map { cp437[Int($0)] }) }
@@ -18,7 +18,7 @@ enum EntryNames {
     }
 
     /// What is wrong with a name as a path, or nil when it is a plain relative path.
-    static func unsafeReason(_ name: String) -> String? {
+    package static func unsafeReason(_ name: String) -> String? {
         if name.isEmpty { return "the entry has an empty name" }
         if name.hasPrefix("/") || name.hasPrefix("\\") { return "the entry name is an absolute path" }
         let scalars = Array(name.unicodeScalars.prefix(3))
@@ -32,12 +32,12 @@ enum EntryNames {
     }
 
     /// A name with `./` prefixes and empty components removed (`./a//b` → `a/b`).
-    static func normalise(_ name: String) -> String {
+    package static func normalise(_ name: String) -> String {
         name.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
     }
 
     /// macOS metadata that is not content: `__MACOSX/…`, AppleDouble `._name`, `.DS_Store`.
-    static func isMacMetadata(_ name: String) -> Bool {
+    package static func isMacMetadata(_ name: String) -> Bool {
         let components = name.split(separator: "/")
         if components.first == "__MACOSX" { return true }
         guard let last = components.last else { return false }
@@ -68,7 +68,8 @@ enum EntryNames {
     /// IBM code page 437, the zip default for names without the UTF-8 flag.
     static let cp437: [Character] = {
         let high = Array(
-            "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{00A0}")
+            "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{00A0}"
+        )
         return (0..<128).map { Character(Unicode.Scalar(UInt8($0))) } + high
     }()
 }

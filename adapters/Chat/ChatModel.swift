@@ -261,14 +261,21 @@ enum ChatText {
 
     static let utc = TimeZone(identifier: "UTC") ?? .current
 
-    /// A number or numeric string as seconds since 1970.
-    static func epoch(_ value: JSONValue?) -> Date? {
+    /// A number or numeric string as seconds since 1970 (`perSecond`: 1000 for milliseconds).
+    static func epoch(_ value: JSONValue?, perSecond: Double = 1) -> Date? {
         switch value {
-        case .integer(let n)?: return Date(timeIntervalSince1970: Double(n))
-        case .number(let n)?: return n.isFinite ? Date(timeIntervalSince1970: n) : nil
-        case .string(let s)?: return Double(s).map { Date(timeIntervalSince1970: $0) }
+        case .integer(let n)?: return date(secondsSince1970: Double(n) / perSecond)
+        case .number(let n)?: return date(secondsSince1970: n / perSecond)
+        case .string(let s)?: return Double(s).flatMap { date(secondsSince1970: $0 / perSecond) }
         default: return nil
         }
+    }
+
+    /// Seconds since 1970 as a date, when they fall in the years 1 to 9999 (what ISO 8601 and a millisecond `Int64`
+    /// can hold); nil for anything else (`1e300`, `inf`, `nan`), which exports only hold when they are damaged.
+    static func date(secondsSince1970 seconds: Double) -> Date? {
+        guard seconds.isFinite, (-62_135_596_800...253_402_300_799).contains(seconds) else { return nil }
+        return Date(timeIntervalSince1970: seconds)
     }
 
     /// The string of a JSON string value, trimmed; nil when empty or not a string.

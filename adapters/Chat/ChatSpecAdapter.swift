@@ -34,7 +34,8 @@ public struct ChatSpecAdapter: SourceAdapter {
         return probe.hasExtension("json") ? .possible : .no
     }
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         let builtIn = specs
         return AdapterOutputs {
             let builder = ChatDocumentBuilder(adapter: Self.name, input: SourceInputInfo(input), context: context)
@@ -70,7 +71,10 @@ public struct ChatSpecAdapter: SourceAdapter {
                 input: input, builder: builder, path: path, cursor: nil, what: "record",
                 convert: { value, element, _, _ in
                     defer { prefix = [] }
-                    return prefix + mapper.add(value, bytes: element.bytes, position: RecordPosition(byteOffset: element.offset, recordIndex: element.index))
+                    return prefix
+                        + mapper.add(
+                            value, bytes: element.bytes,
+                            position: RecordPosition(byteOffset: element.offset, recordIndex: element.index))
                 },
                 finish: { _ in mapper.flush() })
         }
@@ -121,7 +125,7 @@ final class SpecMapper {
         guard let value, value != .null else { return nil }
         switch spec.message.timeFormat ?? "iso8601" {
         case "unix": return ChatText.epoch(value)
-        case "unix_ms": return ChatText.epoch(value).map { Date(timeIntervalSince1970: $0.timeIntervalSince1970 / 1000) }
+        case "unix_ms": return ChatText.epoch(value, perSecond: 1000)
         case "iso8601":
             if let s = value.stringValue { return Timestamp.parse(s) ?? Timestamp.parse(s + "Z") }
             return ChatText.epoch(value)
@@ -145,7 +149,8 @@ final class SpecMapper {
 
     private func turn(_ message: JSONValue) -> ChatTurn? {
         guard let text = string(message.at(spec.message.text)) else { return nil }
-        let rawAuthor = spec.message.author.flatMap { string(message.at($0)) } ?? spec.message.defaultAuthor ?? "unknown"
+        let rawAuthor =
+            spec.message.author.flatMap { string(message.at($0)) } ?? spec.message.defaultAuthor ?? "unknown"
         let author = spec.message.authorLabels?[rawAuthor] ?? rawAuthor
         return ChatTurn(speaker: author, text: text, time: spec.message.time.flatMap { time(message.at($0)) })
     }
@@ -184,7 +189,9 @@ final class SpecMapper {
                 conversationID.map { "\(prefix):\($0)" } ?? DocumentID.contentHash(prefix: prefix, content: bytes))
             var metadata: [String: JSONValue] = ["spec": .string(spec.name), "turns": .integer(Int64(turns.count))]
             if let conversationID { metadata["conversation_id"] = .string(conversationID) }
-            if let title = spec.conversation?.title.flatMap({ string(record.at($0)) }) { metadata["title"] = .string(title) }
+            if let title = spec.conversation?.title.flatMap({ string(record.at($0)) }) {
+                metadata["title"] = .string(title)
+            }
             let created = spec.conversation?.createdAt.flatMap { time(record.at($0)) }
             var chat = ChatConversation(
                 id: id, type: type, turns: turns, createdAt: created, metadata: metadata, position: position)
@@ -215,7 +222,9 @@ final class SpecMapper {
         let base: String
         if key.isEmpty {
             let first = currentTurns[0]
-            base = DocumentID.contentHash(prefix: prefix, content: Array("\(first.speaker)\n\(first.text)\n\(first.time.map(Timestamp.format) ?? "")".utf8))
+            base = DocumentID.contentHash(
+                prefix: prefix,
+                content: Array("\(first.speaker)\n\(first.text)\n\(first.time.map(Timestamp.format) ?? "")".utf8))
         } else {
             base = "\(prefix):\(key)"
         }
@@ -258,7 +267,9 @@ final class SpecLinesReader: RecordReader {
 
     private func produce() throws -> [AdapterOutput] {
         let reader: LineReader
-        if let lines { reader = lines } else {
+        if let lines {
+            reader = lines
+        } else {
             reader = LineReader(source: try input.open())
             lines = reader
         }

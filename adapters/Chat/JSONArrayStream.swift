@@ -15,7 +15,7 @@ import BackfillCore
 ///
 /// Members of the enclosing objects other than the path (a Discord file's `guild` and `channel`) are kept, as raw
 /// bytes, in ``siblings`` (up to ``maxSiblingBytes`` each) once they have been passed.
-final class JSONArrayStream {
+package final class JSONArrayStream {
     enum Failure: Error {
         /// The input ended inside a value or before the array closed.
         case truncated(offset: Int64)
@@ -23,8 +23,8 @@ final class JSONArrayStream {
         case unexpected(offset: Int64, found: String, expected: String)
     }
 
-    struct Element {
-        var bytes: [UInt8]
+    package struct Element {
+        package var bytes: [UInt8]
         /// Offset of the element's first byte.
         var offset: Int64
         /// Offset just past its last byte.
@@ -59,7 +59,7 @@ final class JSONArrayStream {
     /// - Parameters:
     ///   - resumeAt: start inside the array, just after an element that ended at this offset (the source must
     ///     already be positioned there); `resumeIndex` is that element's index. Only for a top-level array.
-    init(
+    package init(
         source: any ByteSource, path: [String] = [], chunkSize: Int = 1 << 20, resumeAt offset: Int64? = nil,
         resumeIndex: Int = 0
     ) {
@@ -244,7 +244,7 @@ final class JSONArrayStream {
     // MARK: Walking
 
     /// The next element of the array, or nil when the array (and the file's structure around it) ended.
-    func next() throws -> Element? {
+    package func next() throws -> Element? {
         guard !finished else { return nil }
         while true {
             if inArray {

@@ -29,7 +29,8 @@ public struct MessengerAdapter: SourceAdapter {
         return .no
     }
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         AdapterOutputs {
             let builder = ChatDocumentBuilder(adapter: Self.name, input: SourceInputInfo(input), context: context)
             return SingleObjectReader(input: input, builder: builder) { value in
@@ -56,13 +57,18 @@ public struct MessengerAdapter: SourceAdapter {
         -> [AdapterOutput]
     {
         guard case .array(let messages)? = value["messages"] else {
-            return [builder.skip("unexpected_shape", "no \"messages\" array: not a Messenger export file", at: .wholeFile)]
+            return [
+                builder.skip("unexpected_shape", "no \"messages\" array: not a Messenger export file", at: .wholeFile)
+            ]
         }
         let title = ChatText.string(value["title"]).map(repair)
-        let participants = (value["participants"]?.arrayValue ?? []).compactMap { ChatText.string($0["name"]).map(repair) }
+        let participants = (value["participants"]?.arrayValue ?? []).compactMap {
+            ChatText.string($0["name"]).map(repair)
+        }
         let thread =
             ChatText.string(value["thread_path"])
-            ?? "h" + String(ContentHash.sha256Hex(([title ?? ""] + participants.sorted()).joined(separator: "\n")).prefix(16))
+            ?? "h"
+            + String(ContentHash.sha256Hex(([title ?? ""] + participants.sorted()).joined(separator: "\n")).prefix(16))
         // Oldest first (the file is newest first).
         var indexed: [(index: Int, time: Double, message: JSONValue)] = []
         for (index, message) in messages.enumerated() {
@@ -84,7 +90,9 @@ public struct MessengerAdapter: SourceAdapter {
             let message = item.message
             var pieces: [String] = []
             if let content = ChatText.string(message["content"]) { pieces.append(repair(content)) }
-            for (key, label) in [("photos", "photo"), ("videos", "video"), ("audio_files", "audio"), ("gifs", "gif"), ("files", "file")] {
+            for (key, label) in [
+                ("photos", "photo"), ("videos", "video"), ("audio_files", "audio"), ("gifs", "gif"), ("files", "file"),
+            ] {
                 let count = message[key]?.arrayValue?.count ?? 0
                 if count > 0 { pieces.append(count == 1 ? "[\(label)]" : "[\(count) \(label)s]") }
             }
@@ -92,14 +100,17 @@ public struct MessengerAdapter: SourceAdapter {
             if let link = ChatText.string(message["share"]?["link"]) { pieces.append("[link: \(repair(link))]") }
             guard !pieces.isEmpty else { continue }
             let speaker = ChatText.string(message["sender_name"]).map(repair) ?? "unknown"
-            let time = item.time > 0 ? Date(timeIntervalSince1970: item.time / 1000) : nil
+            let time = item.time > 0 ? ChatText.date(secondsSince1970: item.time / 1000) : nil
             outputs += grouper.add(
                 ChatTurn(speaker: speaker, text: pieces.joined(separator: "\n"), time: time),
                 position: RecordPosition(recordIndex: item.index))
         }
         outputs += grouper.flush()
         if outputs.isEmpty {
-            return [builder.skip("empty_conversation", "no message with content in this file; nothing to import", at: .wholeFile)]
+            return [
+                builder.skip(
+                    "empty_conversation", "no message with content in this file; nothing to import", at: .wholeFile)
+            ]
         }
         return outputs
     }

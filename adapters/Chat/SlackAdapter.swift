@@ -18,7 +18,8 @@ public struct SlackAdapter: SourceAdapter {
     /// Day files are read only as part of their export (the bundle).
     public func sniff(_ probe: SourceProbe) -> SniffConfidence { .no }
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         .just([])
     }
 
@@ -31,14 +32,17 @@ public struct SlackAdapter: SourceAdapter {
             let name = (path as NSString).lastPathComponent
             let prefix = String(path.dropLast(name.count))
             guard prefix.split(separator: "/").count <= 1 else { continue }
-            if name == "users.json" || name == "org_users.json" { prefixes[prefix, default: (false, false)].users = true }
+            if name == "users.json" || name == "org_users.json" {
+                prefixes[prefix, default: (false, false)].users = true
+            }
             if listFiles.contains(name) { prefixes[prefix, default: (false, false)].lists = true }
         }
         return prefixes.filter { $0.value.users && $0.value.lists }.keys.sorted().first
     }
 
     /// Slack markup made readable (`<@U1>` → `@name`, `<url|label>` → `label (url)`, `&amp;` → `&`).
-    public static func render(_ text: String, users: [String: String] = [:], channels: [String: String] = [:]) -> String {
+    public static func render(_ text: String, users: [String: String] = [:], channels: [String: String] = [:]) -> String
+    {
         SlackBundleReader.render(text, users: users, channels: channels)
     }
 
@@ -166,7 +170,9 @@ final class SlackBundleReader {
                     listed.insert(folder)
                     var topic = ChatText.string(entry["purpose"]?["value"]) ?? ChatText.string(entry["topic"]?["value"])
                     if kind == "dm" || kind == "group_dm" {
-                        let members = (entry["members"]?.arrayValue ?? []).compactMap { (member: JSONValue) in member.stringValue }.map {
+                        let members = (entry["members"]?.arrayValue ?? []).compactMap { (member: JSONValue) in
+                            member.stringValue
+                        }.map {
                             users[$0] ?? $0
                         }
                         if !members.isEmpty { topic = "Between " + members.joined(separator: ", ") }
@@ -190,7 +196,9 @@ final class SlackBundleReader {
         for folder in folders.subtracting(listed).sorted() {
             conversations.append(Conversation(id: folder, name: folder, kind: "unlisted", folder: folder, topic: nil))
         }
-        conversations.sort { ($0.kind == "unlisted" ? 1 : 0, $0.name, $0.id) < ($1.kind == "unlisted" ? 1 : 0, $1.name, $1.id) }
+        conversations.sort {
+            ($0.kind == "unlisted" ? 1 : 0, $0.name, $0.id) < ($1.kind == "unlisted" ? 1 : 0, $1.name, $1.id)
+        }
     }
 
     /// Outputs of the next conversation folder; nil when all are done.
@@ -262,7 +270,9 @@ final class SlackBundleReader {
             guard var messages = threads[thread] else { continue }
             messages.sort { ($0.time ?? .distantPast, $0.ts) < ($1.time ?? .distantPast, $1.ts) }
             let parent = messages.first { $0.ts == thread }
-            var extra: [String: JSONValue] = ["thread_ts": .string(thread), "replies": .integer(Int64(messages.count - (parent == nil ? 0 : 1)))]
+            var extra: [String: JSONValue] = [
+                "thread_ts": .string(thread), "replies": .integer(Int64(messages.count - (parent == nil ? 0 : 1))),
+            ]
             if parent == nil { extra["thread_parent_missing"] = true }
             outputs += document(conversation, key: thread, messages: messages, extra: extra, path: messages[0].file)
         }
@@ -275,10 +285,13 @@ final class SlackBundleReader {
     }
 
     private func message(_ entry: JSONValue, file: String, index: Int, filtered: inout Int) -> Message? {
-        guard case .object = entry, let ts = entry["ts"]?.stringValue ?? entry["ts"].flatMap({ v -> String? in
-            if case .number(let n) = v { return String(n) }
-            return nil
-        }) else { return nil }
+        guard case .object = entry,
+            let ts = entry["ts"]?.stringValue
+                ?? entry["ts"].flatMap({ v -> String? in
+                    if case .number(let n) = v { return String(n) }
+                    return nil
+                })
+        else { return nil }
         let subtype = entry["subtype"]?.stringValue
         if let subtype, Self.noiseSubtypes.contains(subtype), !keepNoise {
             filtered += 1
@@ -314,7 +327,8 @@ final class SlackBundleReader {
         // A parent without replies is an ordinary message.
         if threadTS == ts, (entry["reply_count"]?.doubleValue ?? 0) == 0, entry["replies"] == nil { threadTS = nil }
         return Message(
-            ts: ts, time: Double(ts).map { Date(timeIntervalSince1970: $0) }, threadTS: threadTS, speaker: speaker,
+            ts: ts, time: Double(ts).flatMap { ChatText.date(secondsSince1970: $0) }, threadTS: threadTS,
+            speaker: speaker,
             text: text, file: file, index: index)
     }
 
@@ -337,7 +351,9 @@ final class SlackBundleReader {
             position: RecordPosition(recordIndex: messages.first?.index))
         chat.timeLabels = true
         let label =
-            conversation.kind == "dm" ? "direct messages" : conversation.kind == "group_dm" ? "group DM \(conversation.name)" : "#\(conversation.name)"
+            conversation.kind == "dm"
+            ? "direct messages"
+            : conversation.kind == "group_dm" ? "group DM \(conversation.name)" : "#\(conversation.name)"
         chat.preamble = "Slack \(label)" + (conversation.topic.map { " — \($0)" } ?? "")
         return builder(for: path).outputs(chat, cursorAfter: nil)
     }
@@ -367,10 +383,15 @@ final class SlackBundleReader {
                 out += "#" + (label ?? channels[id] ?? id)
             } else if target.hasPrefix("!") {
                 let command = String(target.dropFirst())
-                if let label { out += label.hasPrefix("@") ? label : "@" + label }
-                else if command.hasPrefix("subteam^") { out += "@" + command.dropFirst("subteam^".count) }
-                else if command.hasPrefix("date^") { out += label ?? "(date)" }
-                else { out += "@" + command }
+                if let label {
+                    out += label.hasPrefix("@") ? label : "@" + label
+                } else if command.hasPrefix("subteam^") {
+                    out += "@" + command.dropFirst("subteam^".count)
+                } else if command.hasPrefix("date^") {
+                    out += label ?? "(date)"
+                } else {
+                    out += "@" + command
+                }
             } else if target.hasPrefix("mailto:") {
                 out += label ?? String(target.dropFirst("mailto:".count))
             } else if let label, label != target {

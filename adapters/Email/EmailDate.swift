@@ -3,9 +3,9 @@ import Foundation
 
 /// Mail dates without Foundation formatters: RFC 5322 `Date:` values (and their common deviations), `Received:`
 /// stamps and mbox From_ line dates (ctime, double spaces, Takeout's `Fri Feb 04 17:10:22 +0000 2022`).
-enum EmailDate {
+package enum EmailDate {
     /// Seconds since 1970 (UTC).
-    typealias Epoch = Int64
+    package typealias Epoch = Int64
 
     private static let months: [String: Int] = [
         "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
@@ -29,7 +29,7 @@ enum EmailDate {
 
     /// A `Date:` header value: RFC 5322 with or without weekday and seconds, obsolete zones, comments, 2-digit
     /// years, asctime order, ISO 8601. Nil when no complete date can be read.
-    static func parse(_ text: String) -> Epoch? {
+    package static func parse(_ text: String) -> Epoch? {
         let bytes = Array(text.utf8)
         var start = 0
         while start < bytes.count && ByteSearch.isWhitespace(bytes[start]) { start += 1 }
@@ -48,7 +48,8 @@ enum EmailDate {
                 depth = max(0, depth - 1)
                 continue
             }
-            let separator = depth > 0 || byte == 0x28 || byte == 0x20 || byte == 0x09 || byte == 0x2C || byte == 0x0D
+            let separator =
+                depth > 0 || byte == 0x28 || byte == 0x20 || byte == 0x09 || byte == 0x2C || byte == 0x0D
                 || byte == 0x0A
             if separator {
                 if tokenStart >= 0 { absorb(bytes[tokenStart..<i], into: &parts) }
@@ -139,7 +140,7 @@ enum EmailDate {
     /// Whether `text` (what follows `From ` on a From_ line) is a sender token and a ctime-like date:
     /// `[weekday] month day time [zone] year`, `[weekday] day month year time [zone]`, with any spacing.
     /// Returns the date when it is one.
-    static func parseFromLine(_ rest: ArraySlice<UInt8>) -> (valid: Bool, epoch: Epoch?) {
+    package static func parseFromLine(_ rest: ArraySlice<UInt8>) -> (valid: Bool, epoch: Epoch?) {
         var tokens: [ArraySlice<UInt8>] = []
         var index = rest.startIndex
         while index < rest.endIndex && tokens.count < 10 {
@@ -209,7 +210,7 @@ enum EmailDate {
     }
 
     /// `2015-01-05T10:01:43Z`.
-    static func iso(_ epoch: Epoch) -> String {
+    package static func iso(_ epoch: Epoch) -> String {
         var days = Int(epoch / 86400)
         var secs = Int(epoch % 86400)
         if secs < 0 {

@@ -35,7 +35,7 @@ struct ForwardedInfo {
 }
 
 /// A message parsed for rendering: its header fields, and the body as a reader would see it.
-struct EmailMessage {
+package struct EmailMessage {
     var messageID: String?
     var from: [EmailAddress] = []
     var to: [EmailAddress] = []
@@ -67,7 +67,7 @@ struct EmailMessage {
     /// The MIME walk ends early when the run stops or the item's time is up: the caller checks ``StopCheck``.
     /// `encoding` (`--encoding`) replaces detection for parts that declare no charset or one that does not decode
     /// cleanly.
-    init(bytes: [UInt8], encoding: String? = nil, budgets: InputBudgets = InputBudgets.current) {
+    package init(bytes: [UInt8], encoding: String? = nil, budgets: InputBudgets = InputBudgets.current) {
         let entity = MIMEEntity(bytes: bytes, range: 0..<bytes.count)
         let headers = entity.headers
         headerCount = headers.fields.count
@@ -128,7 +128,7 @@ struct EmailMessage {
     var namedRoot: String? { references.first ?? inReplyTo.first ?? messageID }
 
     /// The header lines and body, as a reader sees the message.
-    func rendered(fallbackDate: String?) -> String {
+    package func rendered(fallbackDate: String?) -> String {
         var lines: [String] = []
         if !from.isEmpty { lines.append("From: " + from.map(\.display).joined(separator: ", ")) }
         if !to.isEmpty { lines.append("To: " + to.map(\.display).joined(separator: ", ")) }

@@ -1,14 +1,14 @@
 import Foundation
 
 /// A mailbox in an address header.
-struct EmailAddress: Hashable {
+package struct EmailAddress: Hashable {
     /// The display name, decoded; empty when none.
     var name: String
     /// The address as written (`local@domain`).
     var address: String
 
     /// `Name <addr>`, or the address alone.
-    var display: String {
+    package var display: String {
         if name.isEmpty { return address }
         if address.isEmpty { return name }
         return "\(name) <\(address)>"
@@ -16,7 +16,7 @@ struct EmailAddress: Hashable {
 }
 
 /// Header value decoding: unfolding, RFC 2047 encoded words, addresses, message ids, labels.
-enum HeaderText {
+package enum HeaderText {
     /// The value without folding line breaks, trimmed.
     static func unfoldBytes(_ raw: ArraySlice<UInt8>) -> [UInt8] {
         var out = [UInt8]()
@@ -27,13 +27,13 @@ enum HeaderText {
     }
 
     /// The unfolded value as text (8-bit bytes as UTF-8, else windows-1252), encoded words left as they are.
-    static func unfold(_ raw: ArraySlice<UInt8>) -> String { ByteSearch.string(unfoldBytes(raw)) }
+    package static func unfold(_ raw: ArraySlice<UInt8>) -> String { ByteSearch.string(unfoldBytes(raw)) }
 
     /// Decodes RFC 2047 encoded words (`=?charset?B|Q?text?=`) anywhere in the value — also inside quotes, as
     /// mailers write them; whitespace between adjacent encoded words is dropped and their bytes are joined before
     /// charset decoding (a character split across words survives). Raw 8-bit text is read as UTF-8, else
     /// windows-1252.
-    static func decode(_ bytes: [UInt8]) -> String {
+    package static func decode(_ bytes: [UInt8]) -> String {
         guard ByteSearch.index(of: [0x3D, 0x3F], in: bytes, from: 0, to: bytes.count) != nil else {
             return ByteSearch.string(bytes)
         }
@@ -97,7 +97,7 @@ enum HeaderText {
     }
 
     /// The mailboxes of an address-list header (groups flattened), display names decoded.
-    static func addresses(_ raw: ArraySlice<UInt8>) -> [EmailAddress] {
+    package static func addresses(_ raw: ArraySlice<UInt8>) -> [EmailAddress] {
         let bytes = unfoldBytes(raw)
         var result: [EmailAddress] = []
         var quoted = false
@@ -213,7 +213,7 @@ enum HeaderText {
 
     /// Message ids in a header (`<a@b> <c@d>`) as written: no angle brackets or whitespace, case kept (RFC 5322's
     /// id-left, like an address's local part, is case-sensitive). Compare and derive ids through ``idKey(_:)``.
-    static func messageIDs(_ raw: ArraySlice<UInt8>) -> [String] {
+    package static func messageIDs(_ raw: ArraySlice<UInt8>) -> [String] {
         let bytes = unfoldBytes(raw)
         var ids: [String] = []
         var i = 0
@@ -254,7 +254,7 @@ enum HeaderText {
     }
 
     /// `X-Gmail-Labels: Inbox,Category Promotions,"Work, Q3"` → labels, encoded words decoded.
-    static func gmailLabels(_ raw: ArraySlice<UInt8>) -> [String] {
+    package static func gmailLabels(_ raw: ArraySlice<UInt8>) -> [String] {
         let bytes = unfoldBytes(raw)
         var labels: [String] = []
         var current: [UInt8] = []
@@ -276,7 +276,7 @@ enum HeaderText {
     }
 
     /// IMAP-style `X-GM-LABELS: "\\Inbox" Work/Projects "Category Updates"` → `Inbox`, `Work/Projects`, ….
-    static func imapLabels(_ raw: ArraySlice<UInt8>) -> [String] {
+    package static func imapLabels(_ raw: ArraySlice<UInt8>) -> [String] {
         let bytes = unfoldBytes(raw)
         var labels: [String] = []
         var i = 0

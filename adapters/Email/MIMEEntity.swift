@@ -208,7 +208,7 @@ struct MIMEEntity {
 }
 
 /// A parsed `Content-Type`.
-struct ContentType {
+package struct ContentType {
     /// `type/subtype`, lower-case.
     var mediaType: String
     /// Parameters by lower-case name, RFC 2231 and RFC 2047 decoded.
@@ -231,7 +231,7 @@ struct ContentType {
     var charset: String? { parameters["charset"] }
 
     /// `value; a=b; c="d"; e*0*=utf-8''%41; e*1=…` → the value and the decoded parameters.
-    static func parseValue(_ bytes: [UInt8]) -> (value: String, parameters: [String: String]) {
+    package static func parseValue(_ bytes: [UInt8]) -> (value: String, parameters: [String: String]) {
         var index = 0
         let count = bytes.count
         func skipSpace() {

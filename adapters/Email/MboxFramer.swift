@@ -2,8 +2,8 @@ import BackfillCore
 import Foundation
 
 /// One message cut out of an mbox.
-struct FramedMessage {
-    enum Kind {
+package struct FramedMessage {
+    package enum Kind {
         /// A message after a real From_ line.
         case message
         /// Bytes before the first From_ line (not a message).
@@ -12,9 +12,9 @@ struct FramedMessage {
         case oversize
     }
 
-    var kind: Kind
+    package var kind: Kind
     /// The message (headers and body) without its From_ line, mboxrd quoting undone. Empty for `.oversize`.
-    var bytes: [UInt8]
+    package var bytes: [UInt8]
     /// Offset of the From_ line.
     var offset: Int64
     /// Offset of the next message (or the end of the file).
@@ -28,7 +28,7 @@ struct FramedMessage {
 /// Cuts an mbox into messages, streaming: a chunk buffer searched with `memmem` for `\nFrom `, each candidate
 /// checked as a real From_ line (sender token + ctime-like date), so body lines starting with "From " never split
 /// a message. Content-Length is never used. Memory: one chunk plus the current message (capped).
-final class MboxFramer {
+package final class MboxFramer {
     private let source: any ByteSource
     private let chunkSize: Int
     private let maxMessageBytes: Int
@@ -44,7 +44,9 @@ final class MboxFramer {
     private static let separator: [UInt8] = Array("\nFrom ".utf8)
     private static let escaped: [UInt8] = Array(">From ".utf8)
 
-    init(source: any ByteSource, startOffset: Int64, maxMessageBytes: Int, unescape: Bool, chunkSize: Int = 1 << 20) {
+    package init(
+        source: any ByteSource, startOffset: Int64, maxMessageBytes: Int, unescape: Bool, chunkSize: Int = 1 << 20
+    ) {
         self.source = source
         self.bufferOffset = startOffset
         self.maxMessageBytes = maxMessageBytes
@@ -75,7 +77,7 @@ final class MboxFramer {
     }
 
     /// The next message, or nil at the end.
-    func next() throws -> FramedMessage? {
+    package func next() throws -> FramedMessage? {
         if first {
             first = false
             return try leading()
@@ -237,7 +239,9 @@ final class MboxFramer {
             if previous > bodyStart && buffer[previous - 1] == 0x0D { previous -= 1 }
             if previous > bodyStart && buffer[previous - 1] == 0x0A { stop = previous }
         }
-        let bytes = unescape ? Self.unescaped(buffer, bodyStart..<max(bodyStart, stop)) : Array(buffer[bodyStart..<max(bodyStart, stop)])
+        let bytes =
+            unescape
+            ? Self.unescaped(buffer, bodyStart..<max(bodyStart, stop)) : Array(buffer[bodyStart..<max(bodyStart, stop)])
         return FramedMessage(
             kind: .message, bytes: bytes, offset: messageOffset, nextOffset: nextOffset, envelopeDate: envelope)
     }
