@@ -6,7 +6,9 @@ awk -F'\t' '
     { t=$1; runs[t]++; secs[t]+=$2; execs[t]+=$3; corpus[t]=$4; finds[t]+=$5
       if (index(commits[t], $6) == 0) commits[t] = commits[t] (commits[t] == "" ? "" : " ") $6 }
     END {
-        printf "| target | runs | seconds | minutes | executions | corpus | findings | commits |\n"
-        printf "|---|---|---|---|---|---|---|---|\n"
         for (t in runs) printf "| %s | %d | %d | %.1f | %d | %d | %d | %s |\n", t, runs[t], secs[t], secs[t]/60, execs[t], corpus[t], finds[t], commits[t]
-    }' fuzz/work/runs.tsv | sort
+    }' fuzz/work/runs.tsv | sort >"${TMPDIR:-/tmp}/fuzz-report.$$"
+echo "| target | runs | seconds | minutes | executions | corpus | findings | commits |"
+echo "|---|---|---|---|---|---|---|---|"
+cat "${TMPDIR:-/tmp}/fuzz-report.$$"
+rm -f "${TMPDIR:-/tmp}/fuzz-report.$$"
