@@ -19,7 +19,13 @@ struct StopAndRetryTests {
                 [input], port: port, job: "stop", ledger: ledger,
                 ["--rate", "20", "--batch-size", "10", "--json", "--progress", "none"])
             let child = try TestSupport.startBackfill(arguments, environment: environment)
-            try await Task.sleep(for: .milliseconds(1500))
+            // Signal once the first batch has landed (a loaded machine may not have sent one after a fixed delay).
+            let clock = ContinuousClock()
+            let started = clock.now
+            while try await server.documents().isEmpty, clock.now - started < .seconds(30) {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            try await Task.sleep(for: .milliseconds(500))
             child.send(signal: SIGINT)
             let status = await child.waitForExit(timeout: .seconds(20))
             #expect(status == 130, "\(Durability.brief(child.result()))")

@@ -270,7 +270,10 @@ final class MboxMessageReader: RecordReader {
         guard !finished else { return nil }
         let framer = try self.framer ?? open()
         self.framer = framer
-        while let framed = try framer.next() {
+        // Framing is outside the item's wall-time budget: it is linear, bounded per message by
+        // `--max-message-bytes`, and a slow one must not cost the messages after it (the stop signal still ends it).
+        // The message's own clock starts once it is framed.
+        while let framed = try StopCheck.$deadline.withValue(nil, operation: { try framer.next() }) {
             if framed.kind != .preamble { index += 1 }
             if framed.kind != .message {
                 guard
@@ -281,7 +284,7 @@ final class MboxMessageReader: RecordReader {
                 return output
             }
             outputs += 1
-            return try output(framed)
+            return try StopCheck.withFreshDeadline(file: input.displayPath) { try output(framed) }
         }
         finished = true
         if outputs == 0 && cursor == nil {
