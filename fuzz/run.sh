@@ -32,6 +32,13 @@ FUZZ_TARGET=$target ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} \
 status=$?
 set -e
 elapsed=$(($(date +%s) - start))
+# A binary without coverage instrumentation fuzzes blind: libFuzzer's first status line then has no `cov:` (seen on
+# 2026-11-29 after an incremental sanitizer rebuild of .build-fuzz: every target stuck at one input). Not a finding in
+# the parsers, but the run proves nothing: fail it (exit 3) so the smoke and campaigns say so.
+if [ "$status" -eq 0 ] && ! grep -q 'INITED cov:' "$log"; then
+    echo "fuzz/run.sh: $target ran without coverage (no 'cov:' in $log); rebuild clean: rm -rf .build-fuzz" >&2
+    status=3
+fi
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 corpus=$(find "$work/corpus/$target" -type f | wc -l)
 findings=$(grep -cE '^(==[0-9]+==ERROR|SUMMARY: libFuzzer|ALARM: working on the last Unit|fuzz invariant broken)' "$log" || true)
@@ -40,6 +47,7 @@ commit=${FUZZ_COMMIT:-$(git rev-parse --short HEAD)$(git status --porcelain -- S
 printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$elapsed" "${execs:-0}" "$corpus" "$findings" "$commit" "$status" \
     >>"$work/runs.tsv"
 echo "$target: ${elapsed}s, ${execs:-0} executions, corpus $corpus, exit $status (log $log)"
+if [ "$status" -eq 3 ]; then exit 3; fi
 if [ "$status" -ne 0 ]; then
     grep -E '^(==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written|fuzz invariant)' "$log" | head -5 || true
     exit 1
