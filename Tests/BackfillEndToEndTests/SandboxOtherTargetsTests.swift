@@ -426,8 +426,8 @@ struct SandboxOtherTargetsTests {
     @Test func goodmemListingPagesAndFilters() async throws {
         // Generous times: on a loaded 2-core machine the paging above can take longer than a few hundred ms.
         let sandbox = try Self.server {
-            $0.processingAfter = .seconds(5)
-            $0.completedAfter = .seconds(6)
+            $0.processingAfter = .seconds(8)
+            $0.completedAfter = .seconds(9)
         }
         try await sandbox.withRunning { port in
             try await Self.makeSpace(port)
@@ -440,6 +440,11 @@ struct SandboxOtherTargetsTests {
                     .POST, port, "/memories", json: Self.memory(Self.uuid(8), space: Self.otherSpace)
                 )
                 .status == 201)
+            // PENDING is asked at once, COMPLETED once 9 s have passed since the writes: the paging between them may
+            // be slow on a loaded machine (asked after the paging, PENDING once found nothing: 8 s had gone by).
+            let written = ContinuousClock.now
+            let pending = try await Self.goodmem(.GET, port, "/spaces/\(Self.space)/memories?statusFilter=PENDING")
+            #expect(pending["memories"]?.arrayValue?.count == 7)
 
             var seen: [String] = []
             var token: String?
@@ -459,9 +464,7 @@ struct SandboxOtherTargetsTests {
             #expect(pages == 3)
             #expect(seen == (1...7).map(Self.uuid))
 
-            let pending = try await Self.goodmem(.GET, port, "/spaces/\(Self.space)/memories?statusFilter=PENDING")
-            #expect(pending["memories"]?.arrayValue?.count == 7)
-            try await Task.sleep(for: .milliseconds(6500))
+            try await Task.sleep(until: written + .milliseconds(9500))
             let completed = try await Self.goodmem(.GET, port, "/spaces/\(Self.space)/memories?statusFilter=COMPLETED")
             #expect(completed["memories"]?.arrayValue?.count == 7)
             #expect(completed["memories"]?.arrayValue?.allSatisfy { $0["processingStatus"] == "COMPLETED" } == true)
