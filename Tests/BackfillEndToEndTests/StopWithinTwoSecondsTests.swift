@@ -42,11 +42,12 @@ extension Durability {
             try handle.write(contentsOf: Data(chunk.utf8))
         }
 
-        static func stop(_ arguments: [String], after delay: Duration) async throws -> (
-            TestSupport.ProcessResult, Duration
-        ) {
-            let child = try TestSupport.startBackfill(
-                arguments, environment: ["BACKFILL_HOME": try TestSupport.temporaryDirectory("home").path])
+        static func stop(_ arguments: [String], after delay: Duration, environment: [String: String] = [:])
+            async throws -> (TestSupport.ProcessResult, Duration)
+        {
+            var environment = environment
+            environment["BACKFILL_HOME"] = try TestSupport.temporaryDirectory("home").path
+            let child = try TestSupport.startBackfill(arguments, environment: environment)
             if let status = await child.waitForExit(timeout: delay) {
                 Issue.record("the run ended (\(status)) before the signal: make the input larger")
                 return (child.result(), .zero)
@@ -131,21 +132,11 @@ extension Durability {
                     ledger,
                     "--json",
                 ]
-                let environment = ["SYNAP_API_KEY": "synap_stop_held"]
-                let child = try TestSupport.startBackfill(arguments, environment: environment)
-                if let status = await child.waitForExit(timeout: .seconds(1.5)) {
-                    Issue.record("the run ended (\(status)) before the signal: \(Durability.brief(child.result()))")
-                    return
-                }
-                let clock = ContinuousClock()
-                let signalled = clock.now
-                child.send(signal: SIGTERM)
-                let status = await child.waitForExit(timeout: .seconds(30))
-                let took = clock.now - signalled
-                if status == nil { child.send(signal: SIGKILL) }
-                #expect(status == 130, "\(Durability.brief(child.result()))")
+                let (result, took) = try await Self.stop(
+                    arguments, after: .seconds(1.5), environment: ["SYNAP_API_KEY": "synap_stop_held"])
+                #expect(result.status == 130, "\(Durability.brief(result))")
                 #expect(took < .seconds(3), "took \(took)")
-                #expect(child.stderr.contains("stopped at once"), "\(Durability.brief(child.result()))")
+                #expect(result.stderr.contains("stopped at once"), "\(Durability.brief(result))")
             }
         }
 
