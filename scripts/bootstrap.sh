@@ -10,6 +10,8 @@ done
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 # /usr/bin/time -v measures the children of the hostile-input tests (peak RSS).
 [ -x /usr/bin/time ] || need+=(time)
+# readelf: fuzz/build.sh checks that the fuzz binary carries coverage counters.
+command -v readelf >/dev/null 2>&1 || need+=(binutils)
 if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
     need+=(python3 python3-venv)
 fi
