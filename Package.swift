@@ -159,7 +159,7 @@ let package = Package(
             name: "BackfillCharsetTests",
             dependencies: [
                 "BackfillMarkup", "BackfillDocumentAdapter", "BackfillTranscriptAdapter", "BackfillEmailAdapter",
-                "BackfillChatAdapter", "BackfillPipeline", "BackfillCore",
+                "BackfillChatAdapter", "BackfillPipeline", "BackfillCore", "BackfillTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["texts"], swiftSettings: strict),

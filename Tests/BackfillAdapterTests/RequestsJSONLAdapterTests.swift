@@ -1,5 +1,6 @@
 import BackfillCore
 import BackfillRequestsAdapter
+import BackfillTestSupport
 import Foundation
 import Testing
 
