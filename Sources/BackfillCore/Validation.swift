@@ -45,20 +45,9 @@ public struct Rejection: Sendable, Hashable, Codable {
         self.message = message
     }
 
-    public static let codes: [String: String] = [
-        "empty_document": "the document text is empty or only whitespace",
-        "document_too_large": "the document is larger than the maximum document size",
-        "unknown_document_type": "document_type is not one the target knows",
-        "unsupported_document_type": "document_type is known but not accepted yet and has no mapping",
-        "invalid_mode": "mode is not fast or long-range",
-        "missing_mode": "the target requires mode and none was set (Backfill fills the target's default first)",
-        "invalid_created_at": "document_created_at is not an ISO 8601 date and time",
-        "metadata_not_object": "metadata is not a JSON object",
-        "scope_not_object": "scope is not a JSON object",
-        "missing_document_id": "no document_id",
-        "missing_user_id": "the target requires user_id",
-        "scope_conflict": "user_id/customer_id do not fit the account's isolation mode",
-    ]
+    /// The validation codes and what each means (``RejectionCode``).
+    public static let codes: [String: String] = Dictionary(
+        uniqueKeysWithValues: RejectionCode.allCases.compactMap { code in code.meaning.map { (code.rawValue, $0) } })
 }
 
 /// What a target accepts, checked locally before anything is sent.
@@ -140,16 +129,16 @@ public struct ValidationProfile: Sendable {
         var request = document.request
         defer { document.request = request }
         guard let id = request.documentID, !id.isEmpty else {
-            return .rejected(Rejection(code: "missing_document_id", message: "the document has no document_id"))
+            return .rejected(Rejection(.missingDocumentID, message: "the document has no document_id"))
         }
         if request.document.allSatisfy(\.isWhitespace) {
-            return .rejected(Rejection(code: "empty_document", message: "the document text is empty"))
+            return .rejected(Rejection(.emptyDocument, message: "the document text is empty"))
         }
         let size = request.document.utf8.count
         if size > maxDocumentBytes {
             return .rejected(
                 Rejection(
-                    code: "document_too_large",
+                    .documentTooLarge,
                     message:
                         "the document is \(size) bytes, over the \(maxDocumentBytes)-byte limit; raise --max-document-bytes if the target allows it"
                 ))
@@ -162,7 +151,7 @@ public struct ValidationProfile: Sendable {
             } else if comingSoonTypes.contains(request.documentType) {
                 return .rejected(
                     Rejection(
-                        code: "unsupported_document_type",
+                        .unsupportedDocumentType,
                         message:
                             "document_type '\(request.documentType)' is not accepted by \(target) yet; map it with --type-map \(request.documentType)=document"
                     ))
@@ -170,45 +159,45 @@ public struct ValidationProfile: Sendable {
                 let known = acceptedTypes.map(\.rawValue).sorted().joined(separator: ", ")
                 return .rejected(
                     Rejection(
-                        code: "unknown_document_type",
+                        .unknownDocumentType,
                         message: "document_type '\(request.documentType)' is not one of: \(known)"))
             }
         }
         if let mode = request.mode, !Mode.all.contains(mode) {
             return .rejected(
-                Rejection(code: "invalid_mode", message: "mode '\(mode)' is not 'fast' or 'long-range'"))
+                Rejection(.invalidMode, message: "mode '\(mode)' is not 'fast' or 'long-range'"))
         }
         if requiresMode && request.mode == nil {
             return .rejected(
-                Rejection(code: "missing_mode", message: "\(target) requires mode ('fast' or 'long-range'); pass --mode"))
+                Rejection(.missingMode, message: "\(target) requires mode ('fast' or 'long-range'); pass --mode"))
         }
         if let created = request.documentCreatedAt, Timestamp.parseDateTime(created) == nil {
             return .rejected(
                 Rejection(
-                    code: "invalid_created_at",
+                    .invalidCreatedAt,
                     message:
                         "document_created_at '\(created)' is not an ISO 8601 date and time (e.g. 2024-01-05T10:00:00Z)"
                 ))
         }
         if let metadata = request.metadata, metadata.objectValue == nil {
             return .rejected(
-                Rejection(code: "metadata_not_object", message: "metadata is a \(metadata.kindName), not a JSON object"))
+                Rejection(.metadataNotObject, message: "metadata is a \(metadata.kindName), not a JSON object"))
         }
         if let scope = request.scope, scope.objectValue == nil {
-            return .rejected(Rejection(code: "scope_not_object", message: "scope is a \(scope.kindName), not an object"))
+            return .rejected(Rejection(.scopeNotObject, message: "scope is a \(scope.kindName), not an object"))
         }
         switch isolation {
         case "equals_customer" where request.customerID != nil:
             return .rejected(
                 Rejection(
-                    code: "scope_conflict",
+                    .scopeConflict,
                     message:
                         "customer_id is set but the account isolates by user only (B2C, equals_customer): drop customer_id or map it to user_id"
                 ))
         case "strict" where (request.customerID ?? "").isEmpty:
             return .rejected(
                 Rejection(
-                    code: "scope_conflict",
+                    .scopeConflict,
                     message: "the account isolates by customer (B2B, strict): every request needs a customer_id; pass --customer-id"))
         default:
             break
@@ -216,7 +205,7 @@ public struct ValidationProfile: Sendable {
         if requiresUserID && (request.userID ?? "").isEmpty {
             return .rejected(
                 Rejection(
-                    code: "missing_user_id", message: "\(target) requires user_id; pass --user-id or map one in"))
+                    .missingUserID, message: "\(target) requires user_id; pass --user-id or map one in"))
         }
         return .valid(mappedFrom: mappedFrom)
     }

@@ -8,10 +8,15 @@ public enum ProgressStyle: Sendable {
     case lines(interval: Duration)
 }
 
-/// Prints progress from the collector until cancelled.
+/// What the progress line shows, from the run's tally.
+struct ProgressFigures: Sendable {
+    var read, sent, accepted, duplicate, rejected, failed, batches, retries, throttled: Int
+}
+
+/// Prints progress from the run's tally until cancelled.
 struct ProgressPrinter {
     let style: ProgressStyle
-    let collector: SendCollector
+    let tally: RunTally
     let started: ContinuousClock.Instant
 
     func run() async throws {
@@ -25,12 +30,14 @@ struct ProgressPrinter {
         }
         while !Task.isCancelled {
             try await Task.sleep(for: interval)
-            let s = await collector.snapshot()
+            let s = tally.progress()
             let elapsed = max((ContinuousClock.now - started).seconds, 0.001)
             let rate = Double(s.sent) / elapsed
             let line = String(
-                format: "%.0fs: read %d, sent %d (%.0f docs/s), %d batches, accepted %d, duplicate %d, rejected %d, failed %d, retries %d, 429s %d",
-                elapsed, s.read, s.sent, rate, s.batches, s.accepted, s.duplicate, s.rejected, s.failed, s.retries, s.throttled)
+                format:
+                    "%.0fs: read %d, sent %d (%.0f docs/s), %d batches, accepted %d, duplicate %d, rejected %d, failed %d, retries %d, 429s %d",
+                elapsed, s.read, s.sent, rate, s.batches, s.accepted, s.duplicate, s.rejected, s.failed, s.retries,
+                s.throttled)
             switch style {
             case .live: FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
             case .lines: FileHandle.standardError.write(Data((line + "\n").utf8))

@@ -1,0 +1,65 @@
+/// Why a document is not sent, as the report and the dead-letter file name it (`code`; scripts match on the raw
+/// value). A target may answer with codes of its own (``Rejection/code`` is then its string).
+public enum RejectionCode: String, Sendable, Codable, CaseIterable {
+    case emptyDocument = "empty_document"
+    case documentTooLarge = "document_too_large"
+    case unknownDocumentType = "unknown_document_type"
+    case unsupportedDocumentType = "unsupported_document_type"
+    case invalidMode = "invalid_mode"
+    case missingMode = "missing_mode"
+    case invalidCreatedAt = "invalid_created_at"
+    case metadataNotObject = "metadata_not_object"
+    case scopeNotObject = "scope_not_object"
+    case missingDocumentID = "missing_document_id"
+    case missingUserID = "missing_user_id"
+    case scopeConflict = "scope_conflict"
+    /// The request cannot be encoded as JSON.
+    case unencodable
+    /// The target refused this very content in an earlier run of the job.
+    case rejectedEarlier = "rejected_earlier"
+    /// Under `--fail-fast`, the document the target named when it refused the whole batch.
+    case rejectedByTarget = "rejected_by_target"
+
+    /// What the code means, for people (`nil` for the pipeline's own codes, whose messages say it).
+    public var meaning: String? {
+        switch self {
+        case .emptyDocument: "the document text is empty or only whitespace"
+        case .documentTooLarge: "the document is larger than the maximum document size"
+        case .unknownDocumentType: "document_type is not one the target knows"
+        case .unsupportedDocumentType: "document_type is known but not accepted yet and has no mapping"
+        case .invalidMode: "mode is not fast or long-range"
+        case .missingMode: "the target requires mode and none was set (Backfill fills the target's default first)"
+        case .invalidCreatedAt: "document_created_at is not an ISO 8601 date and time"
+        case .metadataNotObject: "metadata is not a JSON object"
+        case .scopeNotObject: "scope is not a JSON object"
+        case .missingDocumentID: "no document_id"
+        case .missingUserID: "the target requires user_id"
+        case .scopeConflict: "user_id/customer_id do not fit the account's isolation mode"
+        case .unencodable, .rejectedEarlier, .rejectedByTarget: nil
+        }
+    }
+}
+
+/// Why the reading side skipped an input or a record it could not read (adapters add codes of their own, such as
+/// `malformed_json`; ``SkippedRecord/code`` is then their string).
+public enum SkipCode: String, Sendable, Codable, CaseIterable {
+    /// An input named on the command line does not exist or cannot be listed.
+    case unreadableInput = "unreadable_input"
+    case unreadableFile = "unreadable_file"
+    /// No adapter recognises the file.
+    case noAdapter = "no_adapter"
+    case archiveError = "archive_error"
+    case readError = "read_error"
+}
+
+extension Rejection {
+    public init(_ code: RejectionCode, message: String) {
+        self.init(code: code.rawValue, message: message)
+    }
+}
+
+extension SkippedRecord {
+    public init(adapter: String, file: String, position: RecordPosition, code: SkipCode, message: String) {
+        self.init(adapter: adapter, file: file, position: position, code: code.rawValue, message: message)
+    }
+}

@@ -1,0 +1,43 @@
+import BackfillCore
+
+/// Settings of one run of the flow (docs/DESIGN.md §1).
+public struct PipelineConfiguration: Sendable {
+    public var inputs: [String]
+    public var profile: ValidationProfile
+    public var adapterContext: AdapterContext
+    /// Filled into requests that lack them.
+    public var userID: String?
+    public var customerID: String?
+    public var mode: Mode?
+    /// Documents per batch (the target's own limit still applies).
+    public var maxBatchDocuments = 100
+    /// Largest request body, in bytes.
+    public var maxBatchBytes = 8 * 1024 * 1024
+    public var failFast = false
+    public var retry = RetryPolicy()
+    public var rate = RateLimitConfiguration()
+    /// Batches in flight at once (1 with fail-fast, so nothing after the failing batch is sent).
+    public var concurrency = 4
+    /// Send again documents the target rejected in an earlier run (`backfill retry --rejected`).
+    public var resendRejected = false
+    /// Where rejected documents are written, with their request and reason.
+    public var deadLetterPath: String?
+    /// Progress lines on stderr: nil = none.
+    public var progress: ProgressStyle?
+    /// What archives may unpack (part of the adapters' ``InputBudgets``).
+    public var containerLimits: ContainerLimits {
+        get { adapterContext.budgets.containers }
+        set { adapterContext.budgets.containers = newValue }
+    }
+    /// What one input may cost; see ``InputBudgets``.
+    public var budgets: InputBudgets {
+        get { adapterContext.budgets }
+        set { adapterContext.budgets = newValue }
+    }
+
+    public init(inputs: [String], profile: ValidationProfile, adapterContext: AdapterContext = AdapterContext()) {
+        self.inputs = inputs
+        self.profile = profile
+        self.adapterContext = adapterContext
+    }
+}
