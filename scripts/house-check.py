@@ -137,13 +137,14 @@ def functions(clean):
         yield name, clean.count("\n", 0, match.start()) + 1, i, j
 
 
-def check(path):
+def check(path, shown):
+    """The problems of one file, naming it `shown`."""
     problems = []
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
     total = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
     if total > MAX_FILE_LINES:
-        problems.append(f"{path}: {total} lines (limit {MAX_FILE_LINES})")
+        problems.append(f"{shown}: {total} lines (limit {MAX_FILE_LINES})")
     clean = blank_out(text)
     lines = clean.split("\n")
     for name, line, opening, closing in functions(clean):
@@ -151,7 +152,7 @@ def check(path):
         last = clean.count("\n", 0, closing)
         length = sum(1 for k in range(first, last + 1) if lines[k].strip())
         if length > MAX_FUNCTION_LINES:
-            problems.append(f"{path}:{line}: {name} has a {length}-line body (limit {MAX_FUNCTION_LINES})")
+            problems.append(f"{shown}:{line}: {name} has a {length}-line body (limit {MAX_FUNCTION_LINES})")
     return problems
 
 
@@ -160,7 +161,7 @@ def main(arguments):
         print(__doc__.strip())
         return 0
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    folders = arguments or [os.path.join(root, f) for f in DEFAULT_FOLDERS]
+    folders = [os.path.abspath(f) for f in arguments] or [os.path.join(root, f) for f in DEFAULT_FOLDERS]
     problems = []
     for folder in folders:
         if not os.path.exists(folder):
@@ -170,7 +171,8 @@ def main(arguments):
             for name in sorted(files):
                 if name.endswith(".swift"):
                     path = os.path.join(directory, name)
-                    problems += check(os.path.relpath(path) if not os.path.isabs(folder) else path)
+                    shown = os.path.relpath(path, root) if path.startswith(root + os.sep) else path
+                    problems += check(path, shown)
     for problem in problems:
         print(problem)
     if problems:

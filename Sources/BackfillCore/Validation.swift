@@ -144,25 +144,7 @@ public struct ValidationProfile: Sendable {
                 ))
         }
         var mappedFrom: DocumentType?
-        if !acceptedTypes.contains(request.documentType) {
-            if let mapped = typeMap.mapping[request.documentType], acceptedTypes.contains(mapped) {
-                mappedFrom = request.documentType
-                request.documentType = mapped
-            } else if comingSoonTypes.contains(request.documentType) {
-                return .rejected(
-                    Rejection(
-                        .unsupportedDocumentType,
-                        message:
-                            "document_type '\(request.documentType)' is not accepted by \(target) yet; map it with --type-map \(request.documentType)=document"
-                    ))
-            } else {
-                let known = acceptedTypes.map(\.rawValue).sorted().joined(separator: ", ")
-                return .rejected(
-                    Rejection(
-                        .unknownDocumentType,
-                        message: "document_type '\(request.documentType)' is not one of: \(known)"))
-            }
-        }
+        if let rejected = mapType(&request, mappedFrom: &mappedFrom) { return rejected }
         if let mode = request.mode, !Mode.all.contains(mode) {
             return .rejected(
                 Rejection(.invalidMode, message: "mode '\(mode)' is not 'fast' or 'long-range'"))
@@ -186,6 +168,36 @@ public struct ValidationProfile: Sendable {
         if let scope = request.scope, scope.objectValue == nil {
             return .rejected(Rejection(.scopeNotObject, message: "scope is a \(scope.kindName), not an object"))
         }
+        if let rejected = scopeOutcome(request) { return rejected }
+        return .valid(mappedFrom: mappedFrom)
+    }
+
+    /// The type map applied to a type the target does not accept; the rejection when nothing maps it.
+    private func mapType(_ request: inout CreateMemoryRequest, mappedFrom: inout DocumentType?) -> Outcome? {
+        if !acceptedTypes.contains(request.documentType) {
+            if let mapped = typeMap.mapping[request.documentType], acceptedTypes.contains(mapped) {
+                mappedFrom = request.documentType
+                request.documentType = mapped
+            } else if comingSoonTypes.contains(request.documentType) {
+                return .rejected(
+                    Rejection(
+                        .unsupportedDocumentType,
+                        message:
+                            "document_type '\(request.documentType)' is not accepted by \(target) yet; map it with --type-map \(request.documentType)=document"
+                    ))
+            } else {
+                let known = acceptedTypes.map(\.rawValue).sorted().joined(separator: ", ")
+                return .rejected(
+                    Rejection(
+                        .unknownDocumentType,
+                        message: "document_type '\(request.documentType)' is not one of: \(known)"))
+            }
+        }
+        return nil
+    }
+
+    /// The rejection of a request whose scope (customer_id, user_id) the account's isolation refuses.
+    private func scopeOutcome(_ request: CreateMemoryRequest) -> Outcome? {
         switch isolation {
         case "equals_customer" where request.customerID != nil:
             return .rejected(
@@ -207,6 +219,6 @@ public struct ValidationProfile: Sendable {
                 Rejection(
                     .missingUserID, message: "\(target) requires user_id; pass --user-id or map one in"))
         }
-        return .valid(mappedFrom: mappedFrom)
+        return nil
     }
 }

@@ -5,11 +5,11 @@ import Foundation
 struct AdaptersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "adapters", abstract: "List the source formats Backfill reads.")
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let descriptors = Backfill.adapters.map(\.descriptor)
-        if json {
+        if output.isJSON {
             let items: [[String: JSONValue]] = descriptors.map {
                 [
                     "name": .string($0.name), "family": .string($0.family),
@@ -17,12 +17,7 @@ struct AdaptersCommand: AsyncParsableCommand {
                     "resumable_within_file": .bool($0.supportsCursor),
                 ]
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            print(
-                String(
-                    decoding: try encoder.encode(["adapters": JSONValue.array(items.map { .object($0) })]),
-                    as: UTF8.self))
+            print(try OutputOptions.jsonLine(["adapters": JSONValue.array(items.map { .object($0) })]))
         } else {
             for d in descriptors {
                 print(

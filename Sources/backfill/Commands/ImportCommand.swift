@@ -10,6 +10,7 @@ struct ImportCommand: AsyncParsableCommand {
     @OptionGroup var source: SourceOptions
     @OptionGroup var targetOptions: TargetOptions
     @OptionGroup var send: SendOptions
+    @OptionGroup var output: OutputOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -18,7 +19,7 @@ struct ImportCommand: AsyncParsableCommand {
             var options = try source.options()
             targetOptions.apply(to: &options)
             send.apply(to: &options)
-            try await runAndReport(options, json: source.json, logger: logger)
+            try await runAndReport(options, json: output.isJSON, logger: logger)
         } catch let error as ExitCode {
             throw error
         } catch {

@@ -5,9 +5,7 @@ import Foundation
 func printJobList(json: Bool, environment: [String: String]) throws {
     let jobs = JobStatus.list(environment: environment)
     if json {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(["jobs": jobs]), as: UTF8.self))
+        print(try OutputOptions.jsonLine(["jobs": jobs]))
     } else {
         print(JobSummary.text(jobs, home: Backfill.home(environment)))
     }

@@ -9,6 +9,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     @OptionGroup var source: SourceOptions
     @OptionGroup var targetOptions: TargetOptions
+    @OptionGroup var output: OutputOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -20,7 +21,7 @@ struct PlanCommand: AsyncParsableCommand {
             let handlers = SignalHandlers(stop: options.stopSignal)
             defer { withExtendedLifetime(handlers) {} }
             let report = try await Backfill.runPlan(options, logger: logger)
-            print(source.json ? report.json() : report.text())
+            print(output.isJSON ? report.json() : report.text())
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         } catch let error as ExitCode {
             throw error

@@ -9,13 +9,13 @@ struct RetryCommand: AsyncParsableCommand {
     @Option(help: "Job name (see `backfill status`); --ledger alone names it too.") var job: String?
     @Option(help: "Ledger file, when not in the default place.") var ledger: String?
     @Flag(help: "Also send documents the target rejected (after you fixed a mapping).") var rejected = false
-    @Flag(help: "Print one JSON object.") var json = false
+    @OptionGroup var output: OutputOptions
     @Option(help: "Progress on stderr: auto, live, lines, none.") var progress: String = "auto"
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         try await runRecorded(
-            job: job, ledger: ledger, progress: progress, json: json, resendRejected: rejected,
+            job: job, ledger: ledger, progress: progress, json: output.isJSON, resendRejected: rejected,
             logger: logging.makeLogger())
     }
 }

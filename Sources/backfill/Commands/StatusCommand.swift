@@ -8,19 +8,17 @@ struct StatusCommand: AsyncParsableCommand {
 
     @Option(help: "Job name.") var job: String?
     @Option(help: "Ledger file.") var ledger: String?
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         do {
-            if job == nil && ledger == nil { return try printJobList(json: json, environment: environment) }
+            if job == nil && ledger == nil { return try printJobList(json: output.isJSON, environment: environment) }
             let jobName = job ?? "custom"
             let path = ledger ?? Backfill.ledgerPath(job: jobName, environment: environment)
             let status = try JobStatus.read(job: jobName, ledgerPath: path)
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(status), as: UTF8.self))
+            if output.isJSON {
+                print(try OutputOptions.jsonLine(status))
             } else {
                 print("Job \(status.job) — ledger \(status.ledger)")
                 if let holder = status.running {

@@ -24,7 +24,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Status requests in flight at once.") var concurrency: Int = 8
     @Option(help: "Status requests per second at most (token bucket).") var rate: Double?
     @Option(help: "Requests that may start at once above --rate.") var burst: Double = 1
-    @Flag(help: "Print one JSON object.") var json = false
+    @OptionGroup var output: OutputOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -56,10 +56,8 @@ struct VerifyCommand: AsyncParsableCommand {
             let report = try await Backfill.verify(
                 job: options.job ?? "", ledgerPath: options.ledger ?? "", options: options, markMissing: markMissing,
                 verification: verification, logger: logger)
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            if output.isJSON {
+                print(try OutputOptions.jsonLine(report))
             } else {
                 print(report.text())
             }

@@ -64,9 +64,6 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .customLong("adapter-option"), help: "KEY=VALUE passed to adapters (repeatable).")
     var adapterOption: [String] = []
 
-    @Flag(help: "Print one JSON object on stdout instead of the text report.")
-    var json = false
-
     @OptionGroup(title: "Budgets (past one, the item is skipped with a reason and the run goes on)")
     var budgets: BudgetOptions
 
