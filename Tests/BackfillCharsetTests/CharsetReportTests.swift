@@ -12,7 +12,7 @@ import Testing
 @Suite("Charsets in a real run's report")
 struct CharsetReportTests {
     /// A plan over files on disk: the report counts text sources per charset and lists the low-confidence guess.
-    /// Broken on purpose: the `noteCharset` call in `ImportPipeline` removed — the counts stayed empty and this
+    /// Broken on purpose: the `noteCharset` call in `ReadStage` removed — the counts stayed empty and this
     /// test failed.
     @Test func planCountsSourcesPerCharsetAndListsTheDoubtfulOne() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("backfill-charset-\(UUID())")

@@ -38,8 +38,8 @@ struct PipelineStageTests {
 
     /// Dedup: an id twice in the inputs goes on once; one settled by an earlier run is counted, not sent; one the
     /// target refused with this very content is not sent again.
-    /// Broken to see it fail: `if next.holds(id) { return true }` removed from `DedupStage.isRepeated` — `b` went on
-    /// twice and `duplicateInInput` stayed 0; and `entry.state.isSettled` guard inverted — the settled one was sent.
+    /// Broken to see it fail: `if next.holds(id) { return true }` disabled in `DedupStage.isRepeated` — `b` went on
+    /// twice and `duplicateInInput` stayed 0.
     @Test func dedupSendsEachIDOnceAndNothingSettled() async throws {
         let ledger = InMemoryLedger()
         let earlier = Self.document("settled")
@@ -75,8 +75,8 @@ struct PipelineStageTests {
 
     /// Checkpoints: a source finished earlier is not read again and its settled documents are counted; one with
     /// a cursor resumes there; a changed one starts over with a warning.
-    /// Broken to see it fail: `known.state == .done` changed to `known.state == .reading` in
-    /// `SourceCheckpoints.open` — the finished source was read again (`.from(nil)`).
+    /// Broken to see it fail: `cursor = known` removed from `SourceCheckpoints.open` — the half-read source started
+    /// over (`.from(nil)`) while its settled documents were counted as resumed.
     @Test func checkpointsResumeWhereTheLedgerSays() throws {
         let ledger = InMemoryLedger()
         let fingerprint = SourceFingerprint(size: 10, modified: 1, headSHA256: "head")
@@ -115,8 +115,8 @@ struct PipelineStageTests {
     }
 
     /// A cursor is saved only once every batch it depends on has finished cleanly (the watermark).
-    /// Broken to see it fail: `checkpoint.seq <= watermark` made `true` in `SourceCheckpoints.save` — the cursor
-    /// was saved while batch 1 was still out, and the first expectation failed.
+    /// Broken to see it fail: `checkpoint.seq <= watermark` made `true || …` in `SourceCheckpoints.save` — the
+    /// cursor was saved while batch 1 was still out: the first two expectations failed.
     @Test func cursorWaitsForTheWatermark() throws {
         let ledger = InMemoryLedger()
         let fingerprint = SourceFingerprint(size: 1, modified: 1, headSHA256: "h")
@@ -140,8 +140,8 @@ struct PipelineStageTests {
 
     /// Record: a batch's outcomes land in the store, in the report's figures (once) and, for refused documents, in
     /// the dead-letter file; three batches in a row failing stop the run.
-    /// Broken to see it fail: the `writeDeadLetter` call removed from `OutcomeRecorder.record` — the file stayed
-    /// empty; and `maxConsecutiveFailedBatches` compared with `>` — no stop after the third failure.
+    /// Broken to see it fail: the `writeDeadLetter` call removed from `OutcomeRecorder.record` — no dead-letter
+    /// file was written and reading it threw.
     @Test func outcomesAreRecordedOnceAndFailuresStop() throws {
         let ledger = InMemoryLedger()
         let deadLetterPath = FileManager.default.temporaryDirectory
@@ -189,8 +189,8 @@ struct PipelineStageTests {
 
     /// The whole wiring into the in-memory store: a second run of the same job sends nothing (exactly once), and
     /// the source is `done`.
-    /// Broken to see it fail: `SourceCheckpoints.sourceRead` made a no-op — the source stayed `reading`, the second
-    /// run read it again (`finishedEarlier` 0).
+    /// Broken to see it fail: `SourceCheckpoints.sourceRead` made a no-op — the source stayed `reading` and the
+    /// second run did not count it as finished earlier (`finishedEarlier` 0).
     @Test func importTwiceSendsOnce() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stage-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -148,7 +148,7 @@ extension Durability {
                 // Resending is bounded: only what was in flight at a kill (workers × batch size per kill) and what the
                 // sandbox stored and then answered 503 for (a batch each) may be submitted twice. A resume that
                 // re-sent everything would submit all 20,000 again. Checked that it can fail: with the ledger's
-                // settled ids ignored on resume (`known` emptied in processCandidates), 1,940 ids were submitted more
+                // settled ids ignored on resume (`known` emptied in `DedupStage.flush`), 1,940 ids were submitted more
                 // than once against a bound of 960, and this failed (a correct run: 460 against 880).
                 let resent = records.filter { $0.submissions > 1 }.count
                 let bound = killsMidUpload * 4 * 20 + stats.acceptedThenFailed * 20

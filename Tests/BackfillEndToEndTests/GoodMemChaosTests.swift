@@ -10,7 +10,7 @@ extension Durability {
     /// the kills and the accepted-then-failed batches can explain.
     ///
     /// Checked that it can fail: with the ledger's settled ids ignored on resume (`known` emptied in
-    /// `ImportPipeline.processCandidates`), 2,300 ids were submitted more than once against a bound of 760, and this
+    /// `DedupStage.flush`), 2,300 ids were submitted more than once against a bound of 760, and this
     /// failed (a correct run: 400 against 680).
     @Suite("Chaos: GoodMem kill -9 under faults")
     struct GoodMemChaosTests {

@@ -358,7 +358,7 @@ struct HostileInputTests {
                 "XML elements nested deeper than 64 levels (budget --max-depth 64)"), "\(result.summary)")
     }
 
-    // Broken to see it fail: the `depth <= limits.maxDepth` guard in `ImportPipeline.read(container:)` removed —
+    // Broken to see it fail: the `depth <= limits.maxDepth` guard in `ReadStage.read(container:)` removed —
     // the innermost file of the 12-deep zips was imported, no `archive_too_deep`.
     @Test("archives nested 12 deep stop at --max-archive-depth; the file beside them is imported")
     func archivesInArchives() async throws {
