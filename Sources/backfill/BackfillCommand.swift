@@ -3,19 +3,6 @@ import BackfillKit
 import Foundation
 import Logging
 
-/// Documented exit codes.
-enum Exit {
-    static let done: Int32 = 0
-    static let finishedWithErrors: Int32 = 1
-    static let failFast: Int32 = 3
-    static let stoppedByTarget: Int32 = 4
-    static let usage: Int32 = 64
-    /// Another run holds the job (EX_TEMPFAIL): try again when it has finished.
-    static let jobBusy: Int32 = 75
-    static let software: Int32 = 70
-    static let interrupted: Int32 = 130
-}
-
 @main
 struct BackfillCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

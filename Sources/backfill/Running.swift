@@ -9,13 +9,13 @@ func fail(_ error: any Error) -> ExitCode {
     switch error {
     case let error as BackfillCore.ValidationError:
         stderr.write(Data("backfill: \(error.message)\n".utf8))
-        return ExitCode(Exit.usage)
+        return ExitCode(ExitStatus.usage.rawValue)
     case let error as JobLock.Busy:
         stderr.write(Data("backfill: \(error.description)\n".utf8))
-        return ExitCode(Exit.jobBusy)
+        return ExitCode(ExitStatus.jobBusy.rawValue)
     default:
         stderr.write(Data("backfill: \(error)\n".utf8))
-        return ExitCode(Exit.software)
+        return ExitCode(ExitStatus.software.rawValue)
     }
 }
 

@@ -22,7 +22,7 @@ final class SignalHandlers {
                         Data(
                             "\nbackfill: stopped at once; the ledger is consistent — run the same command to resume\n"
                                 .utf8))
-                    exit(Exit.interrupted)
+                    exit(ExitStatus.interrupted.rawValue)
                 }
                 stop.trigger()
                 FileHandle.standardError.write(
@@ -32,7 +32,7 @@ final class SignalHandlers {
                         Data(
                             "backfill: still busy \(Int(SignalHandlers.grace)) s after the stop; stopped at once without the report — the ledger is consistent, run the same command to resume\n"
                                 .utf8))
-                    exit(Exit.interrupted)
+                    exit(ExitStatus.interrupted.rawValue)
                 }
             }
             source.resume()
