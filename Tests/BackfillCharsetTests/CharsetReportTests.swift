@@ -3,6 +3,7 @@ import BackfillCore
 import BackfillDocumentAdapter
 import BackfillEmailAdapter
 import BackfillPipeline
+import BackfillSynapTarget
 import BackfillTranscriptAdapter
 import Foundation
 import Logging
