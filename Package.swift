@@ -209,7 +209,8 @@ let package = Package(
             name: "BackfillCharsetTests",
             dependencies: [
                 "BackfillMarkup", "BackfillDocumentAdapter", "BackfillTranscriptAdapter", "BackfillEmailAdapter",
-                "BackfillChatAdapter", "BackfillPipeline", "BackfillCore", "BackfillSynapTarget",
+                "BackfillChatAdapter", "BackfillPipeline", "BackfillCore", "BackfillTestSupport",
+                "BackfillSynapTarget",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["texts"], swiftSettings: strict),

@@ -65,7 +65,7 @@ public enum JSONBytesParser {
         return try result.get()
     }
 
-    private struct Parser {
+    struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
         var depth = 0
@@ -86,7 +86,7 @@ public enum JSONBytesParser {
                 ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16, uppercase: true))"
         }
 
-        private func unexpected(_ detail: String) -> Failure {
+        func unexpected(_ detail: String) -> Failure {
             guard index < bytes.count else {
                 return Failure(message: "unexpected end of line at column \(index + 1)\(detail)")
             }
@@ -275,7 +275,11 @@ public enum JSONBytesParser {
             guard index < bytes.count else {
                 throw Failure(message: "unterminated string starting at column \(opening + 1)")
             }
-            // Slow path: decode escapes into a buffer.
+            return try parseEscapedString(opening: opening, start: start)
+        }
+
+        /// The slow path of ``parseString()``: from the first backslash (at `index`), escapes decoded into a buffer.
+        private mutating func parseEscapedString(opening: Int, start: Int) throws(Failure) -> String {
             var out = Array(bytes[start..<index])
             var pendingHighSurrogate: UInt32?
             func flushSurrogate(_ out: inout [UInt8]) {
@@ -366,65 +370,6 @@ public enum JSONBytesParser {
                 message:
                     "control character \(describe(byte)) inside a string at column \(index + 1); escape it (\\n, \\t, …)"
             )
-        }
-
-        private mutating func parseNumber() throws(Failure) -> JSONValue {
-            let start = index
-            var isInteger = true
-            if bytes[index] == UInt8(ascii: "-") { index += 1 }
-            if index < bytes.count && bytes[index] == UInt8(ascii: "0") {
-                index += 1
-            } else if !digits() {
-                throw unexpected(" in a number")
-            }
-            if index < bytes.count && bytes[index] == UInt8(ascii: ".") {
-                isInteger = false
-                index += 1
-                if !digits() { throw unexpected(" in a number (digits expected after '.')") }
-            }
-            if index < bytes.count && (bytes[index] | 0x20) == UInt8(ascii: "e") {
-                isInteger = false
-                index += 1
-                if index < bytes.count && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")) {
-                    index += 1
-                }
-                if !digits() { throw unexpected(" in a number's exponent") }
-            }
-            let text = UnsafeBufferPointer(rebasing: bytes[start..<index])
-            if isInteger, let value = Self.int64(text) { return .integer(value) }
-            // The grammar above guarantees a literal Double accepts.
-            let value = Double(String(decoding: text, as: UTF8.self)) ?? .nan
-            // Like JSONDecoder, an integral value that fits (`1e3`, `2.0`) is an integer.
-            if value.rounded(.towardZero) == value, value >= -0x1p63, value < 0x1p63 { return .integer(Int64(value)) }
-            return .number(value)
-        }
-
-        private mutating func digits() -> Bool {
-            let start = index
-            while index < bytes.count, bytes[index] &- UInt8(ascii: "0") < 10 { index += 1 }
-            return index > start
-        }
-
-        private static func int64(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
-            var iterator = text.makeIterator()
-            var negative = false
-            var value: Int64 = 0
-            var first = true
-            while let byte = iterator.next() {
-                if first && byte == UInt8(ascii: "-") {
-                    negative = true
-                    first = false
-                    continue
-                }
-                first = false
-                let digit = Int64(byte - UInt8(ascii: "0"))
-                let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
-                let (next, overflow2) =
-                    negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
-                if overflow1 || overflow2 { return nil }
-                value = next
-            }
-            return value
         }
     }
 }

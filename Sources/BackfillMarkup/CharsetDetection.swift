@@ -72,11 +72,10 @@ extension Charset {
             charset: SourceCharset(name: name, origin: .detected, confidence: min(0.4, detected.charset.confidence)))
     }
 
-    /// Detection proper (no BOM or option handling beyond BOM sniffing).
-    public static func detect(_ bytes: [UInt8]) -> Decoded {
+    /// The answers that need no detector: a byte-order mark, valid UTF-8, UTF-16 without a BOM; nil otherwise.
+    private static func obvious(_ bytes: [UInt8], hasEscape: Bool) -> Decoded? {
         if byteOrderMark(bytes) != nil { return decodeDetecting(bytes) }
         // ISO-2022-JP and other 7-bit stateful charsets are valid ASCII: ASCII with escapes goes to the detector.
-        let hasEscape = bytes.contains(0x1B)
         let allASCII = !bytes.contains { $0 >= 0x80 }
         if !(hasEscape && allASCII), let text = String(validating: bytes, as: UTF8.self) {
             return Decoded(text: text, charset: SourceCharset(name: "UTF-8", origin: .detected, confidence: 1))
@@ -84,6 +83,13 @@ extension Charset {
         if let utf16 = utf16WithoutBOM(bytes), let decoded = strictDecode(bytes, from: utf16), decoded.errors == 0 {
             return Decoded(text: decoded.text, charset: SourceCharset(name: utf16, origin: .detected, confidence: 0.9))
         }
+        return nil
+    }
+
+    /// Detection proper (no BOM or option handling beyond BOM sniffing).
+    public static func detect(_ bytes: [UInt8]) -> Decoded {
+        let hasEscape = bytes.contains(0x1B)
+        if let obvious = obvious(bytes, hasEscape: hasEscape) { return obvious }
         let sample = Self.sample(bytes)
         let guess = uchardetGuess(sample)
         var candidates = guess.map(siblings(of:)) ?? []

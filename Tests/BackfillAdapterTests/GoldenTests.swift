@@ -1,6 +1,7 @@
 import BackfillCore
 import BackfillDocumentAdapter
 import BackfillRequestsAdapter
+import BackfillTestSupport
 import Foundation
 import Testing
 

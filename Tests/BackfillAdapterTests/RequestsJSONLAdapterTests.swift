@@ -1,6 +1,7 @@
 import BackfillCore
 import BackfillRequestsAdapter
 import BackfillSynapTarget
+import BackfillTestSupport
 import Foundation
 import Testing
 

@@ -1,35 +1,7 @@
 import BackfillCore
+import BackfillTestSupport
 import Foundation
 
-/// The package root, from this file's path.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-let samplesRoot = packageRoot.appendingPathComponent("samples")
-
-func collect(_ outputs: AdapterOutputs) async throws -> [AdapterOutput] {
-    var all: [AdapterOutput] = []
-    for try await output in outputs { all.append(output) }
-    return all
-}
-
-extension AdapterOutput {
-    var document: MemoryDocument? {
-        if case .document(let document) = self { return document }
-        return nil
-    }
-    var skipped: SkippedRecord? {
-        if case .skipped(let skipped) = self { return skipped }
-        return nil
-    }
-}
-
-/// A byte source that cannot seek, like a compressed archive member.
-final class StreamOnlyByteSource: ByteSource {
-    private let inner: MemoryByteSource
-    init(_ bytes: [UInt8]) { inner = MemoryByteSource(bytes) }
-    func read(maxLength: Int) throws -> [UInt8] { try inner.read(maxLength: maxLength) }
-    var canSeek: Bool { false }
-    func seek(to offset: Int64) throws {
-        throw AdapterError(code: "seek_error", file: "stream", position: .wholeFile, message: "cannot seek")
-    }
-}
+/// The package root and its samples (`BackfillTestSupport`).
+let packageRoot = TestSupport.packageRoot
+let samplesRoot = TestSupport.samples

@@ -1,5 +1,6 @@
 import BackfillCore
 import BackfillDocumentAdapter
+import BackfillTestSupport
 import Foundation
 import Testing
 

@@ -2,6 +2,7 @@ import BackfillCore
 import BackfillDocumentAdapter
 import BackfillEmailAdapter
 import BackfillMarkup
+import BackfillTestSupport
 import BackfillTranscriptAdapter
 import Foundation
 import Testing
@@ -128,12 +129,6 @@ struct Outcome {
     var format: String
     var exact: Bool
     var charset: SourceCharset?
-}
-
-func collect(_ outputs: AdapterOutputs) async throws -> [AdapterOutput] {
-    var result: [AdapterOutput] = []
-    for try await output in outputs { result.append(output) }
-    return result
 }
 
 func firstDocument(_ bytes: [UInt8], name: String, adapter: any SourceAdapter) async throws -> MemoryDocument? {

@@ -4,6 +4,7 @@ import BackfillDocumentAdapter
 import BackfillEmailAdapter
 import BackfillPipeline
 import BackfillSynapTarget
+import BackfillTestSupport
 import BackfillTranscriptAdapter
 import Foundation
 import Logging

@@ -3,6 +3,7 @@ import BackfillDocumentAdapter
 import BackfillEmailAdapter
 import BackfillMarkup
 import BackfillPipeline
+import BackfillTestSupport
 import BackfillTranscriptAdapter
 import Foundation
 import Testing

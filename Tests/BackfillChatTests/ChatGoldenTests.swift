@@ -6,23 +6,6 @@ import Testing
 
 let chatSamples = TestSupport.samples
 
-func collect(_ outputs: AdapterOutputs) async throws -> [AdapterOutput] {
-    var all: [AdapterOutput] = []
-    for try await output in outputs { all.append(output) }
-    return all
-}
-
-extension AdapterOutput {
-    var document: MemoryDocument? {
-        if case .document(let document) = self { return document }
-        return nil
-    }
-    var skipped: SkippedRecord? {
-        if case .skipped(let skipped) = self { return skipped }
-        return nil
-    }
-}
-
 /// The adapter that sniffing picks among the chat adapters (highest confidence, registration order).
 func pick(_ name: String, _ head: [UInt8]) -> (any SourceAdapter)? {
     let probe = SourceProbe(fileName: (name as NSString).lastPathComponent, displayPath: name, head: Array(head.prefix(SourceProbe.headLength)), size: nil)

@@ -6,23 +6,6 @@ import Testing
 
 let samplesRoot = TestSupport.samples
 
-func collect(_ outputs: AdapterOutputs) async throws -> [AdapterOutput] {
-    var all: [AdapterOutput] = []
-    for try await output in outputs { all.append(output) }
-    return all
-}
-
-extension AdapterOutput {
-    var document: MemoryDocument? {
-        if case .document(let document) = self { return document }
-        return nil
-    }
-    var skipped: SkippedRecord? {
-        if case .skipped(let skipped) = self { return skipped }
-        return nil
-    }
-}
-
 let emailAdapters: [any SourceAdapter] = [MboxAdapter(), EMLAdapter(), MaildirAdapter()]
 
 /// Reads a file with the adapter that sniffs it highest.
@@ -63,17 +46,6 @@ func readMaildir(_ folder: URL, displayPath: String, options: [String: String] =
     }
     let bundle = SourceBundle(displayPath: displayPath, members: members)
     return try await collect(MaildirAdapter().read(bundle: bundle, context: AdapterContext(options: options)))
-}
-
-/// A byte source that cannot seek, like a compressed archive member.
-final class StreamOnlyByteSource: ByteSource {
-    private let inner: MemoryByteSource
-    init(_ bytes: [UInt8]) { inner = MemoryByteSource(bytes) }
-    func read(maxLength: Int) throws -> [UInt8] { try inner.read(maxLength: maxLength) }
-    var canSeek: Bool { false }
-    func seek(to offset: Int64) throws {
-        throw AdapterError(code: "seek_error", file: "stream", position: .wholeFile, message: "cannot seek")
-    }
 }
 
 /// One golden line, as `Tests/BackfillAdapterTests/GoldenTests.swift` renders it (plus the whole document and

@@ -1,4 +1,5 @@
 import BackfillCore
+import BackfillTestSupport
 import BackfillTranscriptAdapter
 import Foundation
 import Testing

@@ -70,56 +70,9 @@ public struct ChatGPTAdapter: SourceAdapter {
             conversationID.map { "chatgpt:\($0)" }
             ?? DocumentID.contentHash(prefix: "chatgpt", content: element.bytes)
 
-        // The displayed thread: current_node up to the root.
-        var path: [[String: JSONValue]] = []
-        var notes: [String: JSONValue] = [:]
-        var node = ChatText.string(conversation["current_node"])
-        if node == nil {
-            node = Self.lastLeaf(mapping)
-            notes["current_node_missing"] = true
-        }
-        var visited = Set<String>()
-        while let id = node, !visited.contains(id) {
-            visited.insert(id)
-            guard case .object(let entry)? = mapping[id] else {
-                notes["broken_parent_link"] = .string(id)
-                break
-            }
-            if case .object(let message)? = entry["message"] { path.append(message) }
-            node = ChatText.string(entry["parent"])
-        }
-        path.reverse()
-
-        var turns: [ChatTurn] = []
-        var hidden = 0
-        var unknownTypes = Set<String>()
-        var skippedTypes = Set<String>()
-        var models = Set<String>()
-        for message in path {
-            let metadata = message["metadata"]?.objectValue ?? [:]
-            if metadata["is_visually_hidden_from_conversation"] == .bool(true) {
-                hidden += 1
-                continue
-            }
-            let role = message["author"]?["role"]?.stringValue ?? "unknown"
-            let authorName = ChatText.string(message["author"]?["name"])
-            let content = message["content"]?.objectValue ?? [:]
-            let contentType = content["content_type"]?.stringValue ?? "text"
-            guard let text = Self.text(of: content, type: contentType, unknown: &unknownTypes, skipped: &skippedTypes)
-            else { continue }
-            if role == "system" && text.isEmpty { continue }
-            if text.isEmpty { continue }
-            if let slug = ChatText.string(metadata["model_slug"]) { models.insert(slug) }
-            let speaker: String
-            switch role {
-            case "user": speaker = "User"
-            case "assistant": speaker = "Assistant"
-            case "system": speaker = "System"
-            case "tool": speaker = authorName.map { "Tool (\($0))" } ?? "Tool"
-            default: speaker = role.prefix(1).uppercased() + role.dropFirst()
-            }
-            turns.append(ChatTurn(speaker: speaker, text: text, time: ChatText.epoch(message["create_time"])))
-        }
+        let (path, notes) = Self.displayedThread(conversation, mapping: mapping)
+        let (turns, found) = Self.turns(path)
+        let (hidden, unknownTypes, skippedTypes, models) = (found.hidden, found.unknown, found.skipped, found.models)
         guard !turns.isEmpty else {
             return [
                 builder.skip(
@@ -150,6 +103,72 @@ public struct ChatGPTAdapter: SourceAdapter {
             id: baseID, type: .aiChatConversation, turns: turns, createdAt: created, metadata: metadata,
             position: position)
         return builder.outputs(chat, cursorAfter: cursorAfter)
+    }
+
+    /// The displayed thread: `current_node` up to the root through `parent` links, in reading order; notes on a
+    /// missing current node or a broken link.
+    static func displayedThread(_ conversation: [String: JSONValue], mapping: [String: JSONValue]) -> (
+        [[String: JSONValue]], notes: [String: JSONValue]
+    ) {
+        var path: [[String: JSONValue]] = []
+        var notes: [String: JSONValue] = [:]
+        var node = ChatText.string(conversation["current_node"])
+        if node == nil {
+            node = Self.lastLeaf(mapping)
+            notes["current_node_missing"] = true
+        }
+        var visited = Set<String>()
+        while let id = node, !visited.contains(id) {
+            visited.insert(id)
+            guard case .object(let entry)? = mapping[id] else {
+                notes["broken_parent_link"] = .string(id)
+                break
+            }
+            if case .object(let message)? = entry["message"] { path.append(message) }
+            node = ChatText.string(entry["parent"])
+        }
+        path.reverse()
+        return (path, notes)
+    }
+
+    /// What a thread's messages held besides their turns: hidden messages, content types and models.
+    struct ThreadFindings {
+        var hidden = 0
+        var unknown = Set<String>()
+        var skipped = Set<String>()
+        var models = Set<String>()
+    }
+
+    /// The visible turns of a thread's messages.
+    static func turns(_ path: [[String: JSONValue]]) -> ([ChatTurn], ThreadFindings) {
+        var turns: [ChatTurn] = []
+        var found = ThreadFindings()
+        for message in path {
+            let metadata = message["metadata"]?.objectValue ?? [:]
+            if metadata["is_visually_hidden_from_conversation"] == .bool(true) {
+                found.hidden += 1
+                continue
+            }
+            let role = message["author"]?["role"]?.stringValue ?? "unknown"
+            let authorName = ChatText.string(message["author"]?["name"])
+            let content = message["content"]?.objectValue ?? [:]
+            let contentType = content["content_type"]?.stringValue ?? "text"
+            guard let text = Self.text(of: content, type: contentType, unknown: &found.unknown, skipped: &found.skipped)
+            else { continue }
+            if role == "system" && text.isEmpty { continue }
+            if text.isEmpty { continue }
+            if let slug = ChatText.string(metadata["model_slug"]) { found.models.insert(slug) }
+            let speaker: String
+            switch role {
+            case "user": speaker = "User"
+            case "assistant": speaker = "Assistant"
+            case "system": speaker = "System"
+            case "tool": speaker = authorName.map { "Tool (\($0))" } ?? "Tool"
+            default: speaker = role.prefix(1).uppercased() + role.dropFirst()
+            }
+            turns.append(ChatTurn(speaker: speaker, text: text, time: ChatText.epoch(message["create_time"])))
+        }
+        return (turns, found)
     }
 
     /// The text of a message's content; nil when the type carries nothing to import (reasoning, memory edits).

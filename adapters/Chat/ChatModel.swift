@@ -85,6 +85,38 @@ struct ChatDocumentBuilder {
                 position: conversation.position)
             return [skip(error.code, error.message, at: conversation.position)]
         }
+        let parts = self.parts(of: conversation)
+        let created = conversation.createdAt ?? conversation.turns.lazy.compactMap(\.time).first
+        if parts.count <= 1 {
+            let text = parts.first?.text ?? ""
+            return [
+                .document(
+                    document(
+                        conversation, id: conversation.id, text: text, created: created, extra: [:],
+                        cursorAfter: cursorAfter))
+            ]
+        }
+        var outputs: [AdapterOutput] = []
+        for (n, part) in parts.enumerated() {
+            let partCreated =
+                conversation.turns.indices.contains(part.firstTurn)
+                ? (conversation.turns[part.firstTurn].time ?? created) : created
+            let extra: [String: JSONValue] = [
+                "part": .integer(Int64(n + 1)), "parts": .integer(Int64(parts.count)),
+                "parent_document_id": .string(conversation.id),
+            ]
+            outputs.append(
+                .document(
+                    document(
+                        conversation, id: DocumentID.part(conversation.id, n + 1), text: part.text,
+                        created: partCreated, extra: extra, cursorAfter: n == parts.count - 1 ? cursorAfter : nil)))
+        }
+        return outputs
+    }
+
+    /// The conversation's blocks packed into parts of at most `maxBytes` (a turn over the limit cut at character
+    /// boundaries), each with the index of its first turn.
+    func parts(of conversation: ChatConversation) -> [(text: String, firstTurn: Int)] {
         let blocks = Self.blocks(of: conversation)
         let separator = "\n\n"
         var parts: [(text: String, firstTurn: Int)] = []
@@ -117,33 +149,7 @@ struct ChatDocumentBuilder {
             }
         }
         if currentBytes > 0 { parts.append((current, currentFirst)) }
-
-        let created = conversation.createdAt ?? conversation.turns.lazy.compactMap(\.time).first
-        if parts.count <= 1 {
-            let text = parts.first?.text ?? ""
-            return [
-                .document(
-                    document(
-                        conversation, id: conversation.id, text: text, created: created, extra: [:],
-                        cursorAfter: cursorAfter))
-            ]
-        }
-        var outputs: [AdapterOutput] = []
-        for (n, part) in parts.enumerated() {
-            let partCreated =
-                conversation.turns.indices.contains(part.firstTurn)
-                ? (conversation.turns[part.firstTurn].time ?? created) : created
-            let extra: [String: JSONValue] = [
-                "part": .integer(Int64(n + 1)), "parts": .integer(Int64(parts.count)),
-                "parent_document_id": .string(conversation.id),
-            ]
-            outputs.append(
-                .document(
-                    document(
-                        conversation, id: DocumentID.part(conversation.id, n + 1), text: part.text,
-                        created: partCreated, extra: extra, cursorAfter: n == parts.count - 1 ? cursorAfter : nil)))
-        }
-        return outputs
+        return parts
     }
 
     /// Cuts text into pieces of at most `maxBytes` UTF-8 bytes, between characters.

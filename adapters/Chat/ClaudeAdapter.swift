@@ -65,45 +65,8 @@ public struct ClaudeAdapter: SourceAdapter {
             ]
         }
         let name = ChatText.string(conversation["name"])
-        var messages = conversation["chat_messages"]?.arrayValue ?? []
-        // Branches: follow current_leaf_message_uuid up through parent_message_uuid when both are present.
-        if let leaf = ChatText.string(conversation["current_leaf_message_uuid"]) {
-            var byID: [String: JSONValue] = [:]
-            for message in messages { if let id = ChatText.string(message["uuid"]) { byID[id] = message } }
-            var chain: [JSONValue] = []
-            var node: String? = leaf
-            var seen = Set<String>()
-            while let id = node, let message = byID[id], !seen.contains(id) {
-                seen.insert(id)
-                chain.append(message)
-                node = ChatText.string(message["parent_message_uuid"])
-            }
-            if !chain.isEmpty && messages.contains(where: { $0["parent_message_uuid"] != nil }) {
-                messages = chain.reversed()
-            }
-        }
-        var turns: [ChatTurn] = []
-        var attachmentNames: [JSONValue] = []
-        var fileNames: [JSONValue] = []
-        for message in messages {
-            let sender = message["sender"]?.stringValue ?? "unknown"
-            let speaker = sender == "human" ? "User" : sender == "assistant" ? "Assistant" : sender.capitalized
-            var pieces: [String] = []
-            for attachment in message["attachments"]?.arrayValue ?? [] {
-                let fileName = ChatText.string(attachment["file_name"]) ?? "attachment"
-                attachmentNames.append(.string(fileName))
-                if let extracted = ChatText.string(attachment["extracted_content"]) {
-                    pieces.append("[Attachment: \(fileName)]\n\(extracted)\n[End of attachment]")
-                }
-            }
-            for file in message["files"]?.arrayValue ?? [] {
-                if let fileName = ChatText.string(file["file_name"]) { fileNames.append(.string(fileName)) }
-            }
-            if let text = Self.text(of: message) { pieces.append(text) }
-            guard !pieces.isEmpty else { continue }
-            let time = ChatText.string(message["created_at"]).flatMap(Timestamp.parse)
-            turns.append(ChatTurn(speaker: speaker, text: pieces.joined(separator: "\n\n"), time: time))
-        }
+        let messages = Self.displayedMessages(conversation)
+        let (turns, attachmentNames, fileNames) = Self.turns(messages)
         guard !turns.isEmpty else {
             return [
                 builder.skip(
@@ -137,6 +100,57 @@ public struct ClaudeAdapter: SourceAdapter {
             }
         }
         return builder.outputs(chat, cursorAfter: cursorAfter)
+    }
+
+    /// The messages shown: on a branched conversation, `current_leaf_message_uuid` up through
+    /// `parent_message_uuid` (when both are present); else all of them in order.
+    static func displayedMessages(_ conversation: [String: JSONValue]) -> [JSONValue] {
+        var messages = conversation["chat_messages"]?.arrayValue ?? []
+        // Branches: follow current_leaf_message_uuid up through parent_message_uuid when both are present.
+        if let leaf = ChatText.string(conversation["current_leaf_message_uuid"]) {
+            var byID: [String: JSONValue] = [:]
+            for message in messages { if let id = ChatText.string(message["uuid"]) { byID[id] = message } }
+            var chain: [JSONValue] = []
+            var node: String? = leaf
+            var seen = Set<String>()
+            while let id = node, let message = byID[id], !seen.contains(id) {
+                seen.insert(id)
+                chain.append(message)
+                node = ChatText.string(message["parent_message_uuid"])
+            }
+            if !chain.isEmpty && messages.contains(where: { $0["parent_message_uuid"] != nil }) {
+                messages = chain.reversed()
+            }
+        }
+        return messages
+    }
+
+    /// The turns of the messages with text (attachments' extracted content included), and the attachments' and
+    /// files' names.
+    static func turns(_ messages: [JSONValue]) -> ([ChatTurn], attachments: [JSONValue], files: [JSONValue]) {
+        var turns: [ChatTurn] = []
+        var attachmentNames: [JSONValue] = []
+        var fileNames: [JSONValue] = []
+        for message in messages {
+            let sender = message["sender"]?.stringValue ?? "unknown"
+            let speaker = sender == "human" ? "User" : sender == "assistant" ? "Assistant" : sender.capitalized
+            var pieces: [String] = []
+            for attachment in message["attachments"]?.arrayValue ?? [] {
+                let fileName = ChatText.string(attachment["file_name"]) ?? "attachment"
+                attachmentNames.append(.string(fileName))
+                if let extracted = ChatText.string(attachment["extracted_content"]) {
+                    pieces.append("[Attachment: \(fileName)]\n\(extracted)\n[End of attachment]")
+                }
+            }
+            for file in message["files"]?.arrayValue ?? [] {
+                if let fileName = ChatText.string(file["file_name"]) { fileNames.append(.string(fileName)) }
+            }
+            if let text = Self.text(of: message) { pieces.append(text) }
+            guard !pieces.isEmpty else { continue }
+            let time = ChatText.string(message["created_at"]).flatMap(Timestamp.parse)
+            turns.append(ChatTurn(speaker: speaker, text: pieces.joined(separator: "\n\n"), time: time))
+        }
+        return (turns, attachmentNames, fileNames)
     }
 
     /// `content[]` text blocks joined (the `text` field is sometimes shortened), else `text`.

@@ -147,9 +147,6 @@ package final class JSONArrayStream {
         var start = position
         var overBudget = false
         let startOffset = offset
-        var depth = 0
-        var inString = false
-        var escaped = false
         var scalar = false
         switch firstByte {
         case UInt8(ascii: "{"), UInt8(ascii: "["): break
@@ -158,54 +155,10 @@ package final class JSONArrayStream {
             throw Failure.unexpected(offset: offset, found: describe(firstByte), expected: "a value")
         default: scalar = true
         }
+        var state = FrameState(scalar: scalar)
         var i = start
         while true {
-            let count = buffer.count
-            var done = false
-            buffer.withUnsafeBufferPointer { bytes in
-                while i < count {
-                    let byte = bytes[i]
-                    if inString {
-                        if escaped {
-                            escaped = false
-                        } else if byte == UInt8(ascii: "\\") {
-                            escaped = true
-                        } else if byte == UInt8(ascii: "\"") {
-                            inString = false
-                            if depth == 0 {
-                                i += 1
-                                done = true
-                                return
-                            }
-                        }
-                        i += 1
-                        continue
-                    }
-                    if scalar {
-                        switch byte {
-                        case UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), 0x20, 0x0A, 0x0D, 0x09:
-                            done = true
-                            return
-                        default:
-                            i += 1
-                            continue
-                        }
-                    }
-                    switch byte {
-                    case UInt8(ascii: "\""): inString = true
-                    case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                        depth -= 1
-                        if depth == 0 {
-                            i += 1
-                            done = true
-                            return
-                        }
-                    default: break
-                    }
-                    i += 1
-                }
-            }
+            let done = buffer.withUnsafeBufferPointer { bytes in Self.frame(bytes, from: &i, state: &state) }
             if done { break }
             if atEnd {
                 if scalar && (i > start || overBudget) { break }
@@ -227,6 +180,59 @@ package final class JSONArrayStream {
         return (bytes, startOffset, overBudget)
     }
 
+    /// Where a value being framed stands between two reads.
+    private struct FrameState {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        let scalar: Bool
+    }
+
+    /// Scans `bytes` from `i` for the end of the value being framed; returns true with `i` just past it when found
+    /// (a scalar ends before its delimiter), false with `i` at the end of the bytes when more are needed.
+    private static func frame(_ bytes: UnsafeBufferPointer<UInt8>, from i: inout Int, state: inout FrameState) -> Bool {
+        while i < bytes.count {
+            let byte = bytes[i]
+            if state.inString {
+                if state.escaped {
+                    state.escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    state.escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    state.inString = false
+                    if state.depth == 0 {
+                        i += 1
+                        return true
+                    }
+                }
+                i += 1
+                continue
+            }
+            if state.scalar {
+                switch byte {
+                case UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), 0x20, 0x0A, 0x0D, 0x09:
+                    return true
+                default:
+                    i += 1
+                    continue
+                }
+            }
+            switch byte {
+            case UInt8(ascii: "\""): state.inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): state.depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                state.depth -= 1
+                if state.depth == 0 {
+                    i += 1
+                    return true
+                }
+            default: break
+            }
+            i += 1
+        }
+        return false
+    }
+
     private func readKey() throws -> String {
         try skipWhitespace()
         let found = try peek()
@@ -243,100 +249,126 @@ package final class JSONArrayStream {
 
     // MARK: Walking
 
+    /// What one step of ``next()`` found: an element, the end, or a reason to look again.
+    private enum Step {
+        case element(Element)
+        case end
+        case again
+    }
+
     /// The next element of the array, or nil when the array (and the file's structure around it) ended.
     package func next() throws -> Element? {
         guard !finished else { return nil }
         while true {
+            let step: Step
             if inArray {
-                try skipWhitespace()
-                guard let byte = try peek() else { throw Failure.truncated(offset: offset) }
-                if byte == UInt8(ascii: "]") {
-                    position += 1
-                    inArray = false
-                    first = false
-                    if level < 0 {
-                        try finish()
-                        return nil
-                    }
-                    continue
-                }
-                if !first {
-                    guard byte == UInt8(ascii: ",") else {
-                        throw Failure.unexpected(offset: offset, found: describe(byte), expected: "',' or ']'")
-                    }
-                    position += 1
-                }
-                first = false
-                let (bytes, start, overBudget) = try captureValue()
-                index += 1
-                return Element(bytes: bytes, offset: start, endOffset: offset, index: index, overBudget: overBudget)
-            }
-            if level < 0 && first {
-                // The root.
-                try skipWhitespace()
-                let byte = try peek()
-                if path.isEmpty {
-                    try expect(UInt8(ascii: "["), "'[' (a JSON array)")
-                    inArray = true
-                    enteredArray = true
-                    first = true
-                    continue
-                }
-                guard byte == UInt8(ascii: "{") else {
-                    if byte == nil { throw Failure.truncated(offset: offset) }
-                    throw Failure.unexpected(offset: offset, found: describe(byte), expected: "'{' (a JSON object)")
-                }
-                position += 1
-                level = 0
-                first = true
-                continue
-            }
-            if level < 0 {
+                step = try arrayStep()
+            } else if level < 0 && first {
+                step = try rootStep()
+            } else if level < 0 {
                 try finish()
                 return nil
+            } else {
+                step = try objectStep()
             }
-            // Inside an object on the path, at `level`.
-            try skipWhitespace()
-            guard let byte = try peek() else { throw Failure.truncated(offset: offset) }
-            if byte == UInt8(ascii: "}") {
-                position += 1
-                level -= 1
-                first = false
-                if level < 0 {
-                    try finish()
-                    return nil
-                }
-                continue
+            switch step {
+            case .element(let element): return element
+            case .end: return nil
+            case .again: continue
             }
-            if !first {
-                guard byte == UInt8(ascii: ",") else {
-                    throw Failure.unexpected(offset: offset, found: describe(byte), expected: "',' or '}'")
-                }
-                position += 1
-            }
-            first = false
-            let key = try readKey()
-            try expect(UInt8(ascii: ":"), "':' after a key")
-            try skipWhitespace()
-            let valueStart = try peek()
-            if level < path.count, key == path[level] {
-                if level == path.count - 1, valueStart == UInt8(ascii: "[") {
-                    position += 1
-                    inArray = true
-                    enteredArray = true
-                    first = true
-                    continue
-                }
-                if level < path.count - 1, valueStart == UInt8(ascii: "{") {
-                    position += 1
-                    level += 1
-                    first = true
-                    continue
-                }
-            }
-            let (bytes, _, _) = try captureValue()
-            if bytes.count <= maxSiblingBytes, siblings[key] == nil { siblings[key] = bytes }
         }
+    }
+
+    /// Inside the array: its end, or the next element.
+    private func arrayStep() throws -> Step {
+        try skipWhitespace()
+        guard let byte = try peek() else { throw Failure.truncated(offset: offset) }
+        if byte == UInt8(ascii: "]") {
+            position += 1
+            inArray = false
+            first = false
+            if level < 0 {
+                try finish()
+                return .end
+            }
+            return .again
+        }
+        if !first {
+            guard byte == UInt8(ascii: ",") else {
+                throw Failure.unexpected(offset: offset, found: describe(byte), expected: "',' or ']'")
+            }
+            position += 1
+        }
+        first = false
+        let (bytes, start, overBudget) = try captureValue()
+        index += 1
+        return .element(Element(bytes: bytes, offset: start, endOffset: offset, index: index, overBudget: overBudget))
+    }
+
+    /// The root: the array itself, or the object whose path leads to it.
+    private func rootStep() throws -> Step {
+        try skipWhitespace()
+        let byte = try peek()
+        if path.isEmpty {
+            try expect(UInt8(ascii: "["), "'[' (a JSON array)")
+            inArray = true
+            enteredArray = true
+            first = true
+            return .again
+        }
+        guard byte == UInt8(ascii: "{") else {
+            if byte == nil { throw Failure.truncated(offset: offset) }
+            throw Failure.unexpected(offset: offset, found: describe(byte), expected: "'{' (a JSON object)")
+        }
+        position += 1
+        level = 0
+        first = true
+        return .again
+    }
+
+    /// Inside an object on the path, at `level`: its end, a member on the path (entered), or a sibling (kept).
+    private func objectStep() throws -> Step {
+        try skipWhitespace()
+        guard let byte = try peek() else { throw Failure.truncated(offset: offset) }
+        if byte == UInt8(ascii: "}") {
+            position += 1
+            level -= 1
+            first = false
+            if level < 0 {
+                try finish()
+                return .end
+            }
+            return .again
+        }
+        if !first {
+            guard byte == UInt8(ascii: ",") else {
+                throw Failure.unexpected(offset: offset, found: describe(byte), expected: "',' or '}'")
+            }
+            position += 1
+        }
+        first = false
+        let key = try readKey()
+        try expect(UInt8(ascii: ":"), "':' after a key")
+        try skipWhitespace()
+        let valueStart = try peek()
+        if level < path.count, key == path[level] {
+            if level == path.count - 1, valueStart == UInt8(ascii: "[") {
+                position += 1
+                inArray = true
+                enteredArray = true
+                first = true
+                return .again
+            }
+            if level < path.count - 1, valueStart == UInt8(ascii: "{") {
+                position += 1
+                level += 1
+                first = true
+                return .again
+            }
+        }
+        let (bytes, _, _) = try captureValue()
+        if bytes.count <= maxSiblingBytes, siblings[key] == nil { siblings[key] = bytes }
+        return .again
     }
 
     /// After the root closed: only whitespace may follow.

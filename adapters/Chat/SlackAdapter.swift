@@ -137,6 +137,24 @@ final class SlackBundleReader {
     private func prepare() {
         prepared = true
         root = SlackAdapter.root(of: Array(bundle.members.keys)) ?? ""
+        readUsers()
+        let listed = readConversationLists()
+        // Folders with day files that no list names (a list missing or broken): read them under their folder name.
+        var folders = Set<String>()
+        for path in bundle.members.keys where path.hasPrefix(root) {
+            let rest = path.dropFirst(root.count).split(separator: "/")
+            if rest.count == 2, rest[1].hasSuffix(".json") { folders.insert(String(rest[0])) }
+        }
+        for folder in folders.subtracting(listed).sorted() {
+            conversations.append(Conversation(id: folder, name: folder, kind: "unlisted", folder: folder, topic: nil))
+        }
+        conversations.sort {
+            ($0.kind == "unlisted" ? 1 : 0, $0.name, $0.id) < ($1.kind == "unlisted" ? 1 : 0, $1.name, $1.id)
+        }
+    }
+
+    /// `users.json` and `org_users.json`: user ids to the names shown.
+    private func readUsers() {
         for usersFile in ["users.json", "org_users.json"] {
             switch json(root + usersFile) {
             case .success(let value)?:
@@ -154,6 +172,11 @@ final class SlackBundleReader {
             case nil: continue
             }
         }
+    }
+
+    /// The conversation lists (`channels.json`, `groups.json`, `mpims.json`, `dms.json`); returns the folders
+    /// they name.
+    private func readConversationLists() -> Set<String> {
         var listed = Set<String>()
         let kinds = [
             ("channels.json", "public_channel"), ("groups.json", "private_channel"), ("mpims.json", "group_dm"),
@@ -187,18 +210,7 @@ final class SlackBundleReader {
             case nil: continue
             }
         }
-        // Folders with day files that no list names (a list missing or broken): read them under their folder name.
-        var folders = Set<String>()
-        for path in bundle.members.keys where path.hasPrefix(root) {
-            let rest = path.dropFirst(root.count).split(separator: "/")
-            if rest.count == 2, rest[1].hasSuffix(".json") { folders.insert(String(rest[0])) }
-        }
-        for folder in folders.subtracting(listed).sorted() {
-            conversations.append(Conversation(id: folder, name: folder, kind: "unlisted", folder: folder, topic: nil))
-        }
-        conversations.sort {
-            ($0.kind == "unlisted" ? 1 : 0, $0.name, $0.id) < ($1.kind == "unlisted" ? 1 : 0, $1.name, $1.id)
-        }
+        return listed
     }
 
     /// Outputs of the next conversation folder; nil when all are done.
@@ -225,24 +237,7 @@ final class SlackBundleReader {
         var filtered = 0
         for path in dayFiles {
             let day = String((path as NSString).lastPathComponent.dropLast(5))
-            let value: JSONValue
-            switch json(path) {
-            case .success(let parsed)?: value = parsed
-            case .failure(let problem)?:
-                outputs.append(
-                    builder(for: path).skip(
-                        "malformed_json", "\(problem.message); this day's messages are skipped, the other days go on",
-                        at: .wholeFile))
-                continue
-            case nil: continue
-            }
-            guard let entries = value.arrayValue else {
-                outputs.append(
-                    builder(for: path).skip(
-                        "unexpected_shape", "a day file should be a JSON array of messages, not a \(value.kindName)",
-                        at: .wholeFile))
-                continue
-            }
+            guard let entries = dayEntries(path, outputs: &outputs) else { continue }
             var dayMessages: [Message] = []
             for (index, entry) in entries.enumerated() {
                 guard let message = self.message(entry, file: path, index: index + 1, filtered: &filtered) else {
@@ -266,6 +261,43 @@ final class SlackBundleReader {
                     conversation, key: day, messages: dayMessages, extra: ["day": .string(day)], path: path)
             }
         }
+        outputs += threadDocuments(conversation, threads: threads, order: threadOrder)
+        if !channelMessages.isEmpty {
+            channelMessages.sort { ($0.time ?? .distantPast, $0.ts) < ($1.time ?? .distantPast, $1.ts) }
+            outputs += document(
+                conversation, key: nil, messages: channelMessages, extra: [:], path: channelMessages[0].file)
+        }
+        return outputs
+    }
+
+    /// A day file's messages, or nil (with a skip in `outputs`) when it is not a JSON array.
+    private func dayEntries(_ path: String, outputs: inout [AdapterOutput]) -> [JSONValue]? {
+        let value: JSONValue
+        switch json(path) {
+        case .success(let parsed)?: value = parsed
+        case .failure(let problem)?:
+            outputs.append(
+                builder(for: path).skip(
+                    "malformed_json", "\(problem.message); this day's messages are skipped, the other days go on",
+                    at: .wholeFile))
+            return nil
+        case nil: return nil
+        }
+        guard let entries = value.arrayValue else {
+            outputs.append(
+                builder(for: path).skip(
+                    "unexpected_shape", "a day file should be a JSON array of messages, not a \(value.kindName)",
+                    at: .wholeFile))
+            return nil
+        }
+        return entries
+    }
+
+    /// `--group-by thread`: one document per thread, its messages in time order.
+    private func threadDocuments(
+        _ conversation: Conversation, threads: [String: [Message]], order threadOrder: [String]
+    ) -> [AdapterOutput] {
+        var outputs: [AdapterOutput] = []
         for thread in threadOrder {
             guard var messages = threads[thread] else { continue }
             messages.sort { ($0.time ?? .distantPast, $0.ts) < ($1.time ?? .distantPast, $1.ts) }
@@ -275,11 +307,6 @@ final class SlackBundleReader {
             ]
             if parent == nil { extra["thread_parent_missing"] = true }
             outputs += document(conversation, key: thread, messages: messages, extra: extra, path: messages[0].file)
-        }
-        if !channelMessages.isEmpty {
-            channelMessages.sort { ($0.time ?? .distantPast, $0.ts) < ($1.time ?? .distantPast, $1.ts) }
-            outputs += document(
-                conversation, key: nil, messages: channelMessages, extra: [:], path: channelMessages[0].file)
         }
         return outputs
     }
@@ -356,52 +383,5 @@ final class SlackBundleReader {
             : conversation.kind == "group_dm" ? "group DM \(conversation.name)" : "#\(conversation.name)"
         chat.preamble = "Slack \(label)" + (conversation.topic.map { " — \($0)" } ?? "")
         return builder(for: path).outputs(chat, cursorAfter: nil)
-    }
-
-    /// Slack markup made readable: mentions, channel links, special mentions, links; `&lt; &gt; &amp;` decoded.
-    static func render(_ text: String, users: [String: String], channels: [String: String]) -> String {
-        guard text.contains("<") || text.contains("&") else { return text }
-        var out = ""
-        var rest = text[...]
-        while let open = rest.firstIndex(of: "<") {
-            out += rest[..<open]
-            guard let close = rest[open...].firstIndex(of: ">") else {
-                out += rest[open...]
-                rest = ""
-                break
-            }
-            let inner = rest[rest.index(after: open)..<close]
-            rest = rest[rest.index(after: close)...]
-            let pieces = inner.split(separator: "|", maxSplits: 1).map(String.init)
-            let target = pieces.first ?? ""
-            let label = pieces.count > 1 ? pieces[1] : nil
-            if target.hasPrefix("@") {
-                let id = String(target.dropFirst())
-                out += "@" + (users[id] ?? label ?? id)
-            } else if target.hasPrefix("#") {
-                let id = String(target.dropFirst())
-                out += "#" + (label ?? channels[id] ?? id)
-            } else if target.hasPrefix("!") {
-                let command = String(target.dropFirst())
-                if let label {
-                    out += label.hasPrefix("@") ? label : "@" + label
-                } else if command.hasPrefix("subteam^") {
-                    out += "@" + command.dropFirst("subteam^".count)
-                } else if command.hasPrefix("date^") {
-                    out += label ?? "(date)"
-                } else {
-                    out += "@" + command
-                }
-            } else if target.hasPrefix("mailto:") {
-                out += label ?? String(target.dropFirst("mailto:".count))
-            } else if let label, label != target {
-                out += "\(label) (\(target))"
-            } else {
-                out += target
-            }
-        }
-        out += rest
-        return out.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&amp;", with: "&")
     }
 }

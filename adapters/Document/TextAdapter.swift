@@ -83,55 +83,11 @@ final class WholeFileReader: RecordReader {
             return skip("file_too_large", Self.tooLargeMessage(size: nil, limit: limit))
         }
 
-        // A BOM wins; then `--encoding`; then valid UTF-8; anything else goes to the charset detector.
-        let option = context.options["encoding"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
-        let bom = Charset.byteOrderMark(raw)
-        var charset: SourceCharset?
-        var decoded: [UInt8] = []
-        func detected() {
-            let result = Charset.decodeDetecting(raw, option: option)
-            decoded = Array(result.text.utf8)
-            charset = result.charset
-        }
-        if bom?.encoding.hasPrefix("UTF-32") == true || (bom == nil && option != nil) {
-            detected()
-        } else {
-            switch TextDecoding.decode(raw) {
-            case .text(let utf8) where bom == nil && utf8.contains(0x1B) && !utf8.contains(where: { $0 >= 0x80 }):
-                // ASCII with escapes: a 7-bit stateful charset (ISO-2022-JP) is valid UTF-8 too; the detector knows.
-                detected()
-            case .text(let utf8):
-                decoded = utf8
-                charset = SourceCharset(
-                    name: bom?.encoding ?? "UTF-8", origin: bom == nil ? .detected : .bom, confidence: 1)
-            case .binary(let offset):
-                if bom == nil, Charset.utf16WithoutBOM(raw) != nil {
-                    detected()
-                } else {
-                    return skip(
-                        "binary_content",
-                        "the file looks binary (NUL byte at offset \(offset)); it is not imported — remove it or rename it",
-                        at: RecordPosition(byteOffset: Int64(offset)))
-                }
-            case .invalidUTF8(let offset):
-                if format == .html, let charset = TextDecoding.declaredCharset(raw), !charset.hasPrefix("utf") {
-                    // An HTML file in the charset its <meta> declares: libxml2 converts it.
-                    return document(fromHTML: raw, encoding: nil, identity: raw, charset: nil)
-                }
-                if bom != nil {
-                    // The BOM says UTF-8 and wins: the bad bytes are the file's fault, not a charset to guess.
-                    return skip(
-                        "invalid_utf8",
-                        "invalid UTF-8 after a UTF-8 byte-order mark at byte offset \(offset); convert the file to UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8) and import it again",
-                        at: RecordPosition(byteOffset: Int64(offset)))
-                }
-                detected()
-            case .invalidUTF16(let offset):
-                return skip(
-                    "invalid_utf16",
-                    "the file starts with a UTF-16 byte-order mark but is not valid UTF-16 (at byte offset \(offset)); convert it to UTF-8 and import it again",
-                    at: RecordPosition(byteOffset: Int64(offset)))
-            }
+        let decoded: [UInt8]
+        let charset: SourceCharset?
+        switch decode(raw, format: format) {
+        case .text(let bytes, let found): (decoded, charset) = (bytes, found)
+        case .done(let output): return output
         }
         let normalised = TextDecoding.normaliseNewlines(decoded)
         if normalised.allSatisfy(TextDecoding.isASCIIWhitespace) {
@@ -144,6 +100,62 @@ final class WholeFileReader: RecordReader {
             let text = String(decoding: normalised, as: UTF8.self)
             let title = format == .markdown ? Self.markdownTitle(text) : nil
             return document(text: text, format: format, title: title, identity: normalised, charset: charset)
+        }
+    }
+
+    /// What reading the bytes gave: the text in UTF-8 with the charset it was read in, or the output that ends the
+    /// reading (a skip, or an HTML document libxml2 decodes in the charset it declares).
+    private enum Decoded {
+        case text([UInt8], SourceCharset?)
+        case done(AdapterOutput)
+    }
+
+    private func decode(_ raw: [UInt8], format: SourceFormat) -> Decoded {
+        // A BOM wins; then `--encoding`; then valid UTF-8; anything else goes to the charset detector.
+        let option = context.options["encoding"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        let bom = Charset.byteOrderMark(raw)
+        func detected() -> Decoded {
+            let result = Charset.decodeDetecting(raw, option: option)
+            return .text(Array(result.text.utf8), result.charset)
+        }
+        if bom?.encoding.hasPrefix("UTF-32") == true || (bom == nil && option != nil) {
+            return detected()
+        } else {
+            switch TextDecoding.decode(raw) {
+            case .text(let utf8) where bom == nil && utf8.contains(0x1B) && !utf8.contains(where: { $0 >= 0x80 }):
+                // ASCII with escapes: a 7-bit stateful charset (ISO-2022-JP) is valid UTF-8 too; the detector knows.
+                return detected()
+            case .text(let utf8):
+                let origin: SourceCharset.Origin = bom == nil ? .detected : .bom
+                return .text(utf8, SourceCharset(name: bom?.encoding ?? "UTF-8", origin: origin, confidence: 1))
+            case .binary(let offset):
+                if bom == nil, Charset.utf16WithoutBOM(raw) != nil {
+                    return detected()
+                } else {
+                    return .done(skip(
+                        "binary_content",
+                        "the file looks binary (NUL byte at offset \(offset)); it is not imported — remove it or rename it",
+                        at: RecordPosition(byteOffset: Int64(offset))))
+                }
+            case .invalidUTF8(let offset):
+                if format == .html, let charset = TextDecoding.declaredCharset(raw), !charset.hasPrefix("utf") {
+                    // An HTML file in the charset its <meta> declares: libxml2 converts it.
+                    return .done(document(fromHTML: raw, encoding: nil, identity: raw, charset: nil))
+                }
+                if bom != nil {
+                    // The BOM says UTF-8 and wins: the bad bytes are the file's fault, not a charset to guess.
+                    return .done(skip(
+                        "invalid_utf8",
+                        "invalid UTF-8 after a UTF-8 byte-order mark at byte offset \(offset); convert the file to UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8) and import it again",
+                        at: RecordPosition(byteOffset: Int64(offset))))
+                }
+                return detected()
+            case .invalidUTF16(let offset):
+                return .done(skip(
+                    "invalid_utf16",
+                    "the file starts with a UTF-16 byte-order mark but is not valid UTF-16 (at byte offset \(offset)); convert it to UTF-8 and import it again",
+                    at: RecordPosition(byteOffset: Int64(offset))))
+            }
         }
     }
 

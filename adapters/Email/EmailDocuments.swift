@@ -110,6 +110,45 @@ struct EmailDocumentBuilder {
         let threadID = messages.lazy.compactMap(\.message.gmThreadID).first ?? root.namedRoot.map(HeaderText.idKey)
         let created = Self.createdAt(root, source: first.source)
         let subject = root.subject ?? messages.lazy.compactMap(\.message.subject).first
+        let (blocks, metadata) = Self.threadContents(messages, root: root, threadID: threadID, subject: subject)
+        let title =
+            "Email thread: \(subject ?? "(no subject)") (\(messages.count) message\(messages.count == 1 ? "" : "s"))"
+        let separator = "\n\n---\n\n"
+        let parts = Self.parts(blocks, title: title, separator: separator, maxBytes: context.maxDocumentBytes)
+        let iso = created.epoch.map(EmailDate.iso)
+        var documents: [MemoryDocument] = []
+        for (n, part) in parts.enumerated() {
+            var partMetadata = metadata
+            var id = rootID
+            var heading = title
+            if parts.count > 1 {
+                id = DocumentID.part(rootID, n + 1)
+                partMetadata["part"] = .integer(Int64(n + 1))
+                partMetadata["parts"] = .integer(Int64(parts.count))
+                heading += " — part \(n + 1) of \(parts.count)"
+            }
+            var request = CreateMemoryRequest(
+                document: heading + "\n\n" + part.joined(separator: separator), documentType: .email, documentID: id,
+                documentCreatedAt: iso, metadata: partMetadata)
+            applyIdentity(&request, people: root.from + root.to + root.cc)
+            var document = MemoryDocument(
+                request: request,
+                provenance: Provenance(
+                    adapter: adapter, file: first.source.file, archiveEntry: first.source.archiveEntry,
+                    position: first.source.position),
+                createdAtOrigin: created.origin, createdAtFallback: created.fallback)
+            document.charset = messages.compactMap(\.message.charset).min { $0.confidence < $1.confidence }
+            documents.append(document)
+        }
+        return documents
+    }
+
+    /// The thread's messages rendered as blocks, and the thread's metadata (participants, labels, attachments,
+    /// folders and warnings of all its messages).
+    static func threadContents(
+        _ messages: [(message: EmailMessage, source: MessageSource)], root: EmailMessage, threadID: String?,
+        subject: String?
+    ) -> (blocks: [String], metadata: [String: JSONValue]) {
         var blocks: [String] = []
         var participants: [String] = []
         var seenPeople = Set<String>()
@@ -144,48 +183,23 @@ struct EmailDocumentBuilder {
         if !attachments.isEmpty { metadata["attachments"] = .array(attachments) }
         if !folders.isEmpty { metadata["folders"] = .array(folders.map(JSONValue.string)) }
         if !warnings.isEmpty { metadata["warnings"] = .array(warnings.map(JSONValue.string)) }
+        return (blocks, metadata)
+    }
 
-        let title =
-            "Email thread: \(subject ?? "(no subject)") (\(messages.count) message\(messages.count == 1 ? "" : "s"))"
-        let separator = "\n\n---\n\n"
-        // Split at message boundaries when the whole thread exceeds the document limit.
+    /// The blocks split at message boundaries into parts that fit the document limit with the title.
+    static func parts(_ blocks: [String], title: String, separator: String, maxBytes: Int) -> [[String]] {
         var parts: [[String]] = [[]]
         var size = title.utf8.count + 2
         for block in blocks {
             let cost = block.utf8.count + separator.utf8.count
-            if size + cost > context.maxDocumentBytes && !(parts.last?.isEmpty ?? true) {
+            if size + cost > maxBytes && !(parts.last?.isEmpty ?? true) {
                 parts.append([])
                 size = title.utf8.count + 2
             }
             parts[parts.count - 1].append(block)
             size += cost
         }
-        let iso = created.epoch.map(EmailDate.iso)
-        var documents: [MemoryDocument] = []
-        for (n, part) in parts.enumerated() {
-            var partMetadata = metadata
-            var id = rootID
-            var heading = title
-            if parts.count > 1 {
-                id = DocumentID.part(rootID, n + 1)
-                partMetadata["part"] = .integer(Int64(n + 1))
-                partMetadata["parts"] = .integer(Int64(parts.count))
-                heading += " — part \(n + 1) of \(parts.count)"
-            }
-            var request = CreateMemoryRequest(
-                document: heading + "\n\n" + part.joined(separator: separator), documentType: .email, documentID: id,
-                documentCreatedAt: iso, metadata: partMetadata)
-            applyIdentity(&request, people: root.from + root.to + root.cc)
-            var document = MemoryDocument(
-                request: request,
-                provenance: Provenance(
-                    adapter: adapter, file: first.source.file, archiveEntry: first.source.archiveEntry,
-                    position: first.source.position),
-                createdAtOrigin: created.origin, createdAtFallback: created.fallback)
-            document.charset = messages.compactMap(\.message.charset).min { $0.confidence < $1.confidence }
-            documents.append(document)
-        }
-        return documents
+        return parts
     }
 }
 

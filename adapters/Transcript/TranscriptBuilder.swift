@@ -81,16 +81,11 @@ struct TranscriptBuilder {
 
     // MARK: - Documents
 
-    private func documents(parsed: ParsedTranscript, turns: [Turn]) -> [AdapterOutput] {
-        let stamps =
-            context.options["timestamps"].map { ["true", "1", "yes", "on"].contains($0.lowercased()) } ?? false
-        let type: DocumentType =
-            context.options["transcript-type"]?.lowercased() == "audio" ? .audio : .meetingTranscript
-
-        // Speakers in order of first appearance, with their cue counts.
+    /// Speakers in order of first appearance, with their cue counts.
+    static func speakers(of cues: [Cue]) -> ([String], cuesBySpeaker: [String: Int]) {
         var speakers: [String] = []
         var cuesBySpeaker: [String: Int] = [:]
-        for cue in parsed.cues {
+        for cue in cues {
             var seen = Set<String>()
             for segment in cue.segments where !segment.text.isEmpty {
                 guard let speaker = segment.speaker, seen.insert(speaker).inserted else { continue }
@@ -98,6 +93,28 @@ struct TranscriptBuilder {
                 cuesBySpeaker[speaker, default: 0] += 1
             }
         }
+        return (speakers, cuesBySpeaker)
+    }
+
+    /// Speakers → scope ids: the first mapped speaker (in order of appearance) owns the document.
+    private func identities(of speakers: [String]) -> ([String: JSONValue], owner: IdentityMap.Identity?) {
+        var speakerUserIDs: [String: JSONValue] = [:]
+        var owner: IdentityMap.Identity?
+        for speaker in speakers {
+            guard let identity = context.identities.identity(for: speaker) else { continue }
+            if let userID = identity.userID { speakerUserIDs[speaker] = .string(userID) }
+            if owner == nil { owner = identity }
+        }
+        return (speakerUserIDs, owner)
+    }
+
+    private func documents(parsed: ParsedTranscript, turns: [Turn]) -> [AdapterOutput] {
+        let stamps =
+            context.options["timestamps"].map { ["true", "1", "yes", "on"].contains($0.lowercased()) } ?? false
+        let type: DocumentType =
+            context.options["transcript-type"]?.lowercased() == "audio" ? .audio : .meetingTranscript
+
+        let (speakers, cuesBySpeaker) = Self.speakers(of: parsed.cues)
         let cueCount = parsed.cues.filter { $0.segments.contains { !$0.text.isEmpty } }.count
         let duration = parsed.cues.compactMap { $0.end ?? $0.start }.max()
         let withHours = (duration ?? 0) >= 3600
@@ -114,14 +131,7 @@ struct TranscriptBuilder {
 
         let date = CreatedAtResolver(input: input, options: context.options).resolve()
 
-        // Speakers → scope ids: the first mapped speaker (in order of appearance) owns the document.
-        var speakerUserIDs: [String: JSONValue] = [:]
-        var owner: IdentityMap.Identity?
-        for speaker in speakers {
-            guard let identity = context.identities.identity(for: speaker) else { continue }
-            if let userID = identity.userID { speakerUserIDs[speaker] = .string(userID) }
-            if owner == nil { owner = identity }
-        }
+        let (speakerUserIDs, owner) = identities(of: speakers)
 
         var metadata: [String: JSONValue] = [
             "source_format": .string(parsed.format),

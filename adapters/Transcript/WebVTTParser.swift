@@ -6,10 +6,77 @@ import Foundation
 enum WebVTTParser {
     static func parse(_ lines: [Substring], fileName: String) -> ParsedTranscript {
         var parsed = ParsedTranscript(format: "webvtt")
-        var index = 0
         let count = lines.count
 
-        // Header: "WEBVTT", optionally followed by a space or tab and text, then header lines up to a blank line.
+        var index = readHeader(lines, into: &parsed)
+
+        var sawCue = false
+        var checks = TimingChecks()
+        while index < count {
+            // Skip blank lines between blocks.
+            while index < count, TranscriptText.isBlank(lines[index]) { index += 1 }
+            guard index < count else { break }
+            let blockStart = index
+            let first = lines[index]
+
+            if isKeywordBlock(first, "NOTE") {
+                index = endOfBlock(lines, from: index)
+                continue
+            }
+            if isKeywordBlock(first, "STYLE") || isKeywordBlock(first, "REGION") {
+                if sawCue { parsed.warn("a \(first.prefix(6).trimmingCharacters(in: .whitespaces)) block after the first cue (line \(index + 1)) was ignored") }
+                index = endOfBlock(lines, from: index)
+                continue
+            }
+
+            // A cue: an optional identifier line (not kept), then the timing line.
+            var timingIndex = index
+            if !TranscriptText.hasArrow(first) {
+                if index + 1 < count, TranscriptText.hasArrow(lines[index + 1]) {
+                    timingIndex = index + 1
+                } else {
+                    let end = endOfBlock(lines, from: index)
+                    parsed.skips.append(
+                        (
+                            "malformed_cue",
+                            "a block without a cue timing line (`00:00:01.000 --> 00:00:02.000`) at line \(blockStart + 1) was not imported: “\(first.prefix(60))”; fix the timing line or add the missing blank line",
+                            RecordPosition(line: blockStart + 1)
+                        ))
+                    index = end
+                    continue
+                }
+            }
+            guard let timing = TranscriptText.parseTiming(lines[timingIndex]) else {
+                let end = endOfBlock(lines, from: timingIndex + 1)
+                parsed.skips.append(
+                    (
+                        "malformed_timing",
+                        "unreadable cue timing “\(lines[timingIndex].prefix(80))” at line \(timingIndex + 1); the cue was not imported — timings look like `00:01:02.500 --> 00:01:04.000`",
+                        RecordPosition(line: timingIndex + 1)
+                    ))
+                index = end
+                continue
+            }
+            let (payload, payloadEnd) = Self.payload(lines, after: timingIndex)
+            index = payloadEnd
+            sawCue = true
+
+            let (start, end) = checks.check(
+                start: timing.start, end: timing.end, line: timingIndex + 1, parsed: &parsed)
+
+            let segments = CueText.segments(fromVTT: payload.joined(separator: "\n"))
+            guard !segments.isEmpty else { continue }
+            parsed.cues.append(Cue(start: start, end: end, segments: segments, line: timingIndex + 1))
+        }
+        checks.finish(&parsed)
+        return parsed
+    }
+
+    /// The header: "WEBVTT", optionally followed by a space or tab and text, then header lines up to a blank line.
+    /// Returns the index of the first line after it.
+    static func readHeader(_ lines: [Substring], into parsed: inout ParsedTranscript) -> Int {
+        var index = 0
+        let count = lines.count
         if let first = lines.first, first.hasPrefix("WEBVTT"),
             first.count == 6 || first.dropFirst(6).first == " " || first.dropFirst(6).first == "\t"
         {
@@ -32,98 +99,61 @@ enum WebVTTParser {
             parsed.warn(
                 "no WEBVTT header line: read as WebVTT anyway (if this is SRT, rename it to .srt)")
         }
+        return index
+    }
 
-        var sawCue = false
+    /// A cue's payload: lines up to a blank line, or up to a line holding "-->" (a missing blank line); returns the
+    /// lines and the index after them.
+    static func payload(_ lines: [Substring], after timingIndex: Int) -> ([Substring], end: Int) {
+    let count = lines.count
+    var payloadEnd = timingIndex + 1
+    while payloadEnd < count, !TranscriptText.isBlank(lines[payloadEnd]), !TranscriptText.hasArrow(lines[payloadEnd]) {
+        payloadEnd += 1
+    }
+    var payload = Array(lines[(timingIndex + 1)..<payloadEnd])
+    if payloadEnd < count, TranscriptText.hasArrow(lines[payloadEnd]), let last = payload.last,
+        looksLikeIdentifier(last)
+    {
+        // "1\n00:00 --> …" after a missing blank line: that last line is the next cue's identifier.
+        payload.removeLast()
+        payloadEnd -= 1
+    }
+        return (payload, payloadEnd)
+    }
+
+    /// Cues that end before they start or start before the previous one: the first three warned about one by one,
+    /// then a count.
+    struct TimingChecks {
         var previousStart: Double?
-        var outOfOrder = 0, endBeforeStart = 0
-        while index < count {
-            // Skip blank lines between blocks.
-            while index < count, TranscriptText.isBlank(lines[index]) { index += 1 }
-            guard index < count else { break }
-            let blockStart = index
-            let first = lines[index]
+        var outOfOrder = 0
+        var endBeforeStart = 0
 
-            if isKeywordBlock(first, "NOTE") {
-                index = endOfBlock(lines, from: index)
-                continue
-            }
-            if isKeywordBlock(first, "STYLE") || isKeywordBlock(first, "REGION") {
-                if sawCue { parsed.warn("a \(first.prefix(6).trimmingCharacters(in: .whitespaces)) block after the first cue (line \(index + 1)) was ignored") }
-                index = endOfBlock(lines, from: index)
-                continue
-            }
-
-            // A cue: an optional identifier line, then the timing line.
-            var timingIndex = index
-            var identifier: Substring?
-            if !TranscriptText.hasArrow(first) {
-                if index + 1 < count, TranscriptText.hasArrow(lines[index + 1]) {
-                    identifier = first
-                    timingIndex = index + 1
-                } else {
-                    let end = endOfBlock(lines, from: index)
-                    parsed.skips.append(
-                        (
-                            "malformed_cue",
-                            "a block without a cue timing line (`00:00:01.000 --> 00:00:02.000`) at line \(blockStart + 1) was not imported: “\(first.prefix(60))”; fix the timing line or add the missing blank line",
-                            RecordPosition(line: blockStart + 1)
-                        ))
-                    index = end
-                    continue
-                }
-            }
-            _ = identifier
-            guard let timing = TranscriptText.parseTiming(lines[timingIndex]) else {
-                let end = endOfBlock(lines, from: timingIndex + 1)
-                parsed.skips.append(
-                    (
-                        "malformed_timing",
-                        "unreadable cue timing “\(lines[timingIndex].prefix(80))” at line \(timingIndex + 1); the cue was not imported — timings look like `00:01:02.500 --> 00:01:04.000`",
-                        RecordPosition(line: timingIndex + 1)
-                    ))
-                index = end
-                continue
-            }
-            // Payload: lines up to a blank line, or up to a line holding "-->" (a missing blank line).
-            var payloadEnd = timingIndex + 1
-            while payloadEnd < count, !TranscriptText.isBlank(lines[payloadEnd]), !TranscriptText.hasArrow(lines[payloadEnd]) {
-                payloadEnd += 1
-            }
-            var payload = Array(lines[(timingIndex + 1)..<payloadEnd])
-            if payloadEnd < count, TranscriptText.hasArrow(lines[payloadEnd]), let last = payload.last,
-                looksLikeIdentifier(last)
-            {
-                // "1\n00:00 --> …" after a missing blank line: that last line is the next cue's identifier.
-                payload.removeLast()
-                payloadEnd -= 1
-            }
-            index = payloadEnd
-            sawCue = true
-
-            var start = timing.start, end = timing.end
+        /// The cue's times, its end set to its start when before it and a negative start set to 0.
+        mutating func check(start: Double, end: Double, line: Int, parsed: inout ParsedTranscript) -> (Double, Double) {
+            var start = start
+            var end = end
             if end < start {
                 endBeforeStart += 1
                 if endBeforeStart <= 3 {
-                    parsed.warn("cue at line \(timingIndex + 1) ends before it starts; its end was set to its start")
+                    parsed.warn("cue at line \(line) ends before it starts; its end was set to its start")
                 }
                 end = start
             }
             if let previousStart, start < previousStart {
                 outOfOrder += 1
                 if outOfOrder <= 3 {
-                    parsed.warn("cue at line \(timingIndex + 1) starts before the previous cue; kept in file order")
+                    parsed.warn("cue at line \(line) starts before the previous cue; kept in file order")
                 }
             }
             previousStart = start
             if start < 0 { start = 0 }
-
-            let segments = CueText.segments(fromVTT: payload.joined(separator: "\n"))
-            guard !segments.isEmpty else { continue }
-            parsed.cues.append(Cue(start: start, end: end, segments: segments, line: timingIndex + 1))
+            return (start, end)
         }
-        if endBeforeStart > 3 { parsed.warn("\(endBeforeStart) cues in all end before they start") }
-        if outOfOrder > 3 { parsed.warn("\(outOfOrder) cues in all start before the previous cue") }
-        return parsed
+
+        func finish(_ parsed: inout ParsedTranscript) {
+            if endBeforeStart > 3 { parsed.warn("\(endBeforeStart) cues in all end before they start") }
+            if outOfOrder > 3 { parsed.warn("\(outOfOrder) cues in all start before the previous cue") }
+        }
     }
 
     /// `NOTE`, `STYLE`, `REGION` followed by a space, a tab or the end of the line.

@@ -13,7 +13,8 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "SQLite file that keeps what was stored across restarts (default: in memory).") var store: String?
     @Option(name: .customLong("rate-limit"), help: "Requests per second (reads and writes) before answering 429.")
     var rateLimit: Double?
-    @Option(name: .customLong("fail-rate"), help: "Probability of a 500/503 answer (any API route).") var failRate: Double = 0
+    @Option(name: .customLong("fail-rate"), help: "Probability of a 500/503 answer (any API route).") var failRate:
+        Double = 0
     @Option(name: .customLong("reset-rate"), help: "Probability of dropping the connection unanswered (any API route).")
     var resetRate: Double = 0
     @Option(name: .customLong("accept-then-fail-rate"), help: "Probability of storing, then answering 503 (writes).")
@@ -21,7 +22,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("latency-ms"), help: "Added latency per request, in milliseconds.") var latencyMs: Int = 0
     @Option(name: .customLong("processing-ms"), help: "Time from queued to completed (processing from half of it).")
     var processingMs: Int = 600
-    @Option(name: .customLong("ingest-fail-rate"), help: "Probability that a document's ingestion ends failed (by id and seed).")
+    @Option(
+        name: .customLong("ingest-fail-rate"),
+        help: "Probability that a document's ingestion ends failed (by id and seed).")
     var ingestFailRate: Double = 0
     @Option(name: .customLong("ingest-partial-rate"), help: "Probability that it ends partial_success.")
     var ingestPartialRate: Double = 0
@@ -37,19 +40,25 @@ struct SandboxCommand: AsyncParsableCommand {
         if ingestFailRate + ingestPartialRate > 1 {
             throw ArgumentParser.ValidationError("--ingest-fail-rate plus --ingest-partial-rate must not pass 1")
         }
-        if processingMs < 0 || latencyMs < 0 { throw ArgumentParser.ValidationError("--processing-ms and --latency-ms must not be negative") }
+        if processingMs < 0 || latencyMs < 0 {
+            throw ArgumentParser.ValidationError("--processing-ms and --latency-ms must not be negative")
+        }
     }
     @Option(help: "User-context isolation reported by whoami: equals_customer (B2C) or strict (B2B).")
     var isolation: String = "equals_customer"
-    @Flag(name: .customLong("nested-scopes"), help: "The account has a level between customer and user: accept `scope`.")
+    @Flag(
+        name: .customLong("nested-scopes"), help: "The account has a level between customer and user: accept `scope`.")
     var nestedScopes = false
-    @Option(name: .customLong("not-ready-for"), help: "Answer memory writes 409 instance_not_ready for this many seconds.")
+    @Option(
+        name: .customLong("not-ready-for"), help: "Answer memory writes 409 instance_not_ready for this many seconds.")
     var notReadyFor: Double = 0
     @Flag(name: .customLong("build-failed"), help: "Answer memory writes 409 instance_build_failed.")
     var buildFailed = false
     @Option(help: "Documents the account may store before writes answer 402 (insufficient credits).")
     var credits: Int?
-    @Option(name: .customLong("blocked-reason"), help: "Answer writes 429 with this reason (trial_limit_reached, subscription_inactive).")
+    @Option(
+        name: .customLong("blocked-reason"),
+        help: "Answer writes 429 with this reason (trial_limit_reached, subscription_inactive).")
     var blockedReason: String?
     @OptionGroup var logging: LoggingOptions
 
