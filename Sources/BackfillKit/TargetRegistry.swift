@@ -42,6 +42,9 @@ public struct TargetRegistry: Sendable {
         return descriptor
     }
 
+    /// The target-specific option with this flag (no dashes), if a target declares one.
+    public func option(flag: String) -> TargetOption? { options.first { $0.flag == flag } }
+
     /// Every target-specific CLI option, once (targets may share one).
     public var options: [TargetOption] {
         var seen: Set<String> = []

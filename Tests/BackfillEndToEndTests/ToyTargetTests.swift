@@ -116,4 +116,15 @@ struct ToyTargetTests {
         #expect(verified.present == 3)
         #expect(verified.exitCode == 0)
     }
+
+    @Test("every option a target declares is a flag of `backfill import`, with the target's help")
+    func everyTargetOptionIsAFlag() throws {
+        let help = try TestSupport.runBackfill(["import", "--help"], environment: [:])
+        #expect(help.status == 0, "\(help.output)")
+        for option in TargetRegistry.standard.options {
+            #expect(help.stdout.contains("--\(option.flag)"), "--\(option.flag) is missing")
+            #expect(help.stdout.contains(String(option.help.prefix(20))), "the help of --\(option.flag)")
+        }
+        for name in TargetRegistry.standard.names { #expect(help.stdout.contains(name)) }
+    }
 }

@@ -53,13 +53,13 @@ public struct GoodMemTargetDescriptor: TargetDescriptor {
     public var summary: String { "self-hosted GoodMem (GOODMEM_API_KEY; --space-id or --space-name)" }
     public var options: [TargetOption] {
         [
-            TargetOption(flag: "space-id", key: "space_id", help: "GoodMem: the space's id"),
+            TargetOption(flag: "space-id", key: "space_id", help: "GoodMem space id."),
             TargetOption(
                 flag: "space-name", key: "space_name",
-                help: "GoodMem: the space's name (found by listing)"),
+                help: "GoodMem space name (resolved through GET /v1/spaces)."),
             TargetOption(
                 flag: "create-space", key: "create_space",
-                help: "GoodMem: create the named space when it does not exist",
+                help: "GoodMem: create --space-name when it does not exist.",
                 isFlag: true, defaultValue: .bool(false)),
         ]
     }

@@ -36,7 +36,7 @@ public struct MieltoTargetDescriptor: TargetDescriptor {
     public var kind: TargetKind { .mielto }
     public var summary: String { "hosted Mielto (MIELTO_API_KEY; --workspace-id)" }
     public var options: [TargetOption] {
-        [TargetOption(flag: "workspace-id", key: "workspace_id", help: "Mielto: the X-Workspace-Id header")]
+        [TargetOption(flag: "workspace-id", key: "workspace_id", help: "Mielto workspace (X-Workspace-Id).")]
     }
 
     public func identity(_ options: TargetRunOptions) -> String {

@@ -41,7 +41,7 @@ extension ValidationProfile {
 enum SynapOptions {
     static let routes = TargetOption(
         flag: "routes", key: "routes",
-        help: "Synap route set: sdk (the SDK's /api/v1/…, the default) or documented (the docs' /v1/…)",
+        help: "Synap route profile: sdk (/api/v1/memories/…, default) or documented (/v1/memories/…).",
         defaultValue: .string(SynapRoutes.sdk.rawValue), choices: SynapRoutes.allCases.map(\.rawValue))
 
     /// Asks whoami first (SDK routes): a refused key stops the run before anything is read, and the account's
