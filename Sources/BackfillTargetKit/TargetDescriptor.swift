@@ -145,6 +145,8 @@ public protocol TargetDescriptor: Sendable {
     /// Usage mistakes found before any job or ledger is created (default: none); may open what the target
     /// writes to (``TargetRunOptions/output``).
     func checkUsage(_ options: inout TargetRunOptions) throws
+    /// Whether the run's requests go to standard output (the report then goes to standard error).
+    func writesToStandardOutput(_ options: TargetRunOptions) -> Bool
     /// Builds the client (the key comes from the environment).
     func makeClient(_ options: TargetRunOptions, logger: Logger) throws -> any UploadTarget
     /// Connects, announces the target through `notice`, and runs `body` with the session; the default builds the
@@ -162,6 +164,8 @@ extension TargetDescriptor {
     public var isDefault: Bool { false }
 
     public func checkUsage(_ options: inout TargetRunOptions) throws {}
+
+    public func writesToStandardOutput(_ options: TargetRunOptions) -> Bool { false }
 
     public func connect<T: Sendable>(
         _ options: TargetRunOptions, job: TargetJob, logger: Logger, notice: @Sendable (String) -> Void,

@@ -38,6 +38,8 @@ public struct JSONLTargetDescriptor: TargetDescriptor {
         options.output = try OutputFile(path: out)
     }
 
+    public func writesToStandardOutput(_ options: TargetRunOptions) -> Bool { options.out == "-" }
+
     public func makeClient(_ options: TargetRunOptions, logger: Logger) throws -> any UploadTarget {
         guard let output = options.output else { throw ValidationError(message: "--target jsonl needs --out PATH") }
         return JSONLTarget(output: output)
