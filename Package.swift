@@ -14,6 +14,8 @@ let package = Package(
                 "BackfillCore", "BackfillMarkup", "BackfillLedger", "BackfillTargets", "BackfillPipeline",
                 "BackfillSandbox", "BackfillKit", "BackfillDocumentAdapter", "BackfillRequestsAdapter",
                 "BackfillEmailAdapter", "BackfillChatAdapter", "BackfillTranscriptAdapter", "BackfillArchiveAdapter",
+                "BackfillTargetKit", "BackfillSynapTarget", "BackfillGoodMemTarget", "BackfillMieltoTarget",
+                "BackfillJSONLTarget",
             ]
         ),
     ],
@@ -82,10 +84,20 @@ let package = Package(
             ],
             exclude: ["README.md"],
             swiftSettings: strict),
+        // What every destination provides (targets/README.md): the descriptor, its options, verification.
+        .target(
+            name: "BackfillTargetKit",
+            dependencies: [
+                "BackfillCore", "BackfillLedger", "BackfillPipeline", "BackfillTargets",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .target(
             name: "BackfillKit",
             dependencies: [
                 "BackfillCore", "BackfillPipeline", "BackfillLedger", "BackfillTargets", "BackfillSandbox",
+                "BackfillTargetKit", "BackfillSynapTarget", "BackfillGoodMemTarget", "BackfillMieltoTarget",
+                "BackfillJSONLTarget",
                 "BackfillDocumentAdapter", "BackfillRequestsAdapter", "BackfillEmailAdapter", "BackfillChatAdapter",
                 "BackfillTranscriptAdapter", "BackfillArchiveAdapter",
                 .product(name: "Logging", package: "swift-log"),
@@ -122,6 +134,40 @@ let package = Package(
             name: "BackfillArchiveAdapter", dependencies: ["BackfillCore", "CArchive"],
             path: "adapters/Archive", exclude: ["README.md"], swiftSettings: strict),
 
+        // The destinations: one target per memory API, each with its client, profile, options and verification.
+        .target(
+            name: "BackfillSynapTarget",
+            dependencies: [
+                "BackfillCore", "BackfillLedger", "BackfillPipeline", "BackfillTargets", "BackfillTargetKit",
+                "BackfillSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "targets/Synap", exclude: ["README.md"], swiftSettings: strict),
+        .target(
+            name: "BackfillGoodMemTarget",
+            dependencies: [
+                "BackfillCore", "BackfillPipeline", "BackfillTargets", "BackfillTargetKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "targets/GoodMem", exclude: ["README.md"], swiftSettings: strict),
+        .target(
+            name: "BackfillMieltoTarget",
+            dependencies: [
+                "BackfillCore", "BackfillPipeline", "BackfillTargets", "BackfillTargetKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "targets/Mielto", exclude: ["README.md"], swiftSettings: strict),
+        .target(
+            name: "BackfillJSONLTarget",
+            dependencies: [
+                "BackfillCore", "BackfillLedger", "BackfillPipeline", "BackfillTargets", "BackfillTargetKit",
+                "BackfillSynapTarget", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "targets/JSONL", exclude: ["README.md"], swiftSettings: strict),
+
         // Fuzzing (fuzz/README.md): one libFuzzer entry per parser; a replay driver in a build without -DFUZZING.
         .executableTarget(
             name: "backfill-fuzz",
@@ -138,12 +184,16 @@ let package = Package(
             path: "Tests/BackfillTestSupport", swiftSettings: strict),
         .testTarget(
             name: "BackfillCoreTests",
-            dependencies: ["BackfillCore", "BackfillTargets", "BackfillPipeline", "BackfillTestSupport"],
+            dependencies: [
+                "BackfillCore", "BackfillTargets", "BackfillPipeline", "BackfillTestSupport", "BackfillSynapTarget",
+                "BackfillGoodMemTarget",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "BackfillAdapterTests",
             dependencies: [
                 "BackfillDocumentAdapter", "BackfillRequestsAdapter", "BackfillMarkup", "BackfillTestSupport",
+                "BackfillSynapTarget",
             ],
             swiftSettings: strict),
         .testTarget(
@@ -160,6 +210,7 @@ let package = Package(
             dependencies: [
                 "BackfillMarkup", "BackfillDocumentAdapter", "BackfillTranscriptAdapter", "BackfillEmailAdapter",
                 "BackfillChatAdapter", "BackfillPipeline", "BackfillCore", "BackfillTestSupport",
+                "BackfillSynapTarget",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["texts"], swiftSettings: strict),

@@ -1,5 +1,5 @@
-/// Synap's document types. A struct over the raw string, so an unknown type read from input survives
-/// until validation can reject it with a reason.
+/// The document types of the canonical request (docs/API-CONTRACTS.md, the primary target's). A struct over the raw
+/// string, so an unknown type read from input survives until validation can reject it with a reason.
 public struct DocumentType: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
@@ -12,17 +12,17 @@ public struct DocumentType: RawRepresentable, Hashable, Sendable, Codable, Custo
     public static let image = DocumentType("image")
     public static let audio = DocumentType("audio")
     public static let meetingTranscript = DocumentType("meeting-transcript")
-    // Listed by Synap as "coming soon": mapped through a `TypeMap` before sending.
+    // Listed as "coming soon": mapped through a `TypeMap` before sending.
     public static let humanChatConversation = DocumentType("human-chat-conversation")
     public static let supportTicket = DocumentType("support-ticket")
     public static let knowledgeArticle = DocumentType("knowledge-article")
     public static let note = DocumentType("note")
 
-    /// Types Synap accepts today.
+    /// Types the primary target accepts today.
     public static let accepted: [DocumentType] = [
         .aiChatConversation, .document, .email, .pdf, .image, .audio, .meetingTranscript,
     ]
-    /// Types Synap documents as coming soon.
+    /// Types the primary target documents as coming soon.
     public static let comingSoon: [DocumentType] = [.humanChatConversation, .supportTicket, .knowledgeArticle, .note]
 
     public init(from decoder: any Decoder) throws {
@@ -35,7 +35,7 @@ public struct DocumentType: RawRepresentable, Hashable, Sendable, Codable, Custo
     public var description: String { rawValue }
 }
 
-/// Synap's ingestion mode.
+/// The ingestion mode (`fast` or `long-range`).
 public struct Mode: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
@@ -53,7 +53,7 @@ public struct Mode: RawRepresentable, Hashable, Sendable, Codable, CustomStringC
     public var description: String { rawValue }
 }
 
-/// Synap's `CreateMemoryRequest`, field for field: snake_case names, ISO 8601 timestamps with a zone,
+/// The canonical `CreateMemoryRequest` (the primary target's, docs/API-CONTRACTS.md), field for field: snake_case names, ISO 8601 timestamps with a zone,
 /// absent optionals omitted.
 public struct CreateMemoryRequest: Sendable, Hashable, Codable {
     public var document: String

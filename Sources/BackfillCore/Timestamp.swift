@@ -1,6 +1,6 @@
 import Foundation
 
-/// ISO 8601 timestamps as Synap wants them: always with a zone.
+/// ISO 8601 timestamps as the targets want them: always with a zone.
 public enum Timestamp {
     private static let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
     private static let plain = Date.ISO8601FormatStyle()
@@ -24,7 +24,7 @@ public enum Timestamp {
         return parseLenient(trimmed)
     }
 
-    /// Parses an ISO 8601 date and time with or without a zone offset, as Synap's contract accepts both
+    /// Parses an ISO 8601 date and time with or without a zone offset, as the request contract accepts both
     /// (`2020-01-01T10:00:00` is valid ISO 8601); a time without an offset is read as UTC here. nil when the
     /// text is not a date and time (a date alone is not).
     public static func parseDateTime(_ text: String) -> Date? {

@@ -1,13 +1,13 @@
 import Foundation
 
-/// Maps document types a target does not accept (Synap's coming-soon types) to ones it does.
+/// Maps document types a target does not accept (its coming-soon types) to ones it does.
 public struct TypeMap: Sendable, Hashable {
     public var mapping: [DocumentType: DocumentType]
 
     public init(_ mapping: [DocumentType: DocumentType]) { self.mapping = mapping }
 
-    /// Synap's default: human chats are conversations; tickets, articles and notes are documents.
-    public static let synapDefault = TypeMap([
+    /// The default: human chats are conversations; tickets, articles and notes are documents.
+    public static let standard = TypeMap([
         .humanChatConversation: .aiChatConversation,
         .supportTicket: .document,
         .knowledgeArticle: .document,
@@ -61,13 +61,13 @@ public struct ValidationProfile: Sendable {
     public var typeMap: TypeMap
     public var maxDocumentBytes: Int
     public var requiresUserID: Bool
-    /// Metadata properties the target keeps; beyond, the target folds the rest into one property (GoodMem: 50).
+    /// Metadata properties the target keeps; beyond, the target folds the rest into one property.
     public var maxMetadataProperties: Int?
-    /// Synap's `user_context_isolation` from whoami, when known: `equals_customer` (B2C: `user_id` only) or
-    /// `strict` (B2B: `customer_id` required).
+    /// The account's `user_context_isolation`, when the target tells it: `equals_customer` (B2C: `user_id` only)
+    /// or `strict` (B2B: `customer_id` required).
     public var isolation: String?
-    /// The mode filled into requests that carry none (Synap: required on the wire; the official SDK sends
-    /// `long-range` unless told otherwise). nil: the target takes no mode.
+    /// The mode filled into requests that carry none (for a target that requires one on the wire). nil: the
+    /// target takes no mode.
     public var defaultMode: Mode?
 
     /// Whether the target refuses a request without `mode`.
@@ -83,39 +83,6 @@ public struct ValidationProfile: Sendable {
         self.typeMap = typeMap
         self.maxDocumentBytes = maxDocumentBytes
         self.requiresUserID = requiresUserID
-    }
-
-    /// GoodMem: stores any text; the document type only travels in metadata. Metadata over 50 properties is
-    /// folded (not rejected).
-    public static func goodmem(typeMap: TypeMap = .synapDefault, maxDocumentBytes: Int = defaultMaxDocumentBytes)
-        -> ValidationProfile
-    {
-        var profile = ValidationProfile(
-            target: "goodmem", acceptedTypes: Set(DocumentType.accepted + DocumentType.comingSoon), comingSoonTypes: [],
-            typeMap: typeMap, maxDocumentBytes: maxDocumentBytes)
-        profile.maxMetadataProperties = 44  // 50 less the six Backfill always sends
-        return profile
-    }
-
-    /// Mielto: `user_id` is required; no created-at field (it travels in metadata).
-    public static func mielto(typeMap: TypeMap = .synapDefault, maxDocumentBytes: Int = defaultMaxDocumentBytes)
-        -> ValidationProfile
-    {
-        ValidationProfile(
-            target: "mielto", acceptedTypes: Set(DocumentType.accepted + DocumentType.comingSoon), comingSoonTypes: [],
-            typeMap: typeMap, maxDocumentBytes: maxDocumentBytes, requiresUserID: true)
-    }
-
-    /// Synap's contract (docs/API-CONTRACTS.md): `document_type` and `mode` are required on the wire, so requests
-    /// without a mode get the official SDK's default, `long-range`, before validation (and the report counts them).
-    public static func synap(typeMap: TypeMap = .synapDefault, maxDocumentBytes: Int = defaultMaxDocumentBytes)
-        -> ValidationProfile
-    {
-        var profile = ValidationProfile(
-            target: "synap", acceptedTypes: Set(DocumentType.accepted), comingSoonTypes: Set(DocumentType.comingSoon),
-            typeMap: typeMap, maxDocumentBytes: maxDocumentBytes)
-        profile.defaultMode = .longRange
-        return profile
     }
 
     public enum Outcome: Sendable, Hashable {

@@ -12,32 +12,24 @@ import BackfillTranscriptAdapter
 import Foundation
 import Logging
 
-/// Where documents go.
-public enum TargetKind: String, Sendable, CaseIterable {
-    /// The embedded Synap-compatible sandbox on a loopback port (the default: nothing leaves the machine).
-    case sandbox
-    case synap
-    /// Self-hosted GoodMem (`POST /v1/memories:batchCreate`, UUIDv5 memory ids: exactly-once).
-    case goodmem
-    /// Hosted Mielto (`POST /memories`, one per document, no client ids: guarded by the ledger and listing).
-    case mielto
-    /// Writes the requests to `--out`.
-    case jsonl
-}
-
-/// Everything one `import` or `plan` needs.
+/// Everything one `import` or `plan` needs. Target-specific settings (`options.spaceID`, `options.routes`, …) are
+/// ``TargetSettings`` properties each target declares in its folder, reached through `targetSettings`.
+@dynamicMemberLookup
 public struct ImportOptions: Sendable {
     public var inputs: [String]
-    public var target: TargetKind = .sandbox
+    /// Where documents go (the registry's default: the embedded sandbox).
+    public var target: TargetKind = TargetRegistry.standard.defaultKind
+    /// The targets `target` is looked up in.
+    public var targets: TargetRegistry = .standard
+    public var targetSettings = TargetSettings()
     public var baseURL: String?
-    public var routes: SynapRoutes = .sdk
     public var out: String?
     public var job: String?
     public var ledger: String?
     public var userID: String?
     public var customerID: String?
     public var mode: Mode?
-    public var typeMap: TypeMap = .synapDefault
+    public var typeMap: TypeMap = .standard
     public var maxDocumentBytes = ValidationProfile.defaultMaxDocumentBytes
     public var maxBatchBytes = 8 * 1024 * 1024
     /// What one input may cost (`--max-depth`, `--max-read-seconds`, …).
@@ -57,17 +49,31 @@ public struct ImportOptions: Sendable {
     public var adapterOptions: [String: String] = [:]
     /// A CSV or YAML identity map (`--identity-map`).
     public var identityMapPath: String?
-    /// GoodMem: the space, by id or name (created with `createSpace`), and TLS for self-signed servers.
-    public var spaceID: String?
-    public var spaceName: String?
-    public var createSpace = false
+    /// TLS for self-signed servers.
     public var tls = TLSOptions()
-    /// Mielto: the `X-Workspace-Id` header.
-    public var workspaceID: String?
     /// The environment to read API keys from (injectable for tests).
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 
     public init(inputs: [String]) { self.inputs = inputs }
+
+    public subscript<T>(dynamicMember keyPath: WritableKeyPath<TargetSettings, T>) -> T {
+        get { targetSettings[keyPath: keyPath] }
+        set { targetSettings[keyPath: keyPath] = newValue }
+    }
+
+    /// What the target reads of these options.
+    public var targetOptions: TargetRunOptions {
+        var options = TargetRunOptions()
+        options.baseURL = baseURL
+        options.out = out
+        options.batchSize = batchSize
+        options.typeMap = typeMap
+        options.maxDocumentBytes = maxDocumentBytes
+        options.tls = tls
+        options.environment = environment
+        options.settings = targetSettings
+        return options
+    }
 }
 
 /// The composition root: adapters, targets, ledger and pipeline put together.
@@ -108,12 +114,6 @@ public enum Backfill {
     }
 
     /// Rejected documents of a job, next to its ledger: `ledger.sqlite` → `ledger.dead-letter.jsonl`.
-    /// The embedded sandbox's store, beside the job's ledger.
-    static func sandboxStorePath(ledgerPath: String) -> String {
-        let folder = PathText.folder(of: ledgerPath)
-        return (folder.isEmpty ? "." : folder) + "/sandbox.sqlite"
-    }
-
     public static func deadLetterPath(ledgerPath: String) -> String {
         let base = ledgerPath.hasSuffix(".sqlite") ? String(ledgerPath.dropLast(".sqlite".count)) : ledgerPath
         return base + ".dead-letter.jsonl"
@@ -124,22 +124,10 @@ public enum Backfill {
         (home(environment) as NSString).appendingPathComponent("jobs/\(job)/ledger.sqlite")
     }
 
-    /// Runs an import and returns its report. Usage mistakes throw ``ValidationError``.
     /// The target's identity as a job remembers it: kind and where (never a key).
     public static func targetIdentity(_ options: ImportOptions) -> String {
-        switch options.target {
-        case .sandbox: return "sandbox"
-        case .synap:
-            let base = options.baseURL ?? options.environment["SYNAP_BASE_URL"] ?? options.routes.defaultBaseURL
-            return "synap \(base)"
-        case .jsonl:
-            guard let out = options.out, out != "-" else { return "jsonl -" }
-            return "jsonl \(URL(fileURLWithPath: out).standardizedFileURL.path)"
-        case .goodmem:
-            return "goodmem \(options.baseURL ?? "http://localhost:8080") space \(options.spaceID ?? options.spaceName ?? "-")"
-        case .mielto:
-            return "mielto \(options.baseURL ?? "https://api.mielto.com/api/v1") workspace \(options.workspaceID ?? "-")"
-        }
+        options.targets.descriptor(named: options.target.rawValue)?.identity(options.targetOptions)
+            ?? options.target.rawValue
     }
 
     /// Every input must exist and be readable: a usage error naming the path otherwise, raised before any job,
@@ -166,51 +154,8 @@ public enum Backfill {
     }
 
     /// The validation profile of a target.
-    static func profile(_ options: ImportOptions) -> ValidationProfile {
-        switch options.target {
-        case .goodmem: return .goodmem(typeMap: options.typeMap, maxDocumentBytes: options.maxDocumentBytes)
-        case .mielto: return .mielto(typeMap: options.typeMap, maxDocumentBytes: options.maxDocumentBytes)
-        default: return .synap(typeMap: options.typeMap, maxDocumentBytes: options.maxDocumentBytes)
-        }
-    }
-
-    /// Builds the client of a remote target (not the embedded sandbox); the key comes from the environment.
-    public static func makeRemoteTarget(_ options: ImportOptions, logger: Logger) throws -> any UploadTarget {
-        func key(_ name: String, _ hint: String) throws -> String {
-            guard let key = options.environment[name], !key.isEmpty else {
-                throw ValidationError(message: "\(name) is not set: export your \(hint) API key and run again")
-            }
-            return key
-        }
-        switch options.target {
-        case .synap:
-            let base = options.baseURL ?? options.environment["SYNAP_BASE_URL"] ?? options.routes.defaultBaseURL
-            guard URL(string: base)?.scheme != nil else {
-                throw ValidationError(message: "--base-url '\(base)' is not a URL (e.g. https://api.synap.maximem.ai)")
-            }
-            return try SynapClient(
-                configuration: .init(baseURL: base, routes: options.routes, apiKey: try key("SYNAP_API_KEY", "Synap (synap_…)")),
-                logger: logger)
-        case .goodmem:
-            var configuration = GoodMemClient.Configuration(apiKey: try key("GOODMEM_API_KEY", "GoodMem (gm_…)"))
-            if let base = options.baseURL { configuration.baseURL = base }
-            configuration.spaceID = options.spaceID
-            configuration.spaceName = options.spaceName
-            configuration.createSpace = options.createSpace
-            configuration.batchSize = min(100, max(1, options.batchSize))
-            configuration.tls = options.tls
-            guard configuration.spaceID != nil || configuration.spaceName != nil else {
-                throw ValidationError(message: "--target goodmem needs --space-id ID or --space-name NAME (with --create-space to create it)")
-            }
-            return try GoodMemClient(configuration: configuration, logger: logger)
-        case .mielto:
-            var configuration = MieltoClient.Configuration(apiKey: try key("MIELTO_API_KEY", "Mielto"))
-            if let base = options.baseURL { configuration.baseURL = base }
-            configuration.workspaceID = options.workspaceID
-            return try MieltoClient(configuration: configuration, logger: logger)
-        case .sandbox, .jsonl:
-            throw ValidationError(message: "\(options.target.rawValue) is not a remote target")
-        }
+    static func profile(_ options: ImportOptions) throws -> ValidationProfile {
+        try options.targets.descriptor(for: options.target).profile(options.targetOptions)
     }
 }
 
@@ -343,377 +288,6 @@ public struct JobSummary: Sendable, Codable {
         }
         return (["Jobs under \(home)/jobs"] + TextTable.lines(rows, indent: "  ")
             + ["Pass --job NAME (or --ledger PATH) for one job."]).joined(separator: "\n")
-    }
-}
-
-/// How `backfill verify` asks ingestion statuses (Synap and the sandbox).
-public struct VerifyOptions: Sendable {
-    /// Poll until no document is `queued` or `processing` (the SDK's `wait_for_completion`), or `timeout` passes.
-    public var wait = false
-    public var timeout: Duration = .seconds(600)
-    /// Pause between two polls of the documents still pending.
-    public var pollInterval: Duration = .seconds(2)
-    /// Status requests in flight at once.
-    public var concurrency = 8
-    /// Pacing of the status requests (`--rate`, `--burst`).
-    public var rate = RateLimitConfiguration()
-    /// Attempts per status request for 5xx and connection errors (429s do not count).
-    public var retry = RetryPolicy(maxAttempts: 8, baseDelay: .milliseconds(200), maxDelay: .seconds(5))
-    /// SIGINT/SIGTERM: stop asking after the requests in flight; what was learnt is recorded, the report prints.
-    public var stopSignal = StopSignal()
-
-    public init() {}
-}
-
-/// What `backfill verify` found.
-public struct VerifyReport: Sendable, Codable {
-    public var job: String
-    public var target: String
-    public var checked = 0
-    public var present = 0
-    public var missing = 0
-    public var unknown = 0
-    /// Missing documents (the first 20) with where they came from.
-    public var missingExamples: [String] = []
-    public var unknownReasons: [String: Int] = [:]
-    /// Whether missing documents were marked `failed` so `backfill retry` sends them again.
-    public var markedForRetry = false
-    /// Accepted documents by the target's ingestion status (`queued`, `processing`, `completed`, `failed`,
-    /// `partial_success`; `unchecked` when none could be read), as the ledger holds them after this run.
-    public var ingestion: [String: Int] = [:]
-    /// Documents whose processing failed (then those that only partly succeeded), with the target's error: the
-    /// first 100.
-    public var ingestionFailures: [IngestionRecord] = []
-    /// Documents still `queued` or `processing` (or unreadable) at the end.
-    public var pending = 0
-    /// `--wait`: whether the timeout passed with documents still pending.
-    public var timedOut = false
-    /// Rounds of status requests (1 without `--wait`).
-    public var polls = 0
-    public var elapsedSeconds = 0.0
-    /// Why the run stopped early (a refused key), when it did.
-    public var stopped: String?
-    public var exitCode: Int32 = 0
-
-    enum CodingKeys: String, CodingKey {
-        case job, target, checked, present, missing, unknown, ingestion, pending, polls, stopped
-        case missingExamples = "missing_examples"
-        case unknownReasons = "unknown_reasons"
-        case markedForRetry = "marked_for_retry"
-        case ingestionFailures = "ingestion_failures"
-        case timedOut = "timed_out"
-        case elapsedSeconds = "elapsed_seconds"
-        case exitCode = "exit_code"
-    }
-
-    public init(job: String, target: String) {
-        self.job = job
-        self.target = target
-    }
-
-    /// Statuses in the order of an ingestion's life.
-    static let statusOrder = ["queued", "processing", "completed", "partial_success", "failed", "unchecked"]
-
-    public func text() -> String {
-        var lines = [
-            "Verify \(job) against \(target)",
-            "  checked  \(checked) documents the ledger holds as accepted or duplicate",
-            "  present  \(present)",
-            "  missing  \(missing)" + (markedForRetry ? "  (marked failed: `backfill retry --job \(job)` sends them again)" : ""),
-            "  unknown  \(unknown)",
-        ]
-        for (reason, count) in unknownReasons.sorted(by: { $0.key < $1.key }) { lines.append("    \(reason) × \(count)") }
-        if !ingestion.isEmpty {
-            let ordered = Self.statusOrder.filter { ingestion[$0] != nil }
-                + ingestion.keys.filter { !Self.statusOrder.contains($0) }.sorted()
-            lines.append("Ingestion status (\(polls) round\(polls == 1 ? "" : "s"), \(String(format: "%.1f", elapsedSeconds)) s):")
-            for status in ordered {
-                lines.append("  \(status.padding(toLength: 16, withPad: " ", startingAt: 0)) \(ingestion[status] ?? 0)")
-            }
-        }
-        if !ingestionFailures.isEmpty {
-            lines.append("Processing failures (the target's error):")
-            lines += ingestionFailures.map { "  - \($0.documentID) (\($0.status)): \($0.error ?? "no error message")" }
-        }
-        if !missingExamples.isEmpty {
-            lines.append("Missing on the target:")
-            lines += missingExamples.map { "  - \($0)" }
-        }
-        if timedOut {
-            let waiting = ingestion.filter { !Ledger.finishedIngestion.contains($0.key) && $0.key != "unchecked" }
-                .sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            lines.append(
-                "Timed out with \(pending) documents still pending (\(waiting.isEmpty ? "unreadable" : waiting)); run `backfill verify --job \(job) --wait` again later")
-        }
-        if let stopped { lines.append("Stopped: \(stopped)") }
-        return lines.joined(separator: "\n")
-    }
-}
-
-extension Backfill {
-    /// Reads back from the target what the ledger says was accepted, and reports what is missing. With
-    /// `markMissing`, missing documents become `failed` in the ledger so `retry` sends them again.
-    ///
-    /// Synap (and the sandbox, over HTTP like Synap): the ingestion status of every accepted document, asked
-    /// `verification.concurrency` at a time under a rate limiter, recorded per document in the ledger (status,
-    /// `error_message`, when); with `verification.wait`, the documents still `queued` or `processing` are asked
-    /// again every `pollInterval` until none is left or `timeout` passes. Processing failures are reported with
-    /// the target's error (exit 1) and, with `markMissing`, marked `failed` too. GoodMem: `batchGet`; Mielto:
-    /// the listing.
-    public static func verify(
-        job: String, ledgerPath: String, options: ImportOptions, markMissing: Bool,
-        verification: VerifyOptions = VerifyOptions(), logger: Logger
-    ) async throws -> VerifyReport {
-        let ledger = try Ledger(path: ledgerPath)
-        var report = VerifyReport(job: job, target: options.target.rawValue)
-        let started = ContinuousClock.now
-        func check(_ target: any UploadTarget) async throws {
-            do {
-                try await readBack(target)
-            } catch {
-                try? await target.shutdown()
-                throw error
-            }
-            try await target.shutdown()
-        }
-        func readBack(_ target: any UploadTarget) async throws {
-            var after = ""
-            var missingIDs: [String] = []
-            while true {
-                let page = try ledger.knownDocuments(in: [.accepted, .duplicate], afterID: after, limit: 500)
-                guard let last = page.last else { break }
-                after = last.documentID
-                let outcomes = try await target.verify(
-                    page.map { KnownDocument(documentID: $0.documentID, targetID: $0.targetID, userID: $0.userID) })
-                for document in page {
-                    report.checked += 1
-                    switch outcomes[document.documentID] ?? .unknown("no answer") {
-                    case .present: report.present += 1
-                    case .missing:
-                        report.missing += 1
-                        missingIDs.append(document.documentID)
-                        if report.missingExamples.count < 20 { report.missingExamples.append(document.documentID) }
-                    case .unknown(let why):
-                        report.unknown += 1
-                        report.unknownReasons[why, default: 0] += 1
-                    }
-                }
-            }
-            if markMissing && !missingIDs.isEmpty {
-                try ledger.mark(
-                    missingIDs, as: .failed, code: "missing_on_target",
-                    message: "the ledger held it as accepted but the target does not have it (backfill verify)")
-                report.markedForRetry = true
-            }
-        }
-        switch options.target {
-        case .sandbox:
-            var configuration = SandboxConfiguration()
-            configuration.storePath = sandboxStorePath(ledgerPath: ledgerPath)
-            let key = "synap_sandbox_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-            configuration.apiKey = key
-            // The job's embedded sandbox runs again on its store and is asked over HTTP, like Synap; documents
-            // the ledger holds as duplicate (no ingestion id) are found by their document id in the store.
-            let server = try SandboxServer(configuration: configuration, logger: logger)
-            let stored = Dictionary(
-                try await server.documents().map { ($0.documentID, $0.ingestionID) }, uniquingKeysWith: { a, _ in a })
-            let routes = options.routes
-            report = try await server.withRunning { [report] port in
-                var clientConfiguration = SynapClient.Configuration(
-                    baseURL: "http://127.0.0.1:\(port)", routes: routes, apiKey: key)
-                clientConfiguration.displayName = "sandbox"
-                let client = try SynapClient(configuration: clientConfiguration, logger: logger)
-                var report = report
-                try await verifyIngestion(
-                    ledger: ledger, client: client, report: &report, verification: verification,
-                    markMissing: markMissing, lookup: { stored[$0] })
-                return report
-            }
-        case .jsonl:
-            throw ValidationError(message: "a jsonl job has nothing to read back")
-        case .synap:
-            guard let client = try makeRemoteTarget(options, logger: logger) as? SynapClient else {
-                throw ValidationError(message: "internal: the synap target is not a Synap client")
-            }
-            try await verifyIngestion(
-                ledger: ledger, client: client, report: &report, verification: verification, markMissing: markMissing,
-                lookup: { _ in nil })
-        case .goodmem, .mielto:
-            try await check(try makeRemoteTarget(options, logger: logger))
-            report.polls = 1
-        }
-        report.elapsedSeconds = (ContinuousClock.now - started).seconds
-        if let stopped = report.stopped {
-            report.exitCode = stopped.hasPrefix("interrupted") ? 130 : 4
-        } else {
-            let failed = report.ingestion["failed"] ?? 0
-            report.exitCode = report.missing > 0 || failed > 0 || report.timedOut ? 1 : 0
-        }
-        return report
-    }
-
-    /// Synap's half of ``verify(job:ledgerPath:options:markMissing:verification:logger:)``.
-    private static func verifyIngestion(
-        ledger: Ledger, client: SynapClient, report: inout VerifyReport, verification: VerifyOptions,
-        markMissing: Bool, lookup: @Sendable (String) -> String?
-    ) async throws {
-        do {
-            try await askStatuses(
-                ledger: ledger, client: client, report: &report, verification: verification, markMissing: markMissing,
-                lookup: lookup)
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-        try await client.shutdown()
-    }
-
-    private static func askStatuses(
-        ledger: Ledger, client: SynapClient, report: inout VerifyReport, verification: VerifyOptions,
-        markMissing: Bool, lookup: @Sendable (String) -> String?
-    ) async throws {
-        let checker = IngestionStatusChecker(
-            concurrency: verification.concurrency, limiter: RateLimiter(verification.rate), retry: verification.retry,
-            fetch: { try await client.statusReply(ingestionID: $0) })
-        let noID = "no ingestion id (the target answered duplicate)"
-        var missingIDs: [String] = []
-        /// Documents whose status could not be read in the first round, with the reason they were counted under.
-        var unreadable: [String: String] = [:]
-
-        /// Asks one page's statuses, records them, and counts them (`first`: the first round, which counts every
-        /// document once; later rounds only move documents between the counts).
-        func round(_ page: [(documentID: String, targetID: String?, userID: String?, state: DocumentState)], first: Bool)
-            async throws -> Int
-        {
-            var asks: [(documentID: String, ingestionID: String)] = []
-            for document in page {
-                if first { report.checked += 1 }
-                if let id = document.targetID ?? lookup(document.documentID) {
-                    asks.append((document.documentID, id))
-                } else if first {
-                    report.unknown += 1
-                    report.unknownReasons[noID, default: 0] += 1
-                }
-            }
-            let answers = try await checker.check(asks)
-            var records: [IngestionRecord] = []
-            for ask in asks {
-                let id = ask.documentID
-                switch answers[id] ?? .unreadable("no answer") {
-                case .status(let status, let error):
-                    records.append(IngestionRecord(documentID: id, status: status, error: error))
-                    if first {
-                        report.present += 1
-                    } else if let reason = unreadable.removeValue(forKey: id) {
-                        report.unknown -= 1
-                        report.unknownReasons[reason, default: 1] -= 1
-                        if report.unknownReasons[reason] == 0 { report.unknownReasons[reason] = nil }
-                        report.present += 1
-                    }
-                case .missing:
-                    if !first {
-                        if let reason = unreadable.removeValue(forKey: id) {
-                            report.unknown -= 1
-                            report.unknownReasons[reason, default: 1] -= 1
-                            if report.unknownReasons[reason] == 0 { report.unknownReasons[reason] = nil }
-                        } else {
-                            report.present -= 1
-                        }
-                    }
-                    report.missing += 1
-                    missingIDs.append(id)
-                    if report.missingExamples.count < 20 { report.missingExamples.append(id) }
-                    // Not pending any more: the target does not know it (Backfill's own mark, not a target status).
-                    records.append(
-                        IngestionRecord(documentID: id, status: "missing", error: "the target does not know this ingestion id"))
-                case .unreadable(let why):
-                    if first {
-                        let reason = "status unreadable: " + String(why.prefix(120))
-                        report.unknown += 1
-                        report.unknownReasons[reason, default: 0] += 1
-                        unreadable[id] = reason
-                    }
-                }
-            }
-            try ledger.recordIngestion(records)
-            return asks.count
-        }
-
-        do {
-            var after = ""
-            report.polls = 1
-            let stop = verification.stopSignal
-            while !stop.isTriggered {
-                let page = try ledger.knownDocuments(in: [.accepted, .duplicate], afterID: after, limit: 1000)
-                guard let last = page.last else { break }
-                after = last.documentID
-                _ = try await round(page, first: true)
-            }
-            if verification.wait {
-                let clock = ContinuousClock()
-                let deadline = clock.now + verification.timeout
-                polling: while !stop.isTriggered {
-                    // Anything left to ask (never asked with an id, unreadable, queued, processing)?
-                    guard try awaitingCount(ledger, lookup: lookup) > 0 else { break }
-                    if clock.now + verification.pollInterval > deadline {
-                        report.timedOut = true
-                        break
-                    }
-                    // Sleep in short steps, so a signal is honoured at once.
-                    let wake = clock.now + verification.pollInterval
-                    while clock.now < wake {
-                        if stop.isTriggered { break polling }
-                        try await clock.sleep(for: min(.milliseconds(100), wake - clock.now))
-                    }
-                    report.polls += 1
-                    var after = ""
-                    while !stop.isTriggered {
-                        let page = try ledger.documentsAwaitingIngestion(afterID: after, limit: 1000)
-                        guard let last = page.last else { break }
-                        after = last.documentID
-                        _ = try await round(page, first: false)
-                    }
-                }
-            }
-            if stop.isTriggered {
-                report.stopped = "interrupted: stopped by a signal; what was asked is recorded — run verify again to go on"
-            }
-        } catch let error as UploadError where error.kind == .stop {
-            report.stopped = "\(error.code): \(error.message)"
-        }
-        report.pending = try awaitingCount(ledger, lookup: lookup)
-        var counts = try ledger.ingestionCounts()
-        counts["missing"] = nil
-        report.ingestion = counts
-        report.ingestionFailures = try ledger.ingestionFailures(limit: 100)
-        if markMissing {
-            if !missingIDs.isEmpty {
-                try ledger.mark(
-                    missingIDs, as: .failed, code: "missing_on_target",
-                    message: "the ledger held it as accepted but the target does not have it (backfill verify)")
-                report.markedForRetry = true
-            }
-            let failed = try ledger.ingestionFailures(limit: Int.max).filter { $0.status == "failed" }
-            for failure in failed {
-                try ledger.mark(
-                    [failure.documentID], as: .failed, code: "ingestion_failed",
-                    message: "the target failed to process it: \(failure.error ?? "no error message") (backfill verify)")
-            }
-            if !failed.isEmpty { report.markedForRetry = true }
-        }
-    }
-
-    /// Accepted documents whose processing is not known to be over and that have an id to ask by.
-    private static func awaitingCount(_ ledger: Ledger, lookup: (String) -> String?) throws -> Int {
-        var count = 0
-        var after = ""
-        while true {
-            let page = try ledger.documentsAwaitingIngestion(afterID: after, limit: 5000)
-            guard let last = page.last else { break }
-            after = last.documentID
-            count += page.filter { $0.targetID != nil || lookup($0.documentID) != nil }.count
-        }
-        return count
     }
 }
 

@@ -1,3 +1,6 @@
+import BackfillCore
+import BackfillLedger
+import BackfillTargetKit
 import Foundation
 
 /// What a job was started with, kept in its ledger so `resume` and `retry` can run it again. Never holds a key.
@@ -7,7 +10,6 @@ public struct JobSpec: Codable, Sendable, Hashable {
     public var workingDirectory: String
     public var target: String
     public var baseURL: String?
-    public var routes: String
     public var out: String?
     public var userID: String?
     public var customerID: String?
@@ -25,17 +27,15 @@ public struct JobSpec: Codable, Sendable, Hashable {
     public var concurrency: Int
     public var adapterOptions: [String: String]?
     public var identityMap: String?
-    public var spaceID: String?
-    public var spaceName: String?
-    public var createSpace: Bool?
     public var caCert: String?
     public var insecureLocalhost: Bool?
-    public var workspaceID: String?
     /// Budget flag → value (`--max-depth` → `64`).
     public var budgets: [String: String]?
+    /// The target's own settings (``TargetOption``s), recorded beside the other fields under their keys.
+    public var targetSettings = TargetSettings()
 
     enum CodingKeys: String, CodingKey {
-        case inputs, target, routes, out, mode, adaptive, concurrency
+        case inputs, target, out, mode, adaptive, concurrency
         case workingDirectory = "working_directory"
         case baseURL = "base_url"
         case userID = "user_id"
@@ -51,13 +51,89 @@ public struct JobSpec: Codable, Sendable, Hashable {
         case burstSeconds = "burst"
         case adapterOptions = "adapter_options"
         case identityMap = "identity_map"
-        case spaceID = "space_id"
-        case spaceName = "space_name"
-        case createSpace = "create_space"
         case caCert = "ca_cert"
         case insecureLocalhost = "insecure_localhost"
-        case workspaceID = "workspace_id"
         case budgets
+    }
+
+    /// A target setting's key in the spec.
+    struct SettingKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Every target option the standard registry declares.
+    static var settingOptions: [TargetOption] { TargetRegistry.standard.options }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        inputs = try container.decode([String].self, forKey: .inputs)
+        workingDirectory = try container.decode(String.self, forKey: .workingDirectory)
+        target = try container.decode(String.self, forKey: .target)
+        baseURL = try container.decodeIfPresent(String.self, forKey: .baseURL)
+        out = try container.decodeIfPresent(String.self, forKey: .out)
+        userID = try container.decodeIfPresent(String.self, forKey: .userID)
+        customerID = try container.decodeIfPresent(String.self, forKey: .customerID)
+        mode = try container.decodeIfPresent(String.self, forKey: .mode)
+        typeMap = try container.decode([String: String].self, forKey: .typeMap)
+        maxDocumentBytes = try container.decode(Int.self, forKey: .maxDocumentBytes)
+        maxBatchBytes = try container.decode(Int.self, forKey: .maxBatchBytes)
+        batchSize = try container.decode(Int.self, forKey: .batchSize)
+        failFast = try container.decode(Bool.self, forKey: .failFast)
+        maxAttempts = try container.decode(Int.self, forKey: .maxAttempts)
+        requestsPerSecond = try container.decodeIfPresent(Double.self, forKey: .requestsPerSecond)
+        documentsPerSecond = try container.decodeIfPresent(Double.self, forKey: .documentsPerSecond)
+        burstSeconds = try container.decode(Double.self, forKey: .burstSeconds)
+        adaptive = try container.decode(Bool.self, forKey: .adaptive)
+        concurrency = try container.decode(Int.self, forKey: .concurrency)
+        adapterOptions = try container.decodeIfPresent([String: String].self, forKey: .adapterOptions)
+        identityMap = try container.decodeIfPresent(String.self, forKey: .identityMap)
+        caCert = try container.decodeIfPresent(String.self, forKey: .caCert)
+        insecureLocalhost = try container.decodeIfPresent(Bool.self, forKey: .insecureLocalhost)
+        budgets = try container.decodeIfPresent([String: String].self, forKey: .budgets)
+        let settings = try decoder.container(keyedBy: SettingKey.self)
+        for option in Self.settingOptions {
+            let key = SettingKey(stringValue: option.key)
+            if let value = try settings.decodeIfPresent(JSONValue.self, forKey: key), value != .null {
+                targetSettings[option.key] = value
+            }
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(inputs, forKey: .inputs)
+        try container.encode(workingDirectory, forKey: .workingDirectory)
+        try container.encode(target, forKey: .target)
+        try container.encodeIfPresent(baseURL, forKey: .baseURL)
+        try container.encodeIfPresent(out, forKey: .out)
+        try container.encodeIfPresent(userID, forKey: .userID)
+        try container.encodeIfPresent(customerID, forKey: .customerID)
+        try container.encodeIfPresent(mode, forKey: .mode)
+        try container.encode(typeMap, forKey: .typeMap)
+        try container.encode(maxDocumentBytes, forKey: .maxDocumentBytes)
+        try container.encode(maxBatchBytes, forKey: .maxBatchBytes)
+        try container.encode(batchSize, forKey: .batchSize)
+        try container.encode(failFast, forKey: .failFast)
+        try container.encode(maxAttempts, forKey: .maxAttempts)
+        try container.encodeIfPresent(requestsPerSecond, forKey: .requestsPerSecond)
+        try container.encodeIfPresent(documentsPerSecond, forKey: .documentsPerSecond)
+        try container.encode(burstSeconds, forKey: .burstSeconds)
+        try container.encode(adaptive, forKey: .adaptive)
+        try container.encode(concurrency, forKey: .concurrency)
+        try container.encodeIfPresent(adapterOptions, forKey: .adapterOptions)
+        try container.encodeIfPresent(identityMap, forKey: .identityMap)
+        try container.encodeIfPresent(caCert, forKey: .caCert)
+        try container.encodeIfPresent(insecureLocalhost, forKey: .insecureLocalhost)
+        try container.encodeIfPresent(budgets, forKey: .budgets)
+        var settings = encoder.container(keyedBy: SettingKey.self)
+        for option in Self.settingOptions {
+            if let value = targetSettings[option.key] ?? option.defaultValue {
+                try settings.encode(value, forKey: SettingKey(stringValue: option.key))
+            }
+        }
     }
 
     public init(_ options: ImportOptions) {
@@ -65,7 +141,6 @@ public struct JobSpec: Codable, Sendable, Hashable {
         workingDirectory = FileManager.default.currentDirectoryPath
         target = options.target.rawValue
         baseURL = options.baseURL
-        routes = options.routes.rawValue
         out = options.out
         userID = options.userID
         customerID = options.customerID
@@ -83,12 +158,9 @@ public struct JobSpec: Codable, Sendable, Hashable {
         concurrency = options.concurrency
         adapterOptions = options.adapterOptions
         identityMap = options.identityMapPath
-        spaceID = options.spaceID
-        spaceName = options.spaceName
-        createSpace = options.createSpace
+        targetSettings = options.targetSettings
         caCert = options.tls.caCertificatePath
         insecureLocalhost = options.tls.insecureLocalhost
-        workspaceID = options.workspaceID
         budgets = options.budgets.flagValues
     }
 
@@ -103,9 +175,8 @@ public struct JobSpec: Codable, Sendable, Hashable {
         var options = ImportOptions(inputs: inputs)
         options.job = job
         options.ledger = ledger
-        options.target = TargetKind(rawValue: target) ?? .sandbox
+        options.target = TargetKind(rawValue: target) ?? TargetRegistry.standard.defaultKind
         options.baseURL = baseURL
-        options.routes = SynapRoutes(rawValue: routes) ?? .sdk
         options.out = out
         options.userID = userID
         options.customerID = customerID
@@ -125,11 +196,8 @@ public struct JobSpec: Codable, Sendable, Hashable {
         for (flag, value) in budgets ?? [:] {
             if let budget = InputBudgets.Budget(rawValue: flag) { options.budgets.set(budget, value) }
         }
-        options.spaceID = spaceID
-        options.spaceName = spaceName
-        options.createSpace = createSpace ?? false
+        options.targetSettings = targetSettings
         options.tls = TLSOptions(caCertificatePath: caCert, insecureLocalhost: insecureLocalhost ?? false)
-        options.workspaceID = workspaceID
         return options
     }
 

@@ -177,29 +177,7 @@ struct SandboxMieltoRoutes: Sendable {
     private func list(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters
         var problems: [MieltoProblem] = []
-        var limit = Self.defaultListLimit
-        if let text = query.get("limit") {
-            if let value = Int(text) {
-                if value < 1 {
-                    problems.append(
-                        MieltoProblem(
-                            loc: ["query", "limit"], msg: "ensure this value is greater than or equal to 1",
-                            type: "value_error.number.not_ge"))
-                } else if value > Self.maxListLimit {
-                    problems.append(
-                        MieltoProblem(
-                            loc: ["query", "limit"],
-                            msg: "ensure this value is less than or equal to \(Self.maxListLimit)",
-                            type: "value_error.number.not_le"))
-                } else {
-                    limit = value
-                }
-            } else {
-                problems.append(
-                    MieltoProblem(
-                        loc: ["query", "limit"], msg: "value is not a valid integer", type: "type_error.integer"))
-            }
-        }
+        let limit = Self.listLimit(query.get("limit"), problems: &problems)
         var after: Int64 = 0
         if let cursor = query.get("cursor"), !cursor.isEmpty {
             if let seq = SandboxCursor.decode(cursor) {
@@ -317,106 +295,32 @@ struct SandboxMieltoRoutes: Sendable {
         }
         return Response(status: .noContent)
     }
-}
 
-/// One entry of a FastAPI 422 `detail` array.
-struct MieltoProblem: Sendable, Equatable {
-    var loc: [JSONValue]
-    var msg: String
-    var type: String
-}
-
-struct MieltoRejection: Error, Sendable {
-    var problems: [MieltoProblem]
-}
-
-/// Checks one Mielto create body the way a FastAPI/pydantic model would.
-struct MieltoValidator: Sendable {
-    var maxMemoryBytes: Int
-
-    func check(_ value: WireValue, workspaceID: String?) -> Result<MieltoNewMemory, MieltoRejection> {
-        guard let fields = value.object else {
-            return .failure(
-                MieltoRejection(problems: [
-                    MieltoProblem(loc: ["body"], msg: "value is not a valid dict", type: "type_error.dict")
-                ]))
-        }
-        var problems: [MieltoProblem] = []
-        func requiredString(_ key: String) -> String? {
-            guard let field = fields[key], !field.isNull else {
-                problems.append(
-                    MieltoProblem(loc: ["body", .string(key)], msg: "field required", type: "value_error.missing"))
-                return nil
-            }
-            guard let text = field.string else {
-                problems.append(
-                    MieltoProblem(loc: ["body", .string(key)], msg: "str type expected", type: "type_error.str"))
-                return nil
-            }
-            if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                problems.append(
-                    MieltoProblem(
-                        loc: ["body", .string(key)], msg: "ensure this value has at least 1 characters",
-                        type: "value_error.any_str.min_length"))
-                return nil
-            }
-            return text
-        }
-        let userID = requiredString("user_id")
-        let memory = requiredString("memory")
-        if let memory, memory.utf8.count > maxMemoryBytes {
-            problems.append(
-                MieltoProblem(
-                    loc: ["body", "memory"], msg: "ensure this value has at most \(maxMemoryBytes) characters",
-                    type: "value_error.any_str.max_length"))
-        }
-        var memoryType = "user"
-        if let field = fields["memory_type"], !field.isNull {
-            if let text = field.string, SandboxMieltoRoutes.memoryTypes.contains(text) {
-                memoryType = text
-            } else {
-                let permitted = SandboxMieltoRoutes.memoryTypes.map { "'\($0)'" }.joined(separator: ", ")
-                problems.append(
-                    MieltoProblem(
-                        loc: ["body", "memory_type"],
-                        msg: "value is not a valid enumeration member; permitted: \(permitted)", type: "type_error.enum"
-                    ))
-            }
-        }
-        var topics: [String] = []
-        if let field = fields["topics"], !field.isNull {
-            if case .array(let items) = field {
-                for (index, item) in items.enumerated() {
-                    if let text = item.string {
-                        topics.append(text)
-                    } else {
-                        problems.append(
-                            MieltoProblem(
-                                loc: ["body", "topics", .integer(Int64(index))], msg: "str type expected",
-                                type: "type_error.str"))
-                    }
+    /// `limit`: 1...100, default 20 (FastAPI's messages).
+    static func listLimit(_ text: String?, problems: inout [MieltoProblem]) -> Int {
+        var limit = Self.defaultListLimit
+        if let text {
+            if let value = Int(text) {
+                if value < 1 {
+                    problems.append(
+                        MieltoProblem(
+                            loc: ["query", "limit"], msg: "ensure this value is greater than or equal to 1",
+                            type: "value_error.number.not_ge"))
+                } else if value > Self.maxListLimit {
+                    problems.append(
+                        MieltoProblem(
+                            loc: ["query", "limit"],
+                            msg: "ensure this value is less than or equal to \(Self.maxListLimit)",
+                            type: "value_error.number.not_le"))
+                } else {
+                    limit = value
                 }
             } else {
                 problems.append(
-                    MieltoProblem(loc: ["body", "topics"], msg: "value is not a valid list", type: "type_error.list"))
+                    MieltoProblem(
+                        loc: ["query", "limit"], msg: "value is not a valid integer", type: "type_error.integer"))
             }
         }
-        var metadata: JSONValue = [:]
-        var documentID: String?
-        if let field = fields["metadata"], !field.isNull {
-            if let object = field.object {
-                metadata = field.jsonValue
-                documentID = object[sandboxDocumentIDKey]?.string
-            } else {
-                problems.append(
-                    MieltoProblem(loc: ["body", "metadata"], msg: "value is not a valid dict", type: "type_error.dict"))
-            }
-        }
-        guard problems.isEmpty, let userID, let memory else { return .failure(MieltoRejection(problems: problems)) }
-        let metadataJSON = (try? SandboxHTTP.encoder.encode(metadata)).map { String(decoding: $0, as: UTF8.self) }
-        return .success(
-            MieltoNewMemory(
-                userID: userID, workspaceID: workspaceID, memory: memory, memoryType: memoryType, topics: topics,
-                metadata: metadata, metadataJSON: metadataJSON ?? "{}", documentID: documentID))
+        return limit
     }
 }

@@ -103,122 +103,139 @@ struct WireValidator: Sendable {
                 WireRejection(
                     field: "document", message: "each document must be a JSON object, not a \(value.kindName)"))
         }
-        func optionalString(_ key: String) -> Result<String?, WireRejection> {
-            guard let field = fields[key], !field.isNull else { return .success(nil) }
-            guard let text = field.string else {
-                return .failure(WireRejection(field: key, message: "\(key) must be a string, not a \(field.kindName)"))
-            }
-            return .success(text)
-        }
-        func requiredString(_ key: String, _ hint: String) -> Result<String, WireRejection> {
-            switch optionalString(key) {
-            case .failure(let rejection): return .failure(rejection)
-            case .success(nil): return .failure(WireRejection(field: key, message: "\(key) is required\(hint)"))
-            case .success(let text?): return .success(text)
-            }
-        }
         do throws(WireRejection) {
-            let documentID = try optionalString("document_id").get()
-            if let documentID, documentID.isEmpty {
-                return .failure(WireRejection(field: "document_id", message: "document_id must not be empty"))
-            }
-            let document = try requiredString("document", "").get()
-            if document.allSatisfy(\.isWhitespace) {
-                return .failure(WireRejection(field: "document", message: "document must not be empty"))
-            }
-            let size = document.utf8.count
-            if size > maxDocumentBytes {
-                return .failure(
-                    WireRejection(
-                        field: "document",
-                        message: "document is \(size) bytes, over the \(maxDocumentBytes)-byte limit"))
-            }
-            let known = DocumentType.accepted.map(\.rawValue)
-            let type = DocumentType(
-                try requiredString("document_type", " and must be one of \(Self.list(known))").get())
-            if DocumentType.comingSoon.contains(type) {
-                return .failure(
-                    WireRejection(
-                        field: "document_type", message: "document_type '\(type)' is coming soon and not accepted yet"))
-            }
-            if !DocumentType.accepted.contains(type) {
-                return .failure(
-                    WireRejection(
-                        field: "document_type", message: "document_type must be one of \(Self.list(known)); got '\(type)'"))
-            }
-            let modes = Mode.all.map(\.rawValue)
-            let mode = Mode(rawValue: try requiredString("mode", " and must be one of \(Self.list(modes))").get())
-            if !Mode.all.contains(mode) {
-                return .failure(
-                    WireRejection(field: "mode", message: "mode must be one of \(Self.list(modes)); got '\(mode)'"))
-            }
-            let createdAt = try optionalString("document_created_at").get()
-            if let createdAt, Timestamp.parseDateTime(createdAt) == nil {
-                return .failure(
-                    WireRejection(
-                        field: "document_created_at",
-                        message: "document_created_at '\(createdAt)' is not an ISO 8601 date and time"))
-            }
-            let userID = try optionalString("user_id").get()
-            let customerID = try optionalString("customer_id").get()
-            var metadata: [String: JSONValue]?
-            if let field = fields["metadata"], !field.isNull {
-                guard let object = field.object else {
-                    return .failure(
-                        WireRejection(field: "metadata", message: "metadata must be an object, not a \(field.kindName)")
-                    )
-                }
-                metadata = object.mapValues(\.jsonValue)
-            }
-            var scope: JSONValue?
-            if let field = fields["scope"], !field.isNull {
-                guard let object = field.object else {
-                    return .failure(
-                        WireRejection(field: "scope", message: "scope must be an object, not a \(field.kindName)"))
-                }
-                guard object.values.allSatisfy({ $0.string != nil }) else {
-                    return .failure(WireRejection(field: "scope", message: "scope must map level names to ids (strings)"))
-                }
-                guard nestedScopes else {
-                    return .failure(
-                        WireRejection(
-                            field: "scope",
-                            message: "scope is only accepted by accounts with nested scopes; this one has none: omit it",
-                            status: 400))
-                }
-                scope = field.jsonValue
-            }
-            switch isolation {
-            case "strict":
-                // docs/API-CONTRACTS.md: "customer_id required; user_id without it gets 400". The SDK's comment also
-                // allows neither (client scope); the stricter reading wins here, and Backfill's own check agrees.
-                if (customerID ?? "").isEmpty {
-                    return .failure(
-                        WireRejection(
-                            field: "customer_id",
-                            message: "customer_id is required: this instance uses user_context_isolation 'strict'",
-                            status: 400))
-                }
-            case "equals_customer":
-                if customerID != nil {
-                    return .failure(
-                        WireRejection(
-                            field: "customer_id",
-                            message:
-                                "customer_id is not allowed: this instance uses user_context_isolation 'equals_customer'; send user_id only",
-                            status: 400))
-                }
-            default:
-                break
-            }
-            return .success(
-                CreateMemoryRequest(
-                    document: document, documentType: type,
-                    documentID: documentID ?? UUID().uuidString.lowercased(),
-                    documentCreatedAt: createdAt, userID: userID, customerID: customerID, mode: mode,
-                    metadata: metadata, scope: scope))
+            return .success(try request(fields))
         } catch {
             return .failure(error)
+        }
+    }
+
+    /// The checks in the order the contract server makes them: the first problem is the answer.
+    private func request(_ fields: [String: WireValue]) throws(WireRejection) -> CreateMemoryRequest {
+        let documentID = try Self.optionalString(fields, "document_id")
+        if let documentID, documentID.isEmpty {
+            throw WireRejection(field: "document_id", message: "document_id must not be empty")
+        }
+        let document = try self.document(fields)
+        let type = try Self.documentType(fields)
+        let modes = Mode.all.map(\.rawValue)
+        let mode = Mode(rawValue: try Self.requiredString(fields, "mode", " and must be one of \(Self.list(modes))"))
+        if !Mode.all.contains(mode) {
+            throw WireRejection(field: "mode", message: "mode must be one of \(Self.list(modes)); got '\(mode)'")
+        }
+        let createdAt = try Self.optionalString(fields, "document_created_at")
+        if let createdAt, Timestamp.parseDateTime(createdAt) == nil {
+            throw WireRejection(
+                field: "document_created_at",
+                message: "document_created_at '\(createdAt)' is not an ISO 8601 date and time")
+        }
+        let userID = try Self.optionalString(fields, "user_id")
+        let customerID = try Self.optionalString(fields, "customer_id")
+        let metadata = try Self.metadata(fields)
+        let scope = try self.scope(fields)
+        try checkIsolation(customerID: customerID)
+        return CreateMemoryRequest(
+            document: document, documentType: type, documentID: documentID ?? UUID().uuidString.lowercased(),
+            documentCreatedAt: createdAt, userID: userID, customerID: customerID, mode: mode, metadata: metadata,
+            scope: scope)
+    }
+
+    private static func optionalString(_ fields: [String: WireValue], _ key: String) throws(WireRejection) -> String? {
+        guard let field = fields[key], !field.isNull else { return nil }
+        guard let text = field.string else {
+            throw WireRejection(field: key, message: "\(key) must be a string, not a \(field.kindName)")
+        }
+        return text
+    }
+
+    private static func requiredString(_ fields: [String: WireValue], _ key: String, _ hint: String)
+        throws(WireRejection) -> String
+    {
+        guard let text = try optionalString(fields, key) else {
+            throw WireRejection(field: key, message: "\(key) is required\(hint)")
+        }
+        return text
+    }
+
+    /// `document`: required, not blank, within the size limit.
+    private func document(_ fields: [String: WireValue]) throws(WireRejection) -> String {
+        let document = try Self.requiredString(fields, "document", "")
+        if document.allSatisfy(\.isWhitespace) {
+            throw WireRejection(field: "document", message: "document must not be empty")
+        }
+        let size = document.utf8.count
+        if size > maxDocumentBytes {
+            throw WireRejection(
+                field: "document", message: "document is \(size) bytes, over the \(maxDocumentBytes)-byte limit")
+        }
+        return document
+    }
+
+    /// `document_type`: required, accepted (a coming-soon type is refused as such).
+    private static func documentType(_ fields: [String: WireValue]) throws(WireRejection) -> DocumentType {
+        let known = DocumentType.accepted.map(\.rawValue)
+        let type = DocumentType(
+            try requiredString(fields, "document_type", " and must be one of \(list(known))"))
+        if DocumentType.comingSoon.contains(type) {
+            throw WireRejection(
+                field: "document_type", message: "document_type '\(type)' is coming soon and not accepted yet")
+        }
+        if !DocumentType.accepted.contains(type) {
+            throw WireRejection(
+                field: "document_type", message: "document_type must be one of \(list(known)); got '\(type)'")
+        }
+        return type
+    }
+
+    /// `metadata`: an object when present.
+    private static func metadata(_ fields: [String: WireValue]) throws(WireRejection) -> [String: JSONValue]? {
+        guard let field = fields["metadata"], !field.isNull else { return nil }
+        guard let object = field.object else {
+            throw WireRejection(field: "metadata", message: "metadata must be an object, not a \(field.kindName)")
+        }
+        return object.mapValues(\.jsonValue)
+    }
+
+    /// `scope`: level names to ids, only for an account with nested scopes.
+    private func scope(_ fields: [String: WireValue]) throws(WireRejection) -> JSONValue? {
+        guard let field = fields["scope"], !field.isNull else { return nil }
+        guard let object = field.object else {
+            throw WireRejection(field: "scope", message: "scope must be an object, not a \(field.kindName)")
+        }
+        guard object.values.allSatisfy({ $0.string != nil }) else {
+            throw WireRejection(field: "scope", message: "scope must map level names to ids (strings)")
+        }
+        guard nestedScopes else {
+            throw WireRejection(
+                field: "scope",
+                message: "scope is only accepted by accounts with nested scopes; this one has none: omit it",
+                status: 400)
+        }
+        return field.jsonValue
+    }
+
+    /// The account's isolation mode against `customer_id`.
+    private func checkIsolation(customerID: String?) throws(WireRejection) {
+        switch isolation {
+        case "strict":
+            // docs/API-CONTRACTS.md: "customer_id required; user_id without it gets 400". The SDK's comment also
+            // allows neither (client scope); the stricter reading wins here, and Backfill's own check agrees.
+            if (customerID ?? "").isEmpty {
+                throw WireRejection(
+                    field: "customer_id",
+                    message: "customer_id is required: this instance uses user_context_isolation 'strict'",
+                    status: 400)
+            }
+        case "equals_customer":
+            if customerID != nil {
+                throw WireRejection(
+                    field: "customer_id",
+                    message:
+                        "customer_id is not allowed: this instance uses user_context_isolation 'equals_customer'; send user_id only",
+                    status: 400)
+            }
+        default:
+            break
         }
     }
 

@@ -20,16 +20,16 @@ public struct TLSOptions: Sendable, Hashable {
 
 /// One target's HTTP connection pool: base URL, auth headers (never logged), timeouts, and the error rules of
 /// docs/API-CONTRACTS.md turned into ``UploadError``s.
-final class HTTPTransport: Sendable {
-    let baseURL: String
+package final class HTTPTransport: Sendable {
+    package let baseURL: String
     private let headers: [(String, String)]
     private let client: HTTPClient
     private let timeout: TimeAmount
     private let logger: Logger
-    /// The environment variable holding the key, for messages ("check SYNAP_API_KEY").
-    let keyName: String
+    /// The environment variable holding the key, for messages ("check …_API_KEY").
+    package let keyName: String
 
-    init(
+    package init(
         baseURL: String, headers: [(String, String)], keyName: String, tls: TLSOptions = TLSOptions(),
         connectTimeout: TimeAmount = .seconds(5), readTimeout: TimeAmount = .seconds(30), maxConnections: Int = 8,
         logger: Logger
@@ -67,15 +67,15 @@ final class HTTPTransport: Sendable {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     }
 
-    func shutdown() async throws { try await client.shutdown() }
+    package func shutdown() async throws { try await client.shutdown() }
 
-    struct Answer {
-        var status: Int
-        var headers: HTTPHeaders
-        var body: [UInt8]
+    package struct Answer {
+        package var status: Int
+        package var headers: HTTPHeaders
+        package var body: [UInt8]
     }
 
-    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> Answer {
+    package func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> Answer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -91,7 +91,7 @@ final class HTTPTransport: Sendable {
             return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
         } catch {
             // Refused, reset, timed out: the outcome is unknown. Callers re-send with the same ids (targets that
-            // dedup answer "duplicate"; Mielto is checked by listing first).
+            // dedup answer "duplicate"; the others are reconciled first).
             logger.debug("request failed", metadata: ["error.type": "\(type(of: error))"])
             throw UploadError(
                 kind: .retryable, code: "connection_error", message: "no answer from \(baseURL) (\(error))")
@@ -99,16 +99,16 @@ final class HTTPTransport: Sendable {
     }
 
     /// Backoff of idempotent requests (``sendIdempotent(_:_:body:)``).
-    static let readRetry = RetryPolicy(maxAttempts: 8, baseDelay: .milliseconds(200), maxDelay: .seconds(5))
+    package static let readRetry = RetryPolicy(maxAttempts: 8, baseDelay: .milliseconds(200), maxDelay: .seconds(5))
     /// 429s (and "instance not ready") wait `Retry-After` without using up attempts, up to this many.
-    static let maxReadThrottles = 100
+    package static let maxReadThrottles = 100
 
-    /// Sends a request that is safe to repeat — a GET, a POST that only reads (GoodMem's batchGet), or a create
-    /// keyed by a deterministic id (a GoodMem space) — trying again after connection errors and 5xx (jittered
+    /// Sends a request that is safe to repeat — a GET, a POST that only reads (a batch get), or a create
+    /// keyed by a deterministic id — trying again after connection errors and 5xx (jittered
     /// backoff, ``readRetry``) and after 429 / "instance not ready" (waiting `Retry-After`, not counted as
     /// attempts). Returns the last answer (success or not: the caller classifies it) or throws the last
     /// connection error, which is retryable. Never use it for a write whose resend could duplicate.
-    func sendIdempotent(
+    package func sendIdempotent(
         _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, maxAttempts: Int = HTTPTransport.readRetry.maxAttempts
     ) async throws -> Answer {
         var attempt = 0
@@ -149,11 +149,11 @@ final class HTTPTransport: Sendable {
 
     // MARK: Error rules
 
-    static func text(_ body: [UInt8]) -> String { String(decoding: body.prefix(4096), as: UTF8.self) }
+    package static func text(_ body: [UInt8]) -> String { String(decoding: body.prefix(4096), as: UTF8.self) }
 
     /// The human message of an error body: `{"error","code","details"}`, FastAPI `{"detail": …}`,
-    /// GoodMem `{"errors":[{field,message}]}`.
-    static func errorMessage(_ body: [UInt8]) -> String? {
+    /// `{"errors":[{field,message}]}`.
+    package static func errorMessage(_ body: [UInt8]) -> String? {
         guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
             let raw = text(body).trimmingCharacters(in: .whitespacesAndNewlines)
             return raw.isEmpty ? nil : String(raw.prefix(300))
@@ -181,11 +181,11 @@ final class HTTPTransport: Sendable {
     }
 
     /// A non-success status as an ``UploadError`` (docs/API-CONTRACTS.md's rules).
-    func classify(_ answer: Answer) -> UploadError {
+    package func classify(_ answer: Answer) -> UploadError {
         Self.classify(status: answer.status, headers: answer.headers, body: answer.body, keyName: keyName)
     }
 
-    static func classify(status: Int, headers: HTTPHeaders, body: [UInt8], keyName: String) -> UploadError {
+    package static func classify(status: Int, headers: HTTPHeaders, body: [UInt8], keyName: String) -> UploadError {
         let message = errorMessage(body) ?? "HTTP \(status)"
         let raw = text(body)
         let retryAfter = RetryAfter.parse(headers.first(name: "Retry-After"))
@@ -240,7 +240,7 @@ final class HTTPTransport: Sendable {
     }
 
     /// `X-RateLimit-Remaining` / `X-RateLimit-Reset` (a Unix time; small values taken as seconds from now).
-    static func rateHeaders(_ headers: HTTPHeaders) -> (remaining: Int?, resetIn: Duration?) {
+    package static func rateHeaders(_ headers: HTTPHeaders) -> (remaining: Int?, resetIn: Duration?) {
         var resetIn: Duration?
         if let reset = headers.first(name: "X-RateLimit-Reset").flatMap(Double.init) {
             let seconds = reset > 1_000_000_000 ? reset - Date().timeIntervalSince1970 : reset

@@ -6,7 +6,7 @@ import Foundation
 public struct EncodedDocument: Sendable {
     public var documentID: String
     public var json: [UInt8]
-    /// The request itself, for targets with their own wire shape (GoodMem, Mielto).
+    /// The request itself, for targets with their own wire shape.
     public var request: CreateMemoryRequest
 
     public init(documentID: String, json: [UInt8], request: CreateMemoryRequest) {
@@ -19,7 +19,7 @@ public struct EncodedDocument: Sendable {
 /// A document the ledger believes the target has (or may have): what verification and reconciliation need.
 public struct KnownDocument: Sendable, Hashable {
     public var documentID: String
-    /// The target's id for it (Synap ingestion id, GoodMem memory id, Mielto memory id), when known.
+    /// The target's id for it (an ingestion id, a memory id), when known.
     public var targetID: String?
     public var userID: String?
 
@@ -105,7 +105,7 @@ public struct SendResult: Sendable {
 
 /// A place documents are sent to.
 public protocol UploadTarget: Sendable {
-    /// `synap`, `jsonl`, `sandbox`, …
+    /// The target's name (its `TargetKind`), for the report and messages.
     var name: String { get }
     /// Where, for people (a base URL or a file path; never a key).
     var endpointDescription: String { get }
@@ -116,12 +116,12 @@ public protocol UploadTarget: Sendable {
     /// Releases connections and files.
     func shutdown() async throws
 
-    /// Whether the target itself refuses a document id it already holds (Synap, GoodMem). A target that cannot
-    /// (Mielto) is never sent a document whose earlier send has an unknown outcome before ``reconcile(_:)`` has
-    /// answered that it does not hold it — the rule lives in the pipeline's sender, once for every such target.
+    /// Whether the target itself refuses a document id it already holds. A target that cannot is never sent a
+    /// document whose earlier send has an unknown outcome before ``reconcile(_:)`` has answered that it does not
+    /// hold it — the rule lives in the pipeline's sender, once for every such target.
     var deduplicatesByID: Bool { get }
 
-    /// For targets that cannot deduplicate (Mielto): which of these documents, sent with an unknown outcome (a
+    /// For targets that cannot deduplicate: which of these documents, sent with an unknown outcome (a
     /// timeout, a 5xx, a crash while `sending`), the target already holds — so they are not sent twice. Throws when
     /// the target cannot be asked. Default: none (the target dedups by id).
     func reconcile(_ documents: [KnownDocument]) async throws -> [String: ItemOutcome]

@@ -29,7 +29,8 @@ func runAndReport(_ options: ImportOptions, json: Bool, logger: Logger) async th
     defer { withExtendedLifetime(handlers) {} }
     let report = try await Backfill.runImport(options, logger: logger, notice: printNotice)
     let text = json ? report.json() : report.text()
-    if options.target == .jsonl && options.out == "-" {
+    let target = try? options.targets.descriptor(for: options.target)
+    if target?.writesToStandardOutput(options.targetOptions) == true {
         // stdout carries the requests: the report goes to stderr.
         FileHandle.standardError.write(Data((text + "\n").utf8))
     } else {

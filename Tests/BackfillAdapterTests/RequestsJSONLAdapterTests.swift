@@ -1,5 +1,6 @@
 import BackfillCore
 import BackfillRequestsAdapter
+import BackfillSynapTarget
 import BackfillTestSupport
 import Foundation
 import Testing

@@ -3,6 +3,7 @@ import BackfillCore
 import BackfillDocumentAdapter
 import BackfillEmailAdapter
 import BackfillPipeline
+import BackfillSynapTarget
 import BackfillTestSupport
 import BackfillTranscriptAdapter
 import Foundation

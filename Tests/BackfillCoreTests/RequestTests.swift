@@ -1,4 +1,6 @@
 import BackfillCore
+import BackfillGoodMemTarget
+import BackfillSynapTarget
 import BackfillTestSupport
 import Foundation
 import Testing

@@ -1,5 +1,6 @@
 import BackfillCore
 import BackfillPipeline
+import BackfillSynapTarget
 import BackfillTargets
 import Foundation
 import Testing

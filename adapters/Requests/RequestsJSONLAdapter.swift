@@ -1,6 +1,6 @@
 import BackfillCore
 
-/// JSON Lines of ready `CreateMemoryRequest`s: one request object per line, Synap's field names.
+/// JSON Lines of ready `CreateMemoryRequest`s: one request object per line, the canonical field names.
 ///
 /// Streaming (memory stays at one read chunk plus the longest line) and resumable by byte offset.
 /// See `adapters/Requests/README.md` for the fields, identity rule and skip reasons.

@@ -84,7 +84,7 @@ struct SourceOptions: ParsableArguments {
         options.userID = userID
         options.customerID = customerID
         options.mode = mode.map { Mode(rawValue: $0) }
-        options.typeMap = try TypeMap.synapDefault.overriding(with: typeMap)
+        options.typeMap = try TypeMap.standard.overriding(with: typeMap)
         options.maxDocumentBytes = maxDocumentBytes
         options.maxBatchBytes = maxBatchBytes
         for pair in adapterOption {

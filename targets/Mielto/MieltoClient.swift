@@ -1,4 +1,5 @@
 import BackfillCore
+import BackfillTargets
 import Foundation
 import Logging
 import NIOHTTP1
@@ -25,7 +26,8 @@ public final class MieltoClient: UploadTarget {
         self.configuration = configuration
         var headers = [("Authorization", "Bearer \(configuration.apiKey)")]
         if let workspace = configuration.workspaceID { headers.append(("X-Workspace-Id", workspace)) }
-        http = try HTTPTransport(baseURL: configuration.baseURL, headers: headers, keyName: "MIELTO_API_KEY", logger: logger)
+        http = try HTTPTransport(
+            baseURL: configuration.baseURL, headers: headers, keyName: "MIELTO_API_KEY", logger: logger)
     }
 
     public var name: String { "mielto" }
@@ -131,7 +133,9 @@ public final class MieltoClient: UploadTarget {
                     break
                 }
                 listing.memoryIDs.insert(memoryID)
-                if let id = memory["metadata"]?["backfill_document_id"]?.stringValue { listing.byDocument[id] = memoryID }
+                if let id = memory["metadata"]?["backfill_document_id"]?.stringValue {
+                    listing.byDocument[id] = memoryID
+                }
             }
             cursor = !reachedSeen && json?["has_more"] == .bool(true) ? json?["next_cursor"]?.stringValue : nil
         } while cursor != nil
@@ -140,7 +144,8 @@ public final class MieltoClient: UploadTarget {
     }
 
     private static func escape(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? value
     }
 
     public func reconcile(_ documents: [KnownDocument]) async throws -> [String: ItemOutcome] {
@@ -149,6 +154,9 @@ public final class MieltoClient: UploadTarget {
 
     public func verify(_ documents: [KnownDocument]) async throws -> [String: VerifyOutcome] {
         let found = try await existing(documents)
-        return Dictionary(uniqueKeysWithValues: documents.map { ($0.documentID, found[$0.documentID] == nil ? VerifyOutcome.missing : .present) })
+        return Dictionary(
+            uniqueKeysWithValues: documents.map {
+                ($0.documentID, found[$0.documentID] == nil ? VerifyOutcome.missing : .present)
+            })
     }
 }

@@ -1,4 +1,5 @@
 import BackfillCore
+import BackfillTargets
 import Foundation
 
 /// Writes exactly the requests that would be sent, one JSON object per line, to `--out` — in place (see

@@ -1,4 +1,5 @@
 import BackfillCore
+import BackfillTargets
 import Foundation
 
 /// Synap's batch answer in either shape, matched to the documents by id (docs/API-CONTRACTS.md):
@@ -40,7 +41,9 @@ public enum SynapBatchResponse {
 
     /// Whether an error message means "this id is already stored". The one place this rule lives.
     public static func isDuplicate(code: String?, message: String?) -> Bool {
-        if let code = code?.uppercased(), ["DUPLICATE", "CONFLICT", "ALREADY_EXISTS", "409"].contains(code) { return true }
+        if let code = code?.uppercased(), ["DUPLICATE", "CONFLICT", "ALREADY_EXISTS", "409"].contains(code) {
+            return true
+        }
         guard let message = message?.lowercased() else { return false }
         return ["already", "duplicate", "exists", "conflict"].contains { message.contains($0) }
     }
@@ -103,8 +106,9 @@ public enum SynapBatchResponse {
 
     private static func outcome(of result: Result, failure: (String?, String?) -> ItemOutcome) -> ItemOutcome {
         let status = result.status?.lowercased() ?? "queued"
-        if ["failed", "error", "rejected", "duplicate", "conflict"].contains(status) || result.errorMessage != nil
-            && result.ingestionID == nil
+        if ["failed", "error", "rejected", "duplicate", "conflict"].contains(status)
+            || result.errorMessage != nil
+                && result.ingestionID == nil
         {
             return failure(result.code, result.errorMessage ?? result.error ?? status)
         }

@@ -1,4 +1,5 @@
 import BackfillCore
+import BackfillPipeline
 import BackfillTargets
 import Foundation
 
@@ -37,7 +38,9 @@ public struct IngestionStatusChecker: Sendable {
     }
 
     /// The answer for each `(documentID, ingestionID)`, by document id.
-    public func check(_ documents: [(documentID: String, ingestionID: String)]) async throws -> [String: IngestionAnswer] {
+    public func check(_ documents: [(documentID: String, ingestionID: String)]) async throws -> [String:
+        IngestionAnswer]
+    {
         try await withThrowingTaskGroup(of: (String, IngestionAnswer).self) { group in
             var results: [String: IngestionAnswer] = [:]
             results.reserveCapacity(documents.count)
@@ -84,7 +87,8 @@ public struct IngestionStatusChecker: Sendable {
             }
             if !throttled {
                 try await Task.sleep(
-                    for: retry.delay(afterAttempt: attempt, retryAfter: failure.retryAfter, random: Double.random(in: 0..<1)))
+                    for: retry.delay(
+                        afterAttempt: attempt, retryAfter: failure.retryAfter, random: Double.random(in: 0..<1)))
             }
         }
     }

@@ -1,4 +1,5 @@
 import BackfillCore
+import BackfillTargets
 import Foundation
 import Logging
 import NIOHTTP1
@@ -9,8 +10,10 @@ import NIOHTTP1
 public final class GoodMemClient: UploadTarget {
     /// The namespace of memory ids: `memoryId = UUIDv5(namespace, document_id)`. Fixed forever — changing it would
     /// break deduplication against memories already created.
-    public static let memoryNamespace = UUID(uuid: (
-        0x8f, 0x5e, 0x2a, 0x41, 0x6c, 0x1d, 0x5b, 0x3e, 0x9a, 0x77, 0x0b, 0x4c, 0xd2, 0x19, 0xe6, 0x03))
+    public static let memoryNamespace = UUID(
+        uuid: (
+            0x8f, 0x5e, 0x2a, 0x41, 0x6c, 0x1d, 0x5b, 0x3e, 0x9a, 0x77, 0x0b, 0x4c, 0xd2, 0x19, 0xe6, 0x03
+        ))
     /// GoodMem's limit on metadata properties.
     public static let maxMetadataProperties = 50
 
@@ -171,23 +174,28 @@ public final class GoodMemClient: UploadTarget {
             throw UploadError(kind: .stop, code: "no_space", message: "GoodMem needs --space-id or --space-name")
         }
         let requests = JSONValue.object(["requests": .array(batch.map { body(for: $0, spaceID: spaceID) })])
-        let answer = try await http.send(.POST, "/v1/memories:batchCreate", body: Array(try JSONEncoder().encode(requests)))
+        let answer = try await http.send(
+            .POST, "/v1/memories:batchCreate", body: Array(try JSONEncoder().encode(requests)))
         guard answer.status == 200 || answer.status == 201 || answer.status == 207 else { throw http.classify(answer) }
         let results = (try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body)))?["results"]?.arrayValue
         guard let results else {
             throw UploadError(
                 kind: .retryable, code: "bad_response", message: "the batchCreate answer has no results; sending again")
         }
-        let byMemoryID = Dictionary(batch.map { (Self.memoryID(for: $0.documentID), $0.documentID) }, uniquingKeysWith: { a, _ in a })
+        let byMemoryID = Dictionary(
+            batch.map { (Self.memoryID(for: $0.documentID), $0.documentID) }, uniquingKeysWith: { a, _ in a })
         var outcomes: [String: ItemOutcome] = [:]
         for (index, item) in results.enumerated() {
             let memoryID = item["memoryId"]?.stringValue ?? item["memory"]?["memoryId"]?.stringValue
-            guard let documentID = memoryID.flatMap({ byMemoryID[$0.lowercased()] }) ?? (index < batch.count ? batch[index].documentID : nil)
+            guard
+                let documentID = memoryID.flatMap({ byMemoryID[$0.lowercased()] })
+                    ?? (index < batch.count ? batch[index].documentID : nil)
             else { continue }
             outcomes[documentID] = Self.outcome(of: item, memoryID: memoryID)
         }
         for document in batch where outcomes[document.documentID] == nil {
-            outcomes[document.documentID] = .failed(code: "unmatched_response", message: "the batch answer did not mention this document")
+            outcomes[document.documentID] = .failed(
+                code: "unmatched_response", message: "the batch answer did not mention this document")
         }
         let rate = HTTPTransport.rateHeaders(answer.headers)
         return SendResult(outcomes: outcomes, rateLimitRemaining: rate.remaining, rateLimitResetIn: rate.resetIn)
@@ -224,7 +232,8 @@ public final class GoodMemClient: UploadTarget {
             let body = try JSONEncoder().encode(JSONValue.object(["memoryIds": .array(ids.map { .string($0) })]))
             let answer = try await http.sendIdempotent(.POST, "/v1/memories:batchGet", body: Array(body))
             guard answer.status == 200 || answer.status == 207 else { throw http.classify(answer) }
-            let items = (try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body)))?["results"]?.arrayValue ?? []
+            let items =
+                (try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body)))?["results"]?.arrayValue ?? []
             var found: Set<String> = []
             for item in items {
                 let success = item["success"] == .bool(true) || item["success"] == .string("true")
@@ -232,7 +241,9 @@ public final class GoodMemClient: UploadTarget {
                     found.insert(id.lowercased())
                 }
             }
-            for (document, id) in zip(chunk, ids) { results[document.documentID] = found.contains(id) ? .present : .missing }
+            for (document, id) in zip(chunk, ids) {
+                results[document.documentID] = found.contains(id) ? .present : .missing
+            }
         }
         return results
     }
