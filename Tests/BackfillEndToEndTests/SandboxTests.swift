@@ -316,11 +316,16 @@ struct SandboxTests {
             let id = try #require(created["ingestion_id"]?.stringValue)
             let queued = try await Self.send(.GET, port, "/api/v1/memories/status/\(id)")
             #expect(queued.status == 200)
-            #expect(queued["status"] == "queued")
             #expect(queued["document_id"] == "st-1")
-            #expect(queued["started_at"] == .null)
-            #expect(queued["memories_created"] == 0)
-            #expect(queued["memory_ids"] == [])
+            // Like the processing window below: on a loaded machine the create and the status call can take longer
+            // than the queued window (3 s), so it is asserted only when the answer came inside it. (Broken on
+            // purpose: a sandbox answering "processing" at once fails here whenever the machine is not starved.)
+            if ContinuousClock.now - askedAt < .seconds(3) {
+                #expect(queued["status"] == "queued")
+                #expect(queued["started_at"] == .null)
+                #expect(queued["memories_created"] == 0)
+                #expect(queued["memory_ids"] == [])
+            }
 
             try await Task.sleep(for: .milliseconds(4000))
             let processing = try await Self.send(.GET, port, "/v1/memories/\(id)/status")
@@ -417,6 +422,9 @@ struct SandboxTests {
     @Test func rateLimitAnswers429WithRetryAfter() async throws {
         let sandbox = try Self.server { $0.faults.rateLimitPerSecond = 2 }
         try await sandbox.withRunning { port in
+            // The reset is a Unix time after the refused request; the clock read before sending is a lower bound
+            // that a slow answer cannot overtake (reading it after the answer failed on a loaded machine).
+            let sentAt = Int(Date().timeIntervalSince1970)
             // Sent at once, so a loaded machine cannot refill the bucket between them. Reads share the bucket with
             // writes: a whoami is one of the four.
             async let a = Self.send(.POST, port, "/api/v1/memories/create", json: Self.document("r-0"))
@@ -433,7 +441,7 @@ struct SandboxTests {
             #expect(retryAfter >= 1)
             #expect(limited.headers.first(name: "X-RateLimit-Remaining") == "0")
             let reset = try #require(limited.headers.first(name: "X-RateLimit-Reset").flatMap { Int($0) })
-            #expect(reset >= Int(Date().timeIntervalSince1970))
+            #expect(reset >= sentAt)
             #expect(limited["code"] == "RATE_LIMITED")
             // After Retry-After the bucket has refilled.
             try await Task.sleep(for: .seconds(retryAfter))
