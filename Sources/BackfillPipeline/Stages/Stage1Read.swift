@@ -139,20 +139,10 @@ final class ReadStage {
                 }
                 if tally.readingStopped { return }
             }
-        } catch let error as AdapterError {
-            skip(
-                SkippedRecord(
-                    adapter: container.name, file: error.file, position: error.position, code: error.code,
-                    message: error.message + " (entries after this point were not read)"))
-        } catch let error as LedgerError {
-            throw error
-        } catch is CancellationError {
-            throw CancellationError()
         } catch {
-            skip(
-                SkippedRecord(
-                    adapter: container.name, file: input.displayPath, position: .wholeFile, code: .archiveError,
-                    message: "\(error) (entries after this point were not read)"))
+            try skip(
+                after: error, adapter: container.name, file: input.displayPath, code: .archiveError,
+                rest: "entries after this point were not read")
         }
     }
 
@@ -242,20 +232,10 @@ final class ReadStage {
                 }
                 if tally.readingStopped { return nil }
             }
-        } catch let error as AdapterError {
-            skip(
-                SkippedRecord(
-                    adapter: adapter.name, file: error.file, position: error.position, code: error.code,
-                    message: error.message + " (the rest of this file was not read)"))
-        } catch let error as LedgerError {
-            throw error
-        } catch is CancellationError {
-            throw CancellationError()
         } catch {
-            skip(
-                SkippedRecord(
-                    adapter: adapter.name, file: path, position: .wholeFile, code: .readError,
-                    message: "\(error) (the rest of this file was not read)"))
+            try skip(
+                after: error, adapter: adapter.name, file: path, code: .readError,
+                rest: "the rest of this file was not read")
         }
         return .some(lastCursor)
     }
@@ -269,6 +249,24 @@ final class ReadStage {
             if let charset = document.charset {
                 report.noteCharset(charset, file: document.provenance.file, documentID: document.id)
             }
+        }
+    }
+
+    /// What an error that ends the reading of a file or an archive becomes: a skip that names where reading stopped
+    /// and what was not read. The ledger's errors and cancellation go up.
+    private func skip(after error: any Error, adapter: String, file: String, code: SkipCode, rest: String) throws {
+        switch error {
+        case let error as AdapterError:
+            skip(
+                SkippedRecord(
+                    adapter: adapter, file: error.file, position: error.position, code: error.code,
+                    message: error.message + " (\(rest))"))
+        case is LedgerError, is CancellationError:
+            throw error
+        default:
+            skip(
+                SkippedRecord(
+                    adapter: adapter, file: file, position: .wholeFile, code: code, message: "\(error) (\(rest))"))
         }
     }
 
