@@ -34,7 +34,13 @@ if [ ! -f "$work/.source-$version" ]; then
     for uu in "$work"/src/libarchive-*/*/test/*.uu; do
         suite_dir="$work/files/$(basename "$(dirname "$(dirname "$uu")")")"
         mkdir -p "$suite_dir"
-        uudecode -o "$suite_dir/$(basename "$uu" .uu)" "$uu" 2>/dev/null || echo "not decodable: $uu" >&2
+        out="$suite_dir/$(basename "$uu" .uu)"
+        # A few files lack uuencode's closing line: uudecode says "Short file" but writes what it decoded; those are
+        # run like the others. Only a file it could not decode at all is left out, and named.
+        if ! uudecode -o "$out" "$uu" 2>/dev/null; then
+            if [ -s "$out" ]; then echo "decoded with a warning (no closing line): $uu" >&2
+            else rm -f "$out"; echo "not decodable, left out: $uu" >&2; fi
+        fi
     done
     touch "$work/.source-$version"
 fi
