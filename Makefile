@@ -9,6 +9,7 @@ demo: deps
 	.build/debug/backfill import samples
 
 test: deps
+	python3 scripts/house-check.py
 	swift test
 	scripts/sdk-conformance.sh
 	scripts/libarchive-corpus.sh
