@@ -50,16 +50,59 @@ struct CLIHonestyTests {
             #expect(mixed.stdout.isEmpty)
         }
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("home").path))
+    }
 
-        // An unreadable input, when permissions apply (root reads everything).
-        if getuid() != 0 {
-            let locked = folder.appendingPathComponent("locked.txt")
-            try "secret".write(to: locked, atomically: false, encoding: .utf8)
-            chmod(locked.path, 0)
-            let result = try TestSupport.runBackfill(["import", locked.path], environment: environment)
-            #expect(result.status == 64)
-            #expect(result.stderr.contains("locked.txt") && result.stderr.contains("cannot be read"))
-            #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("home").path))
+    // Broken by making the `access(input, mode)` check in `Backfill.checkInputs` always pass: as `nobody` the run
+    // went on past the check (exit 70, without naming the input as unreadable) and this failed on both.
+    @Test("an input that cannot be read is a usage error (64) naming it — run as an unprivileged user under root")
+    func unreadableInput() throws {
+        let (folder, _, environment) = try Self.workspace(1)
+        let locked = folder.appendingPathComponent("locked.txt")
+        try "secret".write(to: locked, atomically: false, encoding: .utf8)
+        chmod(locked.path, 0)
+        // Root reads everything, so as root (CI) the binary runs as nobody through util-linux's setpriv.
+        let asNobody = getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+        if asNobody { chmod(folder.path, 0o755) }
+        let result = try TestSupport.runBackfill(
+            ["import", locked.path], environment: environment,
+            launcher: asNobody ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [])
+        #expect(result.status == 64, "\(result.output)")
+        #expect(result.stderr.contains(locked.path) && result.stderr.contains("cannot be read"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("home").path))
+    }
+
+    // Broken by putting `FileManager.default.createFile(atPath: path, contents: nil)` before the `open` in
+    // `OutputFile.init` (a write-to-temp-and-rename, as the old JSONL target did): the device node became a regular
+    // file (mode 0o100000, another inode) after each run and this failed.
+    @Test("--out a character device (a copy of /dev/null): still that device after an import and a resumed one")
+    func outDevice() throws {
+        let (folder, input, environment) = try Self.workspace(3)
+        let more = folder.appendingPathComponent("more.jsonl")
+        try TestSupport.writeRequestsJSONL(to: more, numbers: 4...6)
+        // As root (CI) a private device node 1,3 — what /dev/null is — so a broken build cannot damage the
+        // machine's; otherwise /dev/null itself, which an unprivileged run cannot replace anyway.
+        var device = "/dev/null"
+        if getuid() == 0 {
+            var null = stat()
+            try #require(stat("/dev/null", &null) == 0 && null.st_mode & S_IFMT == S_IFCHR)
+            device = folder.appendingPathComponent("null").path
+            try #require(mknod(device, S_IFCHR | 0o666, null.st_rdev) == 0)
+        }
+        var before = stat()
+        try #require(stat(device, &before) == 0)
+        for inputs in [[input.path], [input.path, more.path]] {
+            let result = try TestSupport.runBackfill(
+                ["import"] + inputs + [
+                    "--target", "jsonl", "--out", device, "--job", "dev", "--progress", "none",
+                    "--json",
+                ],
+                environment: environment)
+            #expect(result.status == 0, "\(result.output)")
+            #expect(TestSupport.jsonReport(result.stdout)?["documents"]?["sent"] == .integer(3), "\(result.stdout)")
+            var after = stat()
+            #expect(lstat(device, &after) == 0)
+            #expect(after.st_mode & S_IFMT == S_IFCHR, "--out is still a character device")
+            #expect(after.st_rdev == before.st_rdev && after.st_ino == before.st_ino, "the same device node")
         }
     }
 
@@ -176,7 +219,9 @@ struct CLIHonestyTests {
             ["import", input.path, "--target", "jsonl", "--out", "f", "--job", "short", "--progress", "none"],
             environment: environment, currentDirectory: folder)
         #expect(short.status == 0, "\(short.output)")
-        #expect(Self.requestLines(try String(contentsOfFile: folder.appendingPathComponent("f").path, encoding: .utf8)).count == 5)
+        #expect(
+            Self.requestLines(try String(contentsOfFile: folder.appendingPathComponent("f").path, encoding: .utf8))
+                .count == 5)
     }
 
     // Broken by printing the report on stdout whatever --out is (removing the `options.out == "-"` branch in
@@ -217,8 +262,10 @@ struct CLIHonestyTests {
         try handle.close()
 
         let second = try TestSupport.runBackfill(
-            ["import", input.path, more.path, "--target", "jsonl", "--out", out, "--job", "j", "--progress", "none",
-             "--json"],
+            [
+                "import", input.path, more.path, "--target", "jsonl", "--out", out, "--job", "j", "--progress", "none",
+                "--json",
+            ],
             environment: environment)
         #expect(second.status == 0, "\(second.output)")
         #expect(TestSupport.jsonReport(second.stdout)?["documents"]?["sent"] == .integer(3))
@@ -272,13 +319,16 @@ struct CLIHonestyTests {
     // sent the two documents whose Message-IDs have capitals again under new ids.
     @Test("a mail job imported before ids were kept as written, run again, sends nothing new")
     func ledgerFromBefore() throws {
-        let fixture = TestSupport.packageRoot.appendingPathComponent("Tests/Fixtures/ledgers/email-before-issue-14.sqlite")
+        let fixture = TestSupport.packageRoot.appendingPathComponent(
+            "Tests/Fixtures/ledgers/email-before-issue-14.sqlite")
         let folder = try TestSupport.temporaryDirectory("old-ledger")
         let ledger = folder.appendingPathComponent("ledger.sqlite")
         try FileManager.default.copyItem(at: fixture, to: ledger)
         let result = try TestSupport.runBackfill(
-            ["import", TestSupport.samples.appendingPathComponent("email").path, "--ledger", ledger.path,
-             "--progress", "none", "--json"],
+            [
+                "import", TestSupport.samples.appendingPathComponent("email").path, "--ledger", ledger.path,
+                "--progress", "none", "--json",
+            ],
             environment: ["BACKFILL_HOME": folder.appendingPathComponent("home").path])
         #expect(result.status == 0, "\(result.output)")
         let documents = TestSupport.jsonReport(result.stdout)?["documents"]

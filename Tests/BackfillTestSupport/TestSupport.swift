@@ -52,11 +52,14 @@ public enum TestSupport {
 
     /// Runs the built `backfill` binary as a user would, and waits for it.
     public static func runBackfill(
-        _ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil
+        _ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil,
+        launcher: [String] = []
     ) throws -> ProcessResult {
         let process = Process()
-        process.executableURL = productsDirectory.appendingPathComponent("backfill")
-        process.arguments = arguments
+        let binary = productsDirectory.appendingPathComponent("backfill")
+        // `launcher`: a command that runs the binary (e.g. setpriv to drop root), given its path first.
+        process.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? binary
+        process.arguments = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [binary.path] + arguments
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         process.environment = env
