@@ -1,5 +1,5 @@
 # The README's two commands: `make demo` (import samples/ into the embedded sandbox) and `make test`.
-.PHONY: deps demo test sdk-conformance libarchive-corpus fuzz-smoke build release format
+.PHONY: deps demo test release-smoke sdk-conformance libarchive-corpus fuzz-smoke build release format
 
 deps:
 	@scripts/bootstrap.sh
@@ -11,6 +11,7 @@ demo: deps
 test: deps
 	python3 scripts/house-check.py
 	swift test
+	scripts/release-smoke.sh
 	scripts/sdk-conformance.sh
 	scripts/libarchive-corpus.sh
 	fuzz/smoke.sh
@@ -18,6 +19,10 @@ test: deps
 # Every fuzz target briefly, after a sanitizer build in .build-fuzz (fuzz/README.md); fails on any finding.
 fuzz-smoke: deps
 	fuzz/smoke.sh
+
+# The optimized binary on the samples (scripts/release-smoke.sh): the suite itself runs a debug build.
+release-smoke: deps
+	scripts/release-smoke.sh
 
 # The vendors' official Python SDKs against the built sandbox (Tests/sdk-conformance/README.md).
 sdk-conformance: deps

@@ -8,7 +8,16 @@
 /// ``check()``, which throws the budget's error.
 public enum StopCheck {
     /// Whether the run was asked to stop; nil outside a pipeline.
-    @TaskLocal public static var requested: (@Sendable () -> Bool)?
+    @TaskLocal public static var requested: Request?
+
+    /// The question "was the run asked to stop?", as a task-local value. A struct, not a bare closure: a task-local
+    /// of optional function type crashed the optimized build (`swift_task_localValuePush` was handed no type
+    /// metadata: a bad-pointer read at -8, on every run; Swift 6.3.1, Linux).
+    public struct Request: Sendable {
+        private let isTriggered: @Sendable () -> Bool
+        public init(_ isTriggered: @escaping @Sendable () -> Bool) { self.isTriggered = isTriggered }
+        public func callAsFunction() -> Bool { isTriggered() }
+    }
 
     /// When the item being read must be given up; nil outside a pipeline.
     @TaskLocal public static var deadline: Deadline?

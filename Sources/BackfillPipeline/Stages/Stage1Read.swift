@@ -29,8 +29,9 @@ final class ReadStage {
     /// decompression, a huge file's framing) at its next chunk; what was read is kept, in-flight batches finish.
     func run() async throws {
         let signal = tally.signal
+        let requested = StopCheck.Request { signal.isTriggered }
         do {
-            try await StopCheck.$requested.withValue({ signal.isTriggered }) { try await readAll() }
+            try await StopCheck.$requested.withValue(requested) { try await readAll() }
         } catch is CancellationError where signal.isTriggered {
             try next.flushRejected()
         }
