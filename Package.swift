@@ -15,7 +15,7 @@ let package = Package(
                 "BackfillSandbox", "BackfillKit", "BackfillDocumentAdapter", "BackfillRequestsAdapter",
                 "BackfillEmailAdapter", "BackfillChatAdapter", "BackfillTranscriptAdapter", "BackfillArchiveAdapter",
                 "BackfillTargetKit", "BackfillSynapTarget", "BackfillGoodMemTarget", "BackfillMieltoTarget",
-                "BackfillJSONLTarget",
+                "BackfillJSONLTarget", "BackfillSynapSandbox", "BackfillGoodMemSandbox", "BackfillMieltoSandbox",
             ]
         ),
     ],
@@ -97,7 +97,7 @@ let package = Package(
             dependencies: [
                 "BackfillCore", "BackfillPipeline", "BackfillLedger", "BackfillTargets", "BackfillSandbox",
                 "BackfillTargetKit", "BackfillSynapTarget", "BackfillGoodMemTarget", "BackfillMieltoTarget",
-                "BackfillJSONLTarget",
+                "BackfillJSONLTarget", "BackfillSynapSandbox", "BackfillGoodMemSandbox", "BackfillMieltoSandbox",
                 "BackfillDocumentAdapter", "BackfillRequestsAdapter", "BackfillEmailAdapter", "BackfillChatAdapter",
                 "BackfillTranscriptAdapter", "BackfillArchiveAdapter",
                 .product(name: "Logging", package: "swift-log"),
@@ -139,11 +139,10 @@ let package = Package(
             name: "BackfillSynapTarget",
             dependencies: [
                 "BackfillCore", "BackfillLedger", "BackfillPipeline", "BackfillTargets", "BackfillTargetKit",
-                "BackfillSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "targets/Synap", exclude: ["README.md"], swiftSettings: strict),
+            path: "targets/Synap", exclude: ["README.md", "Sandbox"], swiftSettings: strict),
         .target(
             name: "BackfillGoodMemTarget",
             dependencies: [
@@ -151,7 +150,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "targets/GoodMem", exclude: ["README.md"], swiftSettings: strict),
+            path: "targets/GoodMem", exclude: ["README.md", "Sandbox"], swiftSettings: strict),
         .target(
             name: "BackfillMieltoTarget",
             dependencies: [
@@ -159,14 +158,39 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "targets/Mielto", exclude: ["README.md"], swiftSettings: strict),
+            path: "targets/Mielto", exclude: ["README.md", "Sandbox"], swiftSettings: strict),
         .target(
             name: "BackfillJSONLTarget",
             dependencies: [
                 "BackfillCore", "BackfillLedger", "BackfillPipeline", "BackfillTargets", "BackfillTargetKit",
-                "BackfillSynapTarget", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "targets/JSONL", exclude: ["README.md"], swiftSettings: strict),
+
+        // Each destination's sandbox routes (its contract served by BackfillSandbox), apart from its client so a
+        // library user of the client does not pull in Hummingbird.
+        .target(
+            name: "BackfillSynapSandbox",
+            dependencies: [
+                "BackfillCore", "BackfillPipeline", "BackfillTargetKit", "BackfillTargets", "BackfillSandbox",
+                "BackfillSynapTarget", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "targets/Synap/Sandbox", swiftSettings: strict),
+        .target(
+            name: "BackfillGoodMemSandbox",
+            dependencies: [
+                "BackfillCore", "BackfillSandbox", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "targets/GoodMem/Sandbox", swiftSettings: strict),
+        .target(
+            name: "BackfillMieltoSandbox",
+            dependencies: [
+                "BackfillCore", "BackfillSandbox", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "targets/Mielto/Sandbox", swiftSettings: strict),
 
         // Fuzzing (fuzz/README.md): one libFuzzer entry per parser; a replay driver in a build without -DFUZZING.
         .executableTarget(

@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
-"""The house limits (issue #15): no Swift file over 400 lines, no function over 60.
+"""The house limits (issue #15): no Swift file over 400 lines, no function over 60, and no file outside
+`targets/<Name>/` naming target <Name>.
 
 Usage: scripts/house-check.py [FOLDER …]   (default: Sources adapters targets, from the repository root)
 
 Reports every Swift file longer than 400 lines (`wc -l`) and every body of a `func`, `init`, `deinit` or
 `subscript` longer than 60 lines, then exits 1 if it reported anything (0 otherwise, 2 on a usage error).
+
+Target names: every folder of `targets/` is a target; a Swift file under the folders checked that is not in
+`targets/<Name>/` and is not the registry (`Sources/BackfillKit/TargetRegistry.swift`) must not name it
+(case-insensitive). JSONL is also a file format (`requests-jsonl`, `.jsonl` files), so for it only the target's
+own words count: `JSONL target`, `JSONLTarget…`, `TargetKind.jsonl`, `--target jsonl`.
 
 A body's length is counted from the line of its opening brace to the line of its closing brace, both
 included, leaving out blank lines and lines holding only a comment. Closures and nested functions count
@@ -156,6 +162,39 @@ def check(path, shown):
     return problems
 
 
+REGISTRY = os.path.join("Sources", "BackfillKit", "TargetRegistry.swift")
+# Targets whose name is also a common word of the code: the patterns that mean the target.
+TARGET_PATTERNS = {
+    "jsonl": r"jsonl[ -]?target|targetkind\.jsonl|--target[ =]jsonl|jsonlresume",
+}
+
+
+def target_names(root):
+    """Each target folder's name and the pattern that finds it named."""
+    folder = os.path.join(root, "targets")
+    if not os.path.isdir(folder):
+        return []
+    names = sorted(d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d)) and not d.startswith("."))
+    return [(name, re.compile(TARGET_PATTERNS.get(name.lower(), re.escape(name)), re.IGNORECASE)) for name in names]
+
+
+def naming_problems(path, shown, root, targets):
+    """Lines of `path` naming a target from outside its folder."""
+    relative = os.path.relpath(path, root)
+    if relative == REGISTRY:
+        return []
+    with open(path, encoding="utf-8") as handle:
+        lines = handle.read().split("\n")
+    problems = []
+    for name, pattern in targets:
+        if relative.startswith(os.path.join("targets", name) + os.sep):
+            continue
+        for number, line in enumerate(lines, 1):
+            if pattern.search(line):
+                problems.append(f"{shown}:{number}: names target {name} outside targets/{name}/")
+    return problems
+
+
 def main(arguments):
     if any(a in ("-h", "--help") for a in arguments):
         print(__doc__.strip())
@@ -163,6 +202,7 @@ def main(arguments):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     folders = [os.path.abspath(f) for f in arguments] or [os.path.join(root, f) for f in DEFAULT_FOLDERS]
     problems = []
+    targets = target_names(root)
     for folder in folders:
         if not os.path.exists(folder):
             continue
@@ -173,12 +213,16 @@ def main(arguments):
                     path = os.path.join(directory, name)
                     shown = os.path.relpath(path, root) if path.startswith(root + os.sep) else path
                     problems += check(path, shown)
+                    problems += naming_problems(path, shown, root, targets)
     for problem in problems:
         print(problem)
     if problems:
         print(f"house-check: {len(problems)} over the limits", file=sys.stderr)
         return 1
-    print("house-check: every file within 400 lines, every function within 60", file=sys.stderr)
+    print(
+        "house-check: every file within 400 lines, every function within 60, no target named outside its folder",
+        file=sys.stderr,
+    )
     return 0
 
 

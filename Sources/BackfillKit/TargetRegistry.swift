@@ -1,10 +1,16 @@
-// The targets this build knows: the only place outside `targets/` that names them (their modules, and the one
-// registry line below). Adding a target is a folder under `targets/` and a line here.
+// The targets this build knows: the only place outside `targets/` that names them (their modules, one line per
+// target in `TargetRegistry.standard` and, for its sandbox routes, one in `SandboxRegistry.standard`). Adding a
+// target is a folder under `targets/` and a line in each registry here.
+@_exported import BackfillGoodMemSandbox
 @_exported import BackfillGoodMemTarget
 @_exported import BackfillJSONLTarget
+@_exported import BackfillMieltoSandbox
 @_exported import BackfillMieltoTarget
+@_exported import BackfillSandbox
+@_exported import BackfillSynapSandbox
 @_exported import BackfillSynapTarget
 @_exported import BackfillTargetKit
+import Logging
 
 /// The destinations of one run, looked up by ``TargetKind``; the first is the default.
 public struct TargetRegistry: Sendable {
@@ -14,8 +20,11 @@ public struct TargetRegistry: Sendable {
 
     /// Every target this build knows, the default first.
     public static let standard = TargetRegistry([
-        SandboxTargetDescriptor(), SynapTargetDescriptor(), GoodMemTargetDescriptor(), MieltoTargetDescriptor(),
-        JSONLTargetDescriptor(),
+        SandboxTargetDescriptor(sandbox: .standard),
+        SynapTargetDescriptor(),
+        GoodMemTargetDescriptor(),
+        MieltoTargetDescriptor(),
+        JSONLTargetDescriptor(writingAs: SynapTargetDescriptor()),
     ])
 
     /// This registry with `descriptor` added (replacing one of the same kind).
@@ -57,5 +66,21 @@ extension TargetKind {
     public init?(rawValue: String) {
         guard let descriptor = TargetRegistry.standard.descriptor(named: rawValue) else { return nil }
         self = descriptor.kind
+    }
+}
+
+extension SandboxRegistry {
+    /// Every target's sandbox routes this build knows, the default (the embedded target's contract) first.
+    public static let standard = SandboxRegistry([
+        SynapSandbox(),
+        GoodMemSandbox(),
+        MieltoSandbox(),
+    ])
+}
+
+extension SandboxServer {
+    /// A sandbox serving every contract of ``SandboxRegistry/standard``.
+    public convenience init(configuration: SandboxConfiguration, logger: Logger) throws {
+        try self.init(configuration: configuration, providers: SandboxRegistry.standard.providers, logger: logger)
     }
 }

@@ -21,8 +21,8 @@ extension Backfill {
             verification: verification, logger: logger)
         try await target.verify(request, report: &report)
         report.elapsedSeconds = (ContinuousClock.now - started).seconds
-        if let stopped = report.stopped {
-            report.exitCode = stopped.hasPrefix("interrupted") ? 130 : 4
+        if report.stopped != nil {
+            report.exitCode = (report.stopReason?.exitStatus ?? .stoppedByTarget).rawValue
         } else {
             let failed = report.ingestion["failed"] ?? 0
             report.exitCode = report.missing > 0 || failed > 0 || report.timedOut ? 1 : 0

@@ -97,7 +97,7 @@ public final class Ledger: LedgerStore {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in try db.execute(sql: schemaV1) }
         migrator.registerMigration("v2-ingestion-status") { db in
-            // What the target said of each accepted document's processing (Synap's ingestion status: queued,
+            // What the target said of each accepted document's processing (an ingestion status such as queued,
             // processing, completed, failed, partial_success), its error_message, and when it was asked.
             try db.execute(
                 sql: """
@@ -171,7 +171,7 @@ public final class Ledger: LedgerStore {
     }
 
     /// The largest END among the ingestion ids `PREFIX<START>-<END>` of settled documents: how far an output
-    /// file is vouched for by the ledger (the JSONL target's byte ranges). Nil when no settled document has one.
+    /// file is vouched for by the ledger (a file target's byte ranges). Nil when no settled document has one.
     public func maxIngestionRangeEnd(prefix: String) throws -> Int64? {
         try pool.read { db in
             try Int64.fetchOne(

@@ -125,7 +125,7 @@ public struct RunReport: Sendable, Codable {
         public enum Origin: String, Sendable, Codable {
             /// A command-line flag (`--mode`).
             case flag
-            /// The target's own default (Synap's SDK sends `mode: long-range`).
+            /// The target's own default (a target's SDK may send one, e.g. `mode: long-range`).
             case targetDefault = "target_default"
         }
         public var field: String
@@ -205,7 +205,7 @@ public struct RunReport: Sendable, Codable {
     public var typeMappings: [String: Int] = [:]
     /// Other changes made to fit the target (e.g. metadata folded into one property), with counts.
     public var adjustments: [String: Int] = [:]
-    /// Fields Backfill filled in for the source, with counts (`mode` → `long-range` for Synap).
+    /// Fields Backfill filled in for the source, with counts (`mode` → the target's default).
     public var defaults: [Default] = []
     public var rejections: [Reason] = []
     public var skips: [Reason] = []

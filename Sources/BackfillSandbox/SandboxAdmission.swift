@@ -3,7 +3,7 @@ import Hummingbird
 import Logging
 
 /// An injected answer a target renders in its own error shape.
-enum SandboxFaultAnswer: Sendable, Equatable {
+package enum SandboxFaultAnswer: Sendable, Equatable {
     case rateLimited(retryAfter: Int)
     /// 500 or 503, before anything was stored.
     case failed(status: Int)
@@ -12,20 +12,25 @@ enum SandboxFaultAnswer: Sendable, Equatable {
 }
 
 /// A request let through by the fault injector.
-struct SandboxAdmission: Sendable {
-    var rateLimit: RateLimitInfo?
+package struct SandboxAdmission: Sendable {
+    package var rateLimit: RateLimitInfo?
     /// Store, then answer 503 (writes only).
-    var acceptThenFail: Bool
+    package var acceptThenFail: Bool
+
+    package init(rateLimit: RateLimitInfo?, acceptThenFail: Bool) {
+        self.rateLimit = rateLimit
+        self.acceptThenFail = acceptThenFail
+    }
 
     /// The `X-RateLimit-*` headers every answer to this request carries.
-    var headers: HTTPFields { SandboxHTTP.headers(rateLimit) }
+    package var headers: HTTPFields { SandboxHTTP.headers(rateLimit) }
 }
 
 extension SandboxFaultInjector {
     /// Latency, then rate limit, failure and reset, shared by every target's routes (reads and writes): the
     /// admission, or the response to give instead (`render` gets the headers: rate limit, and `Retry-After`
     /// where due). A read is never accepted-then-failed.
-    func admit(
+    package func admit(
         _ context: SandboxRequestContext, kind: SandboxRouteKind = .write, logger: Logger,
         render: (SandboxFaultAnswer, HTTPFields) -> Response
     ) async throws -> Result<SandboxAdmission, SandboxEarlyAnswer> {
@@ -50,7 +55,7 @@ extension SandboxFaultInjector {
     }
 
     /// The 503 given after storing an accept-then-fail write.
-    static func acceptedThenFailed(
+    package static func acceptedThenFailed(
         _ admission: SandboxAdmission, render: (SandboxFaultAnswer, HTTPFields) -> Response
     ) -> Response {
         var headers = admission.headers
@@ -61,16 +66,26 @@ extension SandboxFaultInjector {
 
 /// The same admission as a middleware, for routes whose handler needs no part in it: reads (status, whoami,
 /// listings, batchGet) and writes whose accept-then-fail is "let the handler store, then answer 503 instead of
-/// its success" (GoodMem's space create). Every answer it lets through carries the `X-RateLimit-*` headers.
-struct SandboxFaultMiddleware: RouterMiddleware {
-    typealias Context = SandboxRequestContext
+/// its success" (a space create). Every answer it lets through carries the `X-RateLimit-*` headers.
+package struct SandboxFaultMiddleware: RouterMiddleware {
+    package typealias Context = SandboxRequestContext
 
-    let injector: SandboxFaultInjector
-    let kind: SandboxRouteKind
-    let logger: Logger
-    let render: @Sendable (SandboxFaultAnswer, HTTPFields) -> Response
+    package let injector: SandboxFaultInjector
+    package let kind: SandboxRouteKind
+    package let logger: Logger
+    package let render: @Sendable (SandboxFaultAnswer, HTTPFields) -> Response
 
-    func handle(
+    package init(
+        injector: SandboxFaultInjector, kind: SandboxRouteKind, logger: Logger,
+        render: @escaping @Sendable (SandboxFaultAnswer, HTTPFields) -> Response
+    ) {
+        self.injector = injector
+        self.kind = kind
+        self.logger = logger
+        self.render = render
+    }
+
+    package func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let admission: SandboxAdmission
@@ -85,4 +100,11 @@ struct SandboxFaultMiddleware: RouterMiddleware {
         for field in admission.headers { response.headers.append(field) }
         return response
     }
+}
+
+/// A response given instead of processing the write (an injected fault or the rate limit).
+package struct SandboxEarlyAnswer: Error {
+    package var response: Response
+
+    package init(response: Response) { self.response = response }
 }

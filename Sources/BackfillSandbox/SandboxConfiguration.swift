@@ -1,43 +1,32 @@
-/// How the sandbox listens, stores and misbehaves.
+/// How the sandbox listens, stores and misbehaves: what every target's routes share. A target's own settings
+/// live in its sandbox module, reached through typed keys (``SandboxConfigurationKey``) by extension properties.
 public struct SandboxConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     /// 0 binds an ephemeral port; the bound port is handed to `withRunning`'s body and `run`'s `onListening`.
     public var port: Int = 0
     /// nil keeps everything in an in-memory SQLite database; a path keeps a SQLite file (WAL) across restarts.
     public var storePath: String? = nil
-    /// nil accepts any bearer token starting with `synap_`; otherwise only this one.
-    public var apiKey: String? = nil
+    /// The most documents one batch may carry (routes without a documented maximum take at least 1000).
     public var maxBatchDocuments: Int = 100
+    /// The largest document (or memory content) a route takes.
     public var maxDocumentBytes: Int = 4 * 1024 * 1024
-    /// Status turns from `queued` to `processing` this long after `queued_at`.
+    /// A stored document is processing this long after it was queued.
     public var processingAfter: Duration = .milliseconds(200)
-    /// Status turns to `completed` (or `failed`, `partial_success`: see `ingestion`) this long after `queued_at`.
+    /// A stored document's processing is finished this long after it was queued.
     public var completedAfter: Duration = .milliseconds(600)
-    /// What ingestion makes of each stored document once it is processed.
-    public var ingestion = SandboxIngestionOptions()
     public var faults: SandboxFaults = .init()
-    /// `user_context_isolation` reported by whoami and enforced on writes: `equals_customer` (B2C: a
-    /// `customer_id` is rejected) or `strict` (B2B: `customer_id` is required).
-    public var isolation: String = "equals_customer"
-    /// Whether the account has a scope level between customer and user: only then is a request's `scope` taken
-    /// (the SDK: "sending one to an account without nested scoping is an error rather than ignored").
-    public var nestedScopes: Bool = false
-    /// The Synap account's condition, for rehearsing its special answers (instance building, credits).
-    public var account = SandboxSynapAccount()
-    /// What a reused `document_id` does (the public docs disagree; see docs/API-CONTRACTS.md).
-    public var duplicates: SandboxDuplicatePolicy = .reject
-    /// GoodMem (`/goodmem/v1/…`): nil accepts any `x-api-key` starting with `gm_`; otherwise only this one.
-    public var goodmemAPIKey: String? = nil
-    /// Mielto (`/mielto/api/v1/…`): nil accepts any non-empty bearer token or `X-API-Key`; otherwise only this one.
-    public var mieltoAPIKey: String? = nil
-    /// How the GoodMem contract answers batches (the public sources disagree; see docs/API-CONTRACTS.md).
-    public var goodmem = SandboxGoodMemOptions()
-    /// Mielto-only faults.
-    public var mielto = SandboxMieltoOptions()
     /// How many write bodies `GET /_sandbox/requests` keeps (all targets together, oldest dropped first; 0: none).
     public var recordedRequests: Int = 20_000
+    /// Each target's own settings, by key type.
+    private var values: [ObjectIdentifier: any Sendable] = [:]
 
     public init() {}
+
+    /// A target's own settings (its default until set).
+    public subscript<Key: SandboxConfigurationKey>(key: Key.Type) -> Key.Value {
+        get { values[ObjectIdentifier(key)] as? Key.Value ?? Key.defaultValue }
+        set { values[ObjectIdentifier(key)] = newValue }
+    }
 
     /// `backfill sandbox --processing-ms`: a document is `queued`, then `processing` from half this time, and
     /// finished (`completed`, `failed` or `partial_success`) after all of it.
@@ -47,64 +36,15 @@ public struct SandboxConfiguration: Sendable {
     }
 }
 
-/// A Synap account's condition (docs/API-CONTRACTS.md, "Errors: special cases"): memory writes are refused while it
-/// holds, as the real service refuses them, in the bodies the official SDK reads.
-public struct SandboxSynapAccount: Sendable {
-    /// Writes answer `409 instance_not_ready` with `Retry-After` until this long after the first write.
-    public var readyAfter: Duration = .zero
-    /// Writes answer `409 instance_build_failed` (a person must act; clients stop).
-    public var buildFailed = false
-    /// Documents the account may store before writes answer `402` (insufficient credits); nil: no limit.
-    public var credits: Int? = nil
-    /// Writes answer `429` with this `reason` (`trial_limit_reached`, `subscription_inactive`): a stop, not a pace.
-    public var blockedReason: String? = nil
-
-    public init() {}
+/// The key of one target's settings in a ``SandboxConfiguration`` (as SwiftUI's environment keys).
+public protocol SandboxConfigurationKey {
+    associatedtype Value: Sendable
+    static var defaultValue: Value { get }
 }
 
-/// How the sandbox's (pretend) ingestion ends, per document: decided by the document id and the fault seed, so
-/// the same id always ends the same way, whatever the order or timing of the status requests.
-public struct SandboxIngestionOptions: Sendable {
-    /// Probability that a document's ingestion ends `failed`, with an `error_message`.
-    public var failRate: Double = 0
-    /// Probability that it ends `partial_success` (memories created, with an `error_message`).
-    public var partialSuccessRate: Double = 0
-
-    public enum Outcome: String, Sendable, Equatable {
-        case completed
-        case failed
-        case partialSuccess = "partial_success"
-    }
-
-    public init() {}
-
-    /// The outcome of one document: one uniform draw from FNV-1a of the id mixed with the seed (SplitMix64).
-    public func outcome(documentID: String, seed: UInt64) -> Outcome {
-        guard failRate > 0 || partialSuccessRate > 0 else { return .completed }
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in documentID.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
-        }
-        var random = SplitMix64(seed: hash ^ seed)
-        let draw = random.nextUnit()
-        if draw < failRate { return .failed }
-        if draw < failRate + partialSuccessRate { return .partialSuccess }
-        return .completed
-    }
-}
-
-/// What the sandbox does with a `document_id` it already holds.
-public enum SandboxDuplicatePolicy: String, Sendable, Codable, CaseIterable {
-    /// 409 for a single create, a per-item failure in a batch (the documented behaviour).
-    case reject
-    /// Stores the document again under a new ingestion id (`stored` goes up): the "updates the existing memory" reading.
-    case update
-}
-
-/// Fault injection on every API route a client calls — writes (create, batch, GoodMem's space create) and
-/// reads (Synap status and whoami; GoodMem spaces, batchGet and listing; Mielto listing); all off by default.
-/// Each target (Synap, GoodMem, Mielto) has its own injector built from these.
+/// Fault injection on every API route a client calls — writes (creates, batches, a space create) and reads
+/// (status, whoami, listings, batch reads); all off by default. Each target's routes have their own injector
+/// built from these.
 public struct SandboxFaults: Sendable {
     /// Token bucket over all API requests, reads and writes (burst: one second's worth, at least 1). Over it: 429
     /// with `Retry-After` (whole seconds, ≥ 1) and `X-RateLimit-Limit/Remaining/Reset`; admitted requests carry
@@ -124,33 +64,9 @@ public struct SandboxFaults: Sendable {
     public init() {}
 }
 
-/// One stored document as the admin route lists it.
-public struct SandboxDocumentRecord: Sendable, Codable, Equatable {
-    public var documentID: String
-    /// Every time the id was submitted, rejected duplicates included.
-    public var submissions: Int
-    /// How many times it was stored (1 unless the duplicate policy is `update`).
-    public var stored: Int
-    public var ingestionID: String
-
-    public init(documentID: String, submissions: Int, stored: Int, ingestionID: String) {
-        self.documentID = documentID
-        self.submissions = submissions
-        self.stored = stored
-        self.ingestionID = ingestionID
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case documentID = "document_id"
-        case submissions
-        case stored
-        case ingestionID = "ingestion_id"
-    }
-}
-
-/// Counters behind `GET /_sandbox/stats`.
+/// One target's counters (`GET /_sandbox/stats` shows the default target's).
 public struct SandboxStats: Sendable, Codable, Equatable {
-    /// Requests to `/api` and `/v1` routes, rejected ones included.
+    /// Requests to the target's API routes, rejected ones included.
     public var requests: Int
     public var rateLimited: Int
     /// Injected failures, resets and accept-then-fail answers.
@@ -191,7 +107,7 @@ public struct SandboxError: Error, Sendable, CustomStringConvertible {
 }
 
 extension Duration {
-    var seconds: Double {
+    package var seconds: Double {
         let parts = components
         return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
     }

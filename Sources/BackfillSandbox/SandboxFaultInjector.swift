@@ -2,12 +2,12 @@ import Foundation
 import Synchronization
 
 /// SplitMix64: a tiny deterministic generator, so a seed replays the same faults for the same request order.
-struct SplitMix64: Sendable {
+package struct SplitMix64: Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -16,28 +16,28 @@ struct SplitMix64: Sendable {
     }
 
     /// Uniform in [0, 1).
-    mutating func nextUnit() -> Double {
+    package mutating func nextUnit() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 }
 
 /// Rate-limit headers for one request.
-struct RateLimitInfo: Sendable, Equatable {
-    var limit: Int
-    var remaining: Int
+package struct RateLimitInfo: Sendable, Equatable {
+    package var limit: Int
+    package var remaining: Int
     /// Unix time (seconds) at which the bucket is full again (for a 429: when the next request may pass).
-    var reset: Int
+    package var reset: Int
 }
 
 /// What a route does, for the fault injector: reads get 500/503, resets and the rate limit; writes also
 /// accept-then-fail (store, then answer 503).
-enum SandboxRouteKind: Sendable, Equatable {
+package enum SandboxRouteKind: Sendable, Equatable {
     case read
     case write
 }
 
 /// What the fault injector decided for one request.
-enum WriteAdmission: Sendable, Equatable {
+package enum WriteAdmission: Sendable, Equatable {
     case proceed(rateLimit: RateLimitInfo?, acceptThenFail: Bool)
     case rateLimited(RateLimitInfo, retryAfter: Int)
     case fail(status: Int, rateLimit: RateLimitInfo?)
@@ -45,7 +45,7 @@ enum WriteAdmission: Sendable, Equatable {
 }
 
 /// Token bucket, seeded fault draws and counters; one lock, held only for arithmetic.
-final class SandboxFaultInjector: Sendable {
+package final class SandboxFaultInjector: Sendable {
     private struct State {
         var random: SplitMix64
         var tokens: Double
@@ -62,24 +62,24 @@ final class SandboxFaultInjector: Sendable {
     private let clock = ContinuousClock()
     private let state: Mutex<State>
 
-    init(faults: SandboxFaults) {
+    package init(faults: SandboxFaults) {
         self.faults = faults
         let rate = faults.rateLimitPerSecond ?? 0
         capacity = max(1, rate.rounded(.down))
         state = Mutex(State(random: SplitMix64(seed: faults.seed), tokens: capacity, refilledAt: clock.now))
     }
 
-    var latency: Duration { faults.latency }
+    package var latency: Duration { faults.latency }
 
     /// Counts a request to an API route.
-    func countRequest() {
+    package func countRequest() {
         state.withLock { $0.requests += 1 }
     }
 
     /// Rate limit first, then the seeded draws (fail, reset, accept-then-fail), always three draws per admitted
     /// request so one rate does not shift another's sequence. Reads and writes share the bucket and the
     /// sequence; a read never gets accept-then-fail (it stores nothing).
-    func admit(_ kind: SandboxRouteKind) -> WriteAdmission {
+    package func admit(_ kind: SandboxRouteKind) -> WriteAdmission {
         let now = clock.now
         let wallNow = Date().timeIntervalSince1970
         return state.withLock { state in
@@ -124,7 +124,7 @@ final class SandboxFaultInjector: Sendable {
         }
     }
 
-    func counters() -> (requests: Int, rateLimited: Int, faults: Int, acceptedThenFailed: Int) {
+    package func counters() -> (requests: Int, rateLimited: Int, faults: Int, acceptedThenFailed: Int) {
         state.withLock { ($0.requests, $0.rateLimited, $0.faults, $0.acceptedThenFailed) }
     }
 }

@@ -5,15 +5,8 @@ import Hummingbird
 import NIOCore
 import Synchronization
 
-/// Which contract a recorded request body was sent to.
-public enum SandboxWireTarget: String, Sendable, CaseIterable {
-    case synap
-    case goodmem
-    case mielto
-}
-
 /// The last write bodies each contract received, byte for byte, so a test can check what a client really sent
-/// (`GET /_sandbox/requests?target=synap|goodmem|mielto`). Bounded by body count and by bytes; the oldest go first.
+/// (`GET /_sandbox/requests?target=<name>`, a provider's ``SandboxRoutesProvider/name``). Bounded by body count and by bytes; the oldest go first.
 public final class SandboxRequestLog: Sendable {
     /// One received body and the route it came through (`POST /api/v1/memories/batch`).
     struct Entry: Sendable {
@@ -22,7 +15,7 @@ public final class SandboxRequestLog: Sendable {
     }
 
     private struct Ring: Sendable {
-        var entries: [SandboxWireTarget: [Entry]] = [:]
+        var entries: [String: [Entry]] = [:]
         var bytes = 0
         var count = 0
     }
@@ -39,7 +32,7 @@ public final class SandboxRequestLog: Sendable {
     }
 
     /// Records the body of a write as received (called right after the handler collects it).
-    func record(_ target: SandboxWireTarget, _ request: Request, _ body: ByteBuffer) {
+    package func record(_ target: String, _ request: Request, _ body: ByteBuffer) {
         guard maxBodies > 0, body.readableBytes <= maxBytes else { return }
         let entry = Entry(route: "\(request.method.rawValue) \(request.uri.path)", body: Array(body.readableBytesView))
         ring.withLock { ring in
@@ -58,7 +51,7 @@ public final class SandboxRequestLog: Sendable {
         }
     }
 
-    func entries(_ target: SandboxWireTarget) -> [Entry] {
+    func entries(_ target: String) -> [Entry] {
         ring.withLock { $0.entries[target] ?? [] }
     }
 
@@ -67,10 +60,10 @@ public final class SandboxRequestLog: Sendable {
     }
 
     /// `{"requests":[…]}`: one entry per created item. A single create is `{"route","body"}` with the body exactly
-    /// as received; a batch gives one `{"route","index","envelope","body"}` per item of its array (`documents` for
-    /// Synap, `requests` for GoodMem), `envelope` holding the batch's other fields. A body that is not a JSON
-    /// object is `{"route","body":null,"raw":"<text>"}`.
-    func render(_ target: SandboxWireTarget) -> [UInt8] {
+    /// as received; a batch gives one `{"route","index","envelope","body"}` per item of its array (the key the
+    /// target names: ``SandboxPart/batchItemsKey(route:)``), `envelope` holding the batch's other fields. A body
+    /// that is not a JSON object is `{"route","body":null,"raw":"<text>"}`.
+    func render(_ target: String, batchItemsKey: (String) -> String?) -> [UInt8] {
         var out = Array(#"{"requests":["#.utf8)
         var first = true
         func append(_ parts: [UInt8]...) {
@@ -83,7 +76,7 @@ public final class SandboxRequestLog: Sendable {
         }
         for entry in entries(target) {
             let route = encoded(.string(entry.route))
-            let itemsKey = Self.batchItemsKey(target, route: entry.route)
+            let itemsKey = batchItemsKey(entry.route)
             guard case .object(let fields)? = try? JSONBytesParser.parse(entry.body[...]) else {
                 let raw = encoded(.string(String(decoding: entry.body, as: UTF8.self)))
                 append(Array(#"{"route":"#.utf8), route, Array(#","body":null,"raw":"#.utf8), raw, [UInt8(ascii: "}")])
@@ -106,30 +99,22 @@ public final class SandboxRequestLog: Sendable {
         return out
     }
 
-    /// The array a batch route carries its items in; nil for single creates.
-    private static func batchItemsKey(_ target: SandboxWireTarget, route: String) -> String? {
-        switch target {
-        case .synap: return route.hasSuffix("/memories/batch") ? "documents" : nil
-        case .goodmem: return route.hasSuffix(":batchCreate") ? "requests" : nil
-        case .mielto: return nil
-        }
-    }
-
     /// `GET /_sandbox/requests?target=…` and `DELETE /_sandbox/requests`.
-    func add(to router: Router<SandboxRequestContext>) {
+    /// `targets` are the mounted parts by name, in order.
+    func add(to router: Router<SandboxRequestContext>, targets: [(name: String, part: any SandboxPart)]) {
         let admin = router.group("_sandbox")
+        let names = targets.map(\.name)
+        let choices = names.count < 2 ? names.joined() : names.dropLast().joined(separator: ", ") + " or " + names[names.count - 1]
         admin.get("requests") { request, _ in
             let name = request.uri.queryParameters.get("target") ?? ""
-            guard let target = SandboxWireTarget(rawValue: name) else {
+            guard let part = targets.first(where: { $0.name == name })?.part else {
                 return SandboxHTTP.json(
                     .badRequest,
-                    JSONValue.object([
-                        "error": .string("target must be synap, goodmem or mielto"), "code": "INVALID_INPUT",
-                    ]))
+                    JSONValue.object(["error": .string("target must be \(choices)"), "code": "INVALID_INPUT"]))
             }
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: self.render(target))))
+                body: .init(byteBuffer: ByteBuffer(bytes: self.render(name, batchItemsKey: part.batchItemsKey))))
         }
         admin.delete("requests") { _, _ in
             self.clear()

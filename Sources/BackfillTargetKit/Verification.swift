@@ -111,9 +111,17 @@ public struct VerifyReport: Sendable, Codable {
     /// Rounds of status requests (1 without `--wait`).
     public var polls = 0
     public var elapsedSeconds = 0.0
-    /// Why the run stopped early (a refused key), when it did.
+    /// Why the run stopped early (a refused key), when it did: the reason's code and message (see ``stop(_:message:)``).
     public var stopped: String?
+    /// The reason behind `stopped` (not in the JSON: `stopped` carries it), which picks the exit status.
+    public var stopReason: StopReason?
     public var exitCode: Int32 = 0
+
+    /// Records that verification stopped early for `reason`: `stopped` reads `<code>: <message>`.
+    public mutating func stop(_ reason: StopReason, message: String) {
+        stopReason = reason
+        stopped = "\(reason.rawValue): \(message)"
+    }
 
     enum CodingKeys: String, CodingKey {
         case job, target, checked, present, missing, unknown, ingestion, pending, polls, stopped

@@ -18,8 +18,26 @@ public struct TLSOptions: Sendable, Hashable {
     }
 }
 
+/// A target's own reading of its error answers, which the shared rules of ``HTTPTransport`` do not know.
+package struct HTTPErrorRules: Sendable {
+    /// An answer the target classifies itself (status, body text, `Retry-After`); nil leaves it to the shared rules.
+    package var special: @Sendable (_ status: Int, _ body: String, _ retryAfter: Duration?) -> UploadError?
+    /// What a 404 asks the user to check.
+    package var notFoundHint: String
+
+    package init(
+        notFoundHint: String = "check --base-url",
+        special: @escaping @Sendable (_ status: Int, _ body: String, _ retryAfter: Duration?) -> UploadError? = {
+            _, _, _ in nil
+        }
+    ) {
+        self.notFoundHint = notFoundHint
+        self.special = special
+    }
+}
+
 /// One target's HTTP connection pool: base URL, auth headers (never logged), timeouts, and the error rules of
-/// docs/API-CONTRACTS.md turned into ``UploadError``s.
+/// docs/API-CONTRACTS.md turned into ``UploadError``s (the target's own ``HTTPErrorRules`` first).
 package final class HTTPTransport: Sendable {
     package let baseURL: String
     private let headers: [(String, String)]
@@ -28,15 +46,18 @@ package final class HTTPTransport: Sendable {
     private let logger: Logger
     /// The environment variable holding the key, for messages ("check …_API_KEY").
     package let keyName: String
+    /// The target's own error rules.
+    package let rules: HTTPErrorRules
 
     package init(
-        baseURL: String, headers: [(String, String)], keyName: String, tls: TLSOptions = TLSOptions(),
-        connectTimeout: TimeAmount = .seconds(5), readTimeout: TimeAmount = .seconds(30), maxConnections: Int = 8,
-        logger: Logger
+        baseURL: String, headers: [(String, String)], keyName: String, rules: HTTPErrorRules = HTTPErrorRules(),
+        tls: TLSOptions = TLSOptions(), connectTimeout: TimeAmount = .seconds(5), readTimeout: TimeAmount = .seconds(30),
+        maxConnections: Int = 8, logger: Logger
     ) throws {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.headers = headers
         self.keyName = keyName
+        self.rules = rules
         self.logger = logger
         self.timeout = connectTimeout + readTimeout
         var tlsConfiguration: TLSConfiguration?
@@ -182,13 +203,16 @@ package final class HTTPTransport: Sendable {
 
     /// A non-success status as an ``UploadError`` (docs/API-CONTRACTS.md's rules).
     package func classify(_ answer: Answer) -> UploadError {
-        Self.classify(status: answer.status, headers: answer.headers, body: answer.body, keyName: keyName)
+        Self.classify(status: answer.status, headers: answer.headers, body: answer.body, keyName: keyName, rules: rules)
     }
 
-    package static func classify(status: Int, headers: HTTPHeaders, body: [UInt8], keyName: String) -> UploadError {
+    package static func classify(
+        status: Int, headers: HTTPHeaders, body: [UInt8], keyName: String, rules: HTTPErrorRules = HTTPErrorRules()
+    ) -> UploadError {
         let message = errorMessage(body) ?? "HTTP \(status)"
         let raw = text(body)
         let retryAfter = RetryAfter.parse(headers.first(name: "Retry-After"))
+        if let special = rules.special(status, raw, retryAfter) { return special }
         switch status {
         case 401:
             return UploadError(
@@ -211,14 +235,6 @@ package final class HTTPTransport: Sendable {
             }
             return UploadError(
                 kind: .retryable, code: "rate_limited", message: message, httpStatus: status, retryAfter: retryAfter)
-        case 409 where raw.contains("instance_not_ready"):
-            return UploadError(
-                kind: .retryable, code: "instance_not_ready", message: "the Synap instance is still being built; waiting",
-                httpStatus: status, retryAfter: retryAfter ?? .seconds(30))
-        case 409 where raw.contains("instance_build_failed"):
-            return UploadError(
-                kind: .stop, code: "instance_build_failed",
-                message: "the Synap instance failed to build; contact Synap support", httpStatus: status)
         case 400, 422:
             var error = UploadError(kind: .invalid, code: "invalid_input", message: message, httpStatus: status)
             if let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) {
@@ -229,7 +245,7 @@ package final class HTTPTransport: Sendable {
             return error
         case 404:
             return UploadError(
-                kind: .permanent, code: "not_found", message: "\(message); check --base-url (and --routes for Synap)",
+                kind: .permanent, code: "not_found", message: "\(message); \(rules.notFoundHint)",
                 httpStatus: status)
         case 500...599:
             return UploadError(

@@ -1,7 +1,6 @@
 import BackfillCore
 import BackfillLedger
 import BackfillPipeline
-import BackfillSynapTarget
 import BackfillTargetKit
 import BackfillTargets
 import Foundation
@@ -15,7 +14,10 @@ extension TargetKind {
 /// JSONL: the requests that would be sent, one per line, written in place to `--out` (`-`: standard output); a
 /// resumed job's file is cut back to what its ledger vouches for. Nothing to read back.
 public struct JSONLTargetDescriptor: TargetDescriptor {
-    public init() {}
+    /// The target whose requests are written: its validation profile is this one's.
+    public let writingAs: any TargetDescriptor
+
+    public init(writingAs: any TargetDescriptor) { self.writingAs = writingAs }
 
     public var kind: TargetKind { .jsonl }
     public var summary: String { "write the requests to --out PATH (- for standard output), one JSON object per line" }
@@ -25,9 +27,9 @@ public struct JSONLTargetDescriptor: TargetDescriptor {
         return "jsonl \(URL(fileURLWithPath: out).standardizedFileURL.path)"
     }
 
-    /// The requests are written as Synap takes them: its profile.
+    /// The requests are written as `writingAs` takes them: its profile.
     public func profile(_ options: TargetRunOptions) -> ValidationProfile {
-        ValidationProfile.synap(typeMap: options.typeMap, maxDocumentBytes: options.maxDocumentBytes)
+        writingAs.profile(options)
     }
 
     public func checkUsage(_ options: inout TargetRunOptions) throws {

@@ -75,8 +75,26 @@ public final class SynapClient: UploadTarget {
         self.configuration = configuration
         http = try HTTPTransport(
             baseURL: configuration.baseURL, headers: [("Authorization", "Bearer \(configuration.apiKey)")],
-            keyName: "SYNAP_API_KEY", connectTimeout: configuration.connectTimeout,
+            keyName: "SYNAP_API_KEY", rules: Self.errorRules, connectTimeout: configuration.connectTimeout,
             readTimeout: configuration.readTimeout, maxConnections: configuration.maxConnections, logger: logger)
+    }
+
+    /// Synap's own answers (docs/API-CONTRACTS.md, "Errors: special cases"): a 409 while the instance builds
+    /// (waited out) or after its build failed (a stop); a 404 may be the wrong route profile.
+    static let errorRules = HTTPErrorRules(notFoundHint: "check --base-url (and --routes for Synap)") {
+        status, raw, retryAfter in
+        guard status == 409 else { return nil }
+        if raw.contains("instance_not_ready") {
+            return UploadError(
+                kind: .retryable, code: "instance_not_ready", message: "the Synap instance is still being built; waiting",
+                httpStatus: status, retryAfter: retryAfter ?? .seconds(30))
+        }
+        if raw.contains("instance_build_failed") {
+            return UploadError(
+                kind: .stop, code: "instance_build_failed",
+                message: "the Synap instance failed to build; contact Synap support", httpStatus: status)
+        }
+        return nil
     }
 
     public var name: String { configuration.displayName }

@@ -38,15 +38,15 @@ extension ValidationProfile {
 }
 
 /// The options Synap and the embedded sandbox share.
-enum SynapOptions {
-    static let routes = TargetOption(
+package enum SynapOptions {
+    package static let routes = TargetOption(
         flag: "routes", key: "routes",
         help: "Synap route profile: sdk (/api/v1/memories/…, default) or documented (/v1/memories/…).",
         defaultValue: .string(SynapRoutes.sdk.rawValue), choices: SynapRoutes.allCases.map(\.rawValue))
 
     /// Asks whoami first (SDK routes): a refused key stops the run before anything is read, and the account's
     /// isolation mode lets validation catch B2C/B2B scope mistakes locally.
-    static func session(_ client: SynapClient, report: RunReport.TargetInfo, logger: Logger) -> TargetSession {
+    package static func session(_ client: SynapClient, report: RunReport.TargetInfo, logger: Logger) -> TargetSession {
         TargetSession(client: client, report: report) { configuration in
             guard client.configuration.routes == .sdk else { return }
             do {

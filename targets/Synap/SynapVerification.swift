@@ -10,7 +10,7 @@ import Foundation
 /// the ledger (status, `error_message`, when); with `verification.wait`, the documents still `queued` or
 /// `processing` are asked again every `pollInterval` until none is left or `timeout` passes. Processing failures
 /// are reported with the target's error (exit 1) and, with `markMissing`, marked `failed` too.
-struct SynapVerification {
+package struct SynapVerification {
     let ledger: Ledger
     let checker: IngestionStatusChecker
     let verification: VerifyOptions
@@ -24,7 +24,7 @@ struct SynapVerification {
     static let noID = "no ingestion id (the target answered duplicate)"
 
     /// Runs the whole verification with `client`, shutting it down after.
-    static func run(
+    package static func run(
         _ request: VerifyRequest, client: SynapClient, report: inout VerifyReport,
         lookup: @escaping @Sendable (String) -> String?
     ) async throws {
@@ -49,11 +49,11 @@ struct SynapVerification {
             try await firstRound()
             if verification.wait { try await poll() }
             if verification.stopSignal.isTriggered {
-                report.stopped =
-                    "interrupted: stopped by a signal; what was asked is recorded — run verify again to go on"
+                report.stop(
+                    .interrupted, message: "stopped by a signal; what was asked is recorded — run verify again to go on")
             }
         } catch let error as UploadError where error.kind == .stop {
-            report.stopped = "\(error.code): \(error.message)"
+            report.stop(.target(error.code), message: error.message)
         }
         report.pending = try awaitingCount()
         var counts = try ledger.ingestionCounts()

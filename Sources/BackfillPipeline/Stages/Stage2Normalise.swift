@@ -96,8 +96,8 @@ final class NormaliseStage {
         }
     }
 
-    /// `mode`: `--mode`, else the source's own, else the target's default (Synap requires one; its SDK sends
-    /// `long-range`). Every value Backfill chose rather than the source is counted in the report.
+    /// `mode`: `--mode`, else the source's own, else the target's default (a target may require one and
+    /// name its default, e.g. `long-range`). Every value Backfill chose rather than the source is counted in the report.
     private func fillMode(_ request: inout CreateMemoryRequest) {
         if let mode = configuration.mode {
             if request.mode != mode {

@@ -6,7 +6,7 @@ import Logging
 
 /// Stage 5, send: each prepared batch paced by the rate limiter, sent, and sent again with backoff while the
 /// target answers with something retryable; 429s and "instance not ready" pace the run without using up attempts.
-/// A target that cannot refuse a repeated id (Mielto) is asked what it holds before anything is sent again.
+/// A target that cannot refuse a repeated id (no client ids) is asked what it holds before anything is sent again.
 /// Outcomes go to the record stage (``OutcomeRecorder``).
 struct BatchSender: Sendable {
     let target: any UploadTarget
@@ -156,7 +156,7 @@ struct BatchSender: Sendable {
 }
 
 /// Before anything is sent: documents a crashed run left `sending` are looked up on targets that cannot
-/// deduplicate (Mielto), and what they already hold is settled.
+/// deduplicate (no client ids), and what they already hold is settled.
 struct CrashReconciler {
     let target: any UploadTarget
     let ledger: any LedgerStore

@@ -3,10 +3,17 @@ import BackfillKit
 import Foundation
 import Logging
 
+/// `backfill sandbox`: the contracts of `SandboxRegistry.standard`, composed by the server. The flags that set a
+/// target's own sandbox settings (`--isolation`, `--nested-scopes`, `--not-ready-for`, `--build-failed`,
+/// `--credits`, `--blocked-reason`, `--ingest-fail-rate`, `--ingest-partial-rate`) are declared here by flag, as
+/// the CLI's target flags are (swift-argument-parser needs them at compile time; targets/README.md); they set
+/// the default contract's settings through its `SandboxConfiguration` extension properties.
 struct SandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbox",
-        abstract: "Run the local Synap-compatible server (both route profiles), for rehearsals and tests.")
+        abstract:
+            "Run the local server speaking the targets' contracts (\(SandboxRegistry.standard.names.joined(separator: ", "))), for rehearsals and tests."
+    )
 
     @Option(help: "Port on 127.0.0.1 (0 = any free port).") var port: Int = 8765
     @Option(help: "Host to bind.") var host: String = "127.0.0.1"
@@ -83,12 +90,14 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.setProcessingTime(.milliseconds(processingMs))
         configuration.ingestion.failRate = ingestFailRate
         configuration.ingestion.partialSuccessRate = ingestPartialRate
-        let apiKeyNote = "any bearer key starting with synap_ is accepted"
+        let banners = SandboxRegistry.standard.providers.compactMap(\.banner)
+        let routesNote = banners.map(\.routes).joined(separator: "; ")
+        let keysNote = banners.map(\.keys).joined(separator: "; ")
         let storeNote = store ?? "memory (lost on exit)"
         let server = try SandboxServer(configuration: configuration, logger: logger)
         try await server.run { port in
             print(
-                "sandbox listening on http://\(host):\(port) — routes /api/v1/memories/… (sdk) and /v1/memories/… (documented); admin GET /_sandbox/documents; store: \(storeNote); \(apiKeyNote). Ctrl-C stops."
+                "sandbox listening on http://\(host):\(port) — \(routesNote); store: \(storeNote); \(keysNote). Ctrl-C stops."
             )
             fflush(nil)
         }

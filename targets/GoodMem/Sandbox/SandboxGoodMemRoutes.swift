@@ -1,3 +1,4 @@
+import BackfillSandbox
 import BackfillCore
 import Foundation
 import HTTPTypes
@@ -113,7 +114,7 @@ struct SandboxGoodMemRoutes: Sendable {
         }
     }
 
-    var maxBodyBytes: Int { SandboxOtherTargetLimits.maxBatchBodyBytes(configuration) }
+    var maxBodyBytes: Int { SandboxBodyLimits.maxBatchBodyBytes(configuration) }
 
     static func nowMillis() -> Int64 {
         Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
@@ -218,8 +219,8 @@ struct SandboxGoodMemRoutes: Sendable {
         case .failure(let early): return early.response
         }
         let headers = admission.headers
-        let body = try await request.body.collect(upTo: SandboxOtherTargetLimits.maxSingleBodyBytes(configuration))
-        store.received.record(.goodmem, request, body)
+        let body = try await request.body.collect(upTo: SandboxBodyLimits.maxSingleBodyBytes(configuration))
+        store.received.record("goodmem", request, body)
         guard let value = WireValue.parse(body.readableBytesView), value.object != nil else {
             return Self.invalid(
                 [GoodMemProblem(field: "body", message: "the body is not a JSON object")], headers: headers)
@@ -254,7 +255,7 @@ struct SandboxGoodMemRoutes: Sendable {
         }
         let headers = admission.headers
         let body = try await request.body.collect(upTo: maxBodyBytes)
-        store.received.record(.goodmem, request, body)
+        store.received.record("goodmem", request, body)
         guard let fields = WireValue.parse(body.readableBytesView)?.object else {
             return Self.invalid(
                 [GoodMemProblem(field: "body", message: "the body is not a JSON object")], headers: headers)

@@ -1,4 +1,5 @@
 import BackfillCore
+import BackfillSandbox
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -38,8 +39,7 @@ struct SandboxRoutes: Sendable {
         return documents * 2 + 1024 * 1024
     }
 
-    func build() -> Router<SandboxRequestContext> {
-        let router = Router(context: SandboxRequestContext.self)
+    func add(to router: Router<SandboxRequestContext>) {
         let auth = SandboxAuthMiddleware(apiKey: configuration.apiKey, injector: injector)
 
         // Reads (status, whoami) go through the same fault injector as writes, as a middleware: 500/503, resets
@@ -79,7 +79,6 @@ struct SandboxRoutes: Sendable {
         admin.get("stats") { _, _ in
             SandboxHTTP.json(.ok, SandboxServer.stats(injector, documents: try await store.count()))
         }
-        return router
     }
 
     // MARK: Faults
@@ -185,7 +184,7 @@ struct SandboxRoutes: Sendable {
         let headers = SandboxHTTP.headers(admission.rateLimit)
         if let refusal = try await accountRefusal(headers, documents: 1) { return refusal }
         let body = try await request.body.collect(upTo: maxBodyBytes)
-        store.received.record(.synap, request, body)
+        store.received.record("synap", request, body)
         guard let value = WireValue.parse(body.readableBytesView), value.object != nil else {
             return SandboxHTTP.error(
                 .badRequest, message: "the body is not a JSON object", code: "INVALID_INPUT", details: [:],
@@ -202,7 +201,8 @@ struct SandboxRoutes: Sendable {
         let documentID = checked.documentID ?? ""
         let queuedAt = Date()
         let outcomes = try await store.store(
-            [SandboxSubmission(documentID: documentID, requestJSON: try Self.encode(checked))], queuedAt: queuedAt)
+            [SandboxSubmission(documentID: documentID, requestJSON: try Self.encode(checked))], queuedAt: queuedAt,
+            duplicates: configuration.duplicates)
         if admission.acceptThenFail { return acceptedThenFailed(admission.rateLimit) }
         guard case .stored(let ingestionID) = outcomes.first else {
             return SandboxHTTP.error(
@@ -280,9 +280,4 @@ final class SandboxFirstWrite: Sendable {
             return now
         }
     }
-}
-
-/// A response given instead of processing the write (an injected fault or the rate limit).
-struct SandboxEarlyAnswer: Error {
-    var response: Response
 }

@@ -1,4 +1,5 @@
 import BackfillCore
+import BackfillSandbox
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -33,7 +34,7 @@ extension SandboxRoutes {
                 headers: headers)
         }
         let body = try await request.body.collect(upTo: maxBodyBytes)
-        store.received.record(.synap, request, body)
+        store.received.record("synap", request, body)
         guard let fields = WireValue.parse(body.readableBytesView)?.object else {
             return badRequest("the body is not a JSON object")
         }
@@ -62,7 +63,7 @@ extension SandboxRoutes {
         }
         let submissions = try Self.submissions(checked)
         let queuedAt = Date()
-        var outcomes = try await store.store(submissions, queuedAt: queuedAt)[...]
+        var outcomes = try await store.store(submissions, queuedAt: queuedAt, duplicates: configuration.duplicates)[...]
         let results = Self.results(checked, documents: documents, outcomes: &outcomes)
         logger.debug(
             "sandbox batch stored",

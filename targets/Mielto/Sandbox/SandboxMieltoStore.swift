@@ -1,8 +1,9 @@
 import BackfillCore
 import Foundation
+import BackfillSandbox
 import GRDB
 
-// Mielto's table, in the same database as Synap's `documents` (created with GoodMem's: SandboxOtherStores.swift).
+// Mielto's table in the sandbox's database; `seq` orders listings.
 
 /// A checked Mielto create request.
 struct MieltoNewMemory: Sendable {
@@ -56,6 +57,29 @@ struct MieltoMemory: Sendable {
 }
 
 extension SandboxStore {
+    /// Mielto's table (`IF NOT EXISTS`: a store file made before the split holds it already).
+    static func registerMieltoMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("mielto-v2") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS mielto_memories (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        memory_id TEXT NOT NULL UNIQUE,
+                        user_id TEXT NOT NULL,
+                        workspace_id TEXT,
+                        memory TEXT NOT NULL,
+                        memory_type TEXT NOT NULL,
+                        topics TEXT NOT NULL,
+                        metadata TEXT NOT NULL,
+                        document_id TEXT,
+                        created_at DOUBLE NOT NULL
+                    );
+                    CREATE INDEX IF NOT EXISTS mielto_memories_user ON mielto_memories(user_id, seq);
+                    CREATE INDEX IF NOT EXISTS mielto_memories_document ON mielto_memories(document_id);
+                    """)
+        }
+    }
+
     // MARK: Mielto
 
     /// Stores one memory under a new id (Mielto never deduplicates).

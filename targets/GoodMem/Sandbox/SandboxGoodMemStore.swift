@@ -1,9 +1,10 @@
 import BackfillCore
 import Foundation
+import BackfillSandbox
 import GRDB
 
-// GoodMem's and Mielto's tables, in the same database as Synap's `documents`. Every request's writes go in
-// one transaction; `seq` orders listings and backs their paging tokens.
+// GoodMem's tables in the sandbox's database. Every request's writes go in one transaction; `seq` orders
+// listings and backs their paging tokens.
 
 /// A GoodMem memory's content: text (`originalContent`) or bytes (`originalContentB64`).
 enum GoodMemContent: Sendable, Equatable {
@@ -132,16 +133,23 @@ struct GoodMemStatusWindow: Sendable {
 }
 
 extension SandboxStore {
-    static func createOtherTargetTables(_ db: Database) throws {
+    /// GoodMem's tables. The identifiers are those of earlier store files (a file made before the split holds
+    /// these tables already, hence `IF NOT EXISTS`).
+    static func registerGoodMemMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("goodmem-v2", migrate: createGoodMemTables)
+        migrator.registerMigration("v3-goodmem-space-fields", migrate: addGoodMemSpaceFields)
+    }
+
+    static func createGoodMemTables(_ db: Database) throws {
         try db.execute(
             sql: """
-                CREATE TABLE goodmem_spaces (
+                CREATE TABLE IF NOT EXISTS goodmem_spaces (
                     seq INTEGER PRIMARY KEY AUTOINCREMENT,
                     space_id TEXT NOT NULL UNIQUE,
                     name TEXT NOT NULL UNIQUE,
                     created_at INTEGER NOT NULL
                 );
-                CREATE TABLE goodmem_memories (
+                CREATE TABLE IF NOT EXISTS goodmem_memories (
                     seq INTEGER PRIMARY KEY AUTOINCREMENT,
                     memory_id TEXT NOT NULL UNIQUE,
                     space_id TEXT NOT NULL,
@@ -152,22 +160,8 @@ extension SandboxStore {
                     created_at INTEGER NOT NULL,
                     updated_at INTEGER NOT NULL
                 );
-                CREATE INDEX goodmem_memories_space ON goodmem_memories(space_id, seq);
-                CREATE INDEX goodmem_memories_document ON goodmem_memories(document_id);
-                CREATE TABLE mielto_memories (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                    memory_id TEXT NOT NULL UNIQUE,
-                    user_id TEXT NOT NULL,
-                    workspace_id TEXT,
-                    memory TEXT NOT NULL,
-                    memory_type TEXT NOT NULL,
-                    topics TEXT NOT NULL,
-                    metadata TEXT NOT NULL,
-                    document_id TEXT,
-                    created_at DOUBLE NOT NULL
-                );
-                CREATE INDEX mielto_memories_user ON mielto_memories(user_id, seq);
-                CREATE INDEX mielto_memories_document ON mielto_memories(document_id);
+                CREATE INDEX IF NOT EXISTS goodmem_memories_space ON goodmem_memories(space_id, seq);
+                CREATE INDEX IF NOT EXISTS goodmem_memories_document ON goodmem_memories(document_id);
                 """)
     }
 
@@ -326,22 +320,5 @@ extension SandboxStore {
 
     func goodmemRecords() async throws -> [SandboxMemoryRecord] {
         try await records(table: "goodmem_memories")
-    }
-
-    /// One record per memory in creation order, with how many memories share its document id.
-    func records(table: String) async throws -> [SandboxMemoryRecord] {
-        try await writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT m.memory_id, m.document_id,
-                        CASE WHEN m.document_id IS NULL THEN 1
-                        ELSE (SELECT COUNT(*) FROM \(table) d WHERE d.document_id = m.document_id) END AS stored
-                    FROM \(table) m ORDER BY m.seq
-                    """
-            ).map { row in
-                SandboxMemoryRecord(id: row["memory_id"], documentID: row["document_id"], stored: row["stored"])
-            }
-        }
     }
 }

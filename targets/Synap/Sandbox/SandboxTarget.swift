@@ -1,6 +1,7 @@
 import BackfillCore
 import BackfillPipeline
 import BackfillSandbox
+import BackfillSynapTarget
 import BackfillTargetKit
 import BackfillTargets
 import Foundation
@@ -14,7 +15,10 @@ extension TargetKind {
 /// The default target: Backfill's embedded Synap-compatible server on a loopback port, storing beside the job's
 /// ledger, spoken to with the Synap client. Nothing leaves the machine.
 public struct SandboxTargetDescriptor: TargetDescriptor {
-    public init() {}
+    /// The contracts the embedded server serves (the client speaks to Synap's).
+    public let sandbox: SandboxRegistry
+
+    public init(sandbox: SandboxRegistry = SandboxRegistry([SynapSandbox()])) { self.sandbox = sandbox }
 
     public var kind: TargetKind { .sandbox }
     public var summary: String { "the embedded Synap-compatible sandbox (the default; nothing leaves this machine)" }
@@ -57,7 +61,7 @@ public struct SandboxTargetDescriptor: TargetDescriptor {
         let key = Self.freshKey()
         configuration.apiKey = key
         configuration.maxDocumentBytes = max(options.maxDocumentBytes, configuration.maxDocumentBytes)
-        let server = try SandboxServer(configuration: configuration, logger: logger)
+        let server = try SandboxServer(configuration: configuration, providers: sandbox.providers, logger: logger)
         let routes = options.settings.routes
         return try await server.withRunning { port in
             let base = "http://127.0.0.1:\(port)"
@@ -78,7 +82,8 @@ public struct SandboxTargetDescriptor: TargetDescriptor {
         configuration.storePath = Self.storePath(ledgerPath: request.ledgerPath)
         let key = Self.freshKey()
         configuration.apiKey = key
-        let server = try SandboxServer(configuration: configuration, logger: request.logger)
+        let server = try SandboxServer(
+            configuration: configuration, providers: sandbox.providers, logger: request.logger)
         let stored = Dictionary(
             try await server.documents().map { ($0.documentID, $0.ingestionID) }, uniquingKeysWith: { a, _ in a })
         let routes = request.options.settings.routes

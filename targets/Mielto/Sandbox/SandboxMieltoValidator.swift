@@ -1,3 +1,4 @@
+import BackfillSandbox
 import BackfillCore
 import Foundation
 

@@ -1,3 +1,4 @@
+import BackfillSandbox
 import BackfillCore
 import Foundation
 import HTTPTypes
@@ -136,8 +137,8 @@ struct SandboxMieltoRoutes: Sendable {
         case .failure(let early): return early.response
         }
         let headers = admission.headers
-        let body = try await request.body.collect(upTo: SandboxOtherTargetLimits.maxSingleBodyBytes(configuration))
-        store.received.record(.mielto, request, body)
+        let body = try await request.body.collect(upTo: SandboxBodyLimits.maxSingleBodyBytes(configuration))
+        store.received.record("mielto", request, body)
         guard let value = WireValue.parse(body.readableBytesView) else {
             return Self.unprocessable(
                 [MieltoProblem(loc: ["body"], msg: "the body is not valid JSON", type: "value_error.jsondecode")],

@@ -1,3 +1,4 @@
+import BackfillSandbox
 import BackfillCore
 import Foundation
 import HTTPTypes
@@ -74,7 +75,7 @@ extension SandboxGoodMemRoutes {
 
     func createSpace(_ request: Request) async throws -> Response {
         let body = try await request.body.collect(upTo: 1024 * 1024)
-        store.received.record(.goodmem, request, body)
+        store.received.record("goodmem", request, body)
         guard let fields = WireValue.parse(body.readableBytesView)?.object else {
             return Self.invalid([GoodMemProblem(field: "body", message: "the body is not a JSON object")])
         }

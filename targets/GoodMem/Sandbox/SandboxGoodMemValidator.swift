@@ -1,3 +1,4 @@
+import BackfillSandbox
 import BackfillCore
 import Foundation
 
@@ -171,23 +172,5 @@ struct GoodMemValidator: Sendable {
             }
         }
         return (metadata, documentID)
-    }
-}
-
-/// Body size limits shared by GoodMem's and Mielto's routes.
-enum SandboxOtherTargetLimits {
-    /// One document with JSON escaping and room for metadata.
-    static func maxSingleBodyBytes(_ configuration: SandboxConfiguration) -> Int {
-        let (doubled, overflow) = configuration.maxDocumentBytes.multipliedReportingOverflow(by: 2)
-        guard !overflow, doubled < 512 * 1024 * 1024 else { return 1024 * 1024 * 1024 }
-        return doubled + 1024 * 1024
-    }
-
-    /// A batch as large as Synap's largest (GoodMem documents no maximum).
-    static func maxBatchBodyBytes(_ configuration: SandboxConfiguration) -> Int {
-        let (documents, overflow) = max(configuration.maxBatchDocuments, 1000).multipliedReportingOverflow(
-            by: configuration.maxDocumentBytes)
-        guard !overflow, documents < 512 * 1024 * 1024 else { return 1024 * 1024 * 1024 }
-        return documents * 2 + 1024 * 1024
     }
 }
