@@ -245,7 +245,11 @@ let package = Package(
             name: "BackfillFuzzTests", dependencies: ["backfill-fuzz"], swiftSettings: strict),
         .testTarget(
             name: "BackfillEndToEndTests",
-            dependencies: ["BackfillKit", "BackfillSandbox", "BackfillLedger", "BackfillTestSupport", "backfill"],
+            dependencies: [
+                "BackfillKit", "BackfillSandbox", "BackfillLedger", "BackfillTestSupport", "backfill",
+                "BackfillArchiveAdapter", "BackfillChatAdapter", "BackfillDocumentAdapter", "BackfillEmailAdapter",
+                "BackfillRequestsAdapter", "BackfillTranscriptAdapter",
+            ],
             swiftSettings: strict),
     ]
 )

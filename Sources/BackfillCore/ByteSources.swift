@@ -15,7 +15,7 @@ public final class FileByteSource: ByteSource {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             throw AdapterError(
-                code: "unreadable_file", file: path, position: .wholeFile,
+                code: SkipCode.unreadableFile, file: path, position: .wholeFile,
                 message: "cannot open (\(String(cString: strerror(errno)))); check that it exists and is readable")
         }
         self.fd = fd
@@ -36,7 +36,7 @@ public final class FileByteSource: ByteSource {
         }
         guard count >= 0 else {
             throw AdapterError(
-                code: "read_error", file: path, position: .wholeFile,
+                code: SkipCode.readError, file: path, position: .wholeFile,
                 message: "read failed (\(String(cString: strerror(errno))))")
         }
         buffer.removeSubrange(count...)
@@ -48,7 +48,7 @@ public final class FileByteSource: ByteSource {
     public func seek(to offset: Int64) throws {
         guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else {
             throw AdapterError(
-                code: "seek_error", file: path, position: RecordPosition(byteOffset: offset),
+                code: SkipCode.seekError, file: path, position: RecordPosition(byteOffset: offset),
                 message: "cannot seek (\(String(cString: strerror(errno))))")
         }
     }
@@ -81,7 +81,7 @@ extension ByteSource {
             out.append(contentsOf: chunk)
             if out.count > limit {
                 throw AdapterError(
-                    code: "file_too_large", file: file, position: .wholeFile,
+                    code: SkipCode.fileTooLarge, file: file, position: .wholeFile,
                     message: "larger than the \(limit)-byte limit for a single document; raise --max-document-bytes")
             }
         }

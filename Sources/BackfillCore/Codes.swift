@@ -40,9 +40,15 @@ public enum RejectionCode: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// Why the reading side skipped an input or a record it could not read (adapters add codes of their own, such as
-/// `malformed_json`; ``SkippedRecord/code`` is then their string).
-public enum SkipCode: String, Sendable, Codable, CaseIterable {
+/// A stable, machine-readable reason the reading side skipped an input or a record (the report's and the
+/// dead-letter file's `code`; scripts match on the raw value). Every code is a case of exactly one enum: the shared
+/// ones in ``SkipCode``, each adapter family's own in an enum of its family (`adapters/<Family>/…SkipCode.swift`),
+/// listed in the family's README (a test compares the two). ``SkippedRecord`` and ``AdapterError`` take only these,
+/// never a string.
+public protocol SkipReason: RawRepresentable, Sendable, CaseIterable where RawValue == String {}
+
+/// The codes of the reading side shared by every family: the pipeline's, the byte sources', the input budgets'.
+public enum SkipCode: String, SkipReason {
     /// An input named on the command line does not exist or cannot be listed.
     case unreadableInput = "unreadable_input"
     case unreadableFile = "unreadable_file"
@@ -50,6 +56,26 @@ public enum SkipCode: String, Sendable, Codable, CaseIterable {
     case noAdapter = "no_adapter"
     case archiveError = "archive_error"
     case readError = "read_error"
+    case seekError = "seek_error"
+    /// A file read whole is larger than a single document may be.
+    case fileTooLarge = "file_too_large"
+    /// A file that is empty or holds only whitespace (or markup without text).
+    case emptyFile = "empty_file"
+    /// NUL bytes where text should be.
+    case binaryContent = "binary_content"
+    /// A JSON record (a line, an element of a streamed array) that is not JSON.
+    case malformedJSON = "malformed_json"
+    // The input budgets' (``InputBudgets/Budget/code``; README.md's budget table lists them).
+    case nestingTooDeep = "nesting_too_deep"
+    case tooManyParts = "too_many_parts"
+    case lineTooLong = "line_too_long"
+    case readTooSlow = "read_too_slow"
+    case entryTooLarge = "entry_too_large"
+    case archiveTooLarge = "archive_too_large"
+    case zipBomb = "zip_bomb"
+    case tooManyEntries = "too_many_entries"
+    case archiveTooDeep = "archive_too_deep"
+    case tooManyCompressionLayers = "too_many_compression_layers"
 }
 
 extension Rejection {
@@ -59,7 +85,26 @@ extension Rejection {
 }
 
 extension SkippedRecord {
+    /// A shared code, written `.noAdapter`.
     public init(adapter: String, file: String, position: RecordPosition, code: SkipCode, message: String) {
-        self.init(adapter: adapter, file: file, position: position, code: code.rawValue, message: message)
+        self.init(adapter: adapter, file: file, position: position, code: code as any SkipReason, message: message)
     }
+
+    /// The skip an adapter error becomes: its code, file and position unless given, its message unless given.
+    public init(
+        adapter: String, error: AdapterError, file: String? = nil, position: RecordPosition? = nil,
+        message: String? = nil
+    ) {
+        self.init(
+            adapter: adapter, file: file ?? error.file, position: position ?? error.position, rawCode: error.code,
+            message: message ?? error.message)
+    }
+
+    /// Whether this skip has `code`.
+    public func has(_ code: some SkipReason) -> Bool { self.code == code.rawValue }
+}
+
+extension AdapterError {
+    /// Whether this error has `code`.
+    public func has(_ code: some SkipReason) -> Bool { self.code == code.rawValue }
 }

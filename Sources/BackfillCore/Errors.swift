@@ -1,12 +1,13 @@
 /// A failure reading a source: which file, where, what happened and what to do.
 public struct AdapterError: Error, Sendable, CustomStringConvertible {
-    public var code: String
+    /// A ``SkipReason``'s raw value: the initialiser takes only typed codes.
+    public private(set) var code: String
     public var file: String
     public var position: RecordPosition
     public var message: String
 
-    public init(code: String, file: String, position: RecordPosition, message: String) {
-        self.code = code
+    public init(code: any SkipReason, file: String, position: RecordPosition, message: String) {
+        self.code = code.rawValue
         self.file = file
         self.position = position
         self.message = message

@@ -41,18 +41,18 @@ public struct InputBudgets: Sendable, Hashable {
         case compressionLayers = "--max-compression-layers"
 
         /// The stable skip code of an item over this budget.
-        public var code: String {
+        public var code: SkipCode {
             switch self {
-            case .depth: return "nesting_too_deep"
-            case .parts: return "too_many_parts"
-            case .lineBytes: return "line_too_long"
-            case .readSeconds: return "read_too_slow"
-            case .entryBytes: return "entry_too_large"
-            case .expandedBytes: return "archive_too_large"
-            case .compressionRatio: return "zip_bomb"
-            case .archiveEntries: return "too_many_entries"
-            case .archiveDepth: return "archive_too_deep"
-            case .compressionLayers: return "too_many_compression_layers"
+            case .depth: .nestingTooDeep
+            case .parts: .tooManyParts
+            case .lineBytes: .lineTooLong
+            case .readSeconds: .readTooSlow
+            case .entryBytes: .entryTooLarge
+            case .expandedBytes: .archiveTooLarge
+            case .compressionRatio: .zipBomb
+            case .archiveEntries: .tooManyEntries
+            case .archiveDepth: .archiveTooDeep
+            case .compressionLayers: .tooManyCompressionLayers
             }
         }
     }

@@ -24,7 +24,7 @@ public enum JSONBytesParser {
         }
 
         /// The skip code of a record that fails so: `malformed_json`, or the budget's (`nesting_too_deep`).
-        public var code: String { budget?.code ?? "malformed_json" }
+        public var code: SkipCode { budget?.code ?? .malformedJSON }
     }
 
     /// The hard cap on nesting, whatever the budget.
@@ -124,7 +124,8 @@ public enum JSONBytesParser {
             guard index < bytes.count else { throw unexpected(" where a value should be") }
             if poll.shouldStop() {
                 throw Failure(
-                    message: "parsing stopped at column \(index + 1): the run was interrupted or the item took too long \(budgets.note(.readSeconds))",
+                    message:
+                        "parsing stopped at column \(index + 1): the run was interrupted or the item took too long \(budgets.note(.readSeconds))",
                     budget: .readSeconds)
             }
             switch bytes[index] {

@@ -106,15 +106,21 @@ public struct SkippedRecord: Sendable, Hashable, Codable {
     public var file: String
     public var position: RecordPosition
     /// Stable, machine-readable (`empty_document`, `malformed_json`, …).
-    public var code: String
+    /// A ``SkipReason``'s raw value: the initialisers take only typed codes.
+    public private(set) var code: String
     /// What happened and what to do, for a person.
     public var message: String
 
-    public init(adapter: String, file: String, position: RecordPosition, code: String, message: String) {
+    public init(adapter: String, file: String, position: RecordPosition, code: any SkipReason, message: String) {
+        self.init(adapter: adapter, file: file, position: position, rawCode: code.rawValue, message: message)
+    }
+
+    /// A code carried from an ``AdapterError`` (whose code was typed when it was made).
+    init(adapter: String, file: String, position: RecordPosition, rawCode: String, message: String) {
         self.adapter = adapter
         self.file = file
         self.position = position
-        self.code = code
+        self.code = rawCode
         self.message = message
     }
 

@@ -79,8 +79,6 @@ public enum WarningCode: String, Sendable, CaseIterable {
 public enum OutcomeCode: String, Sendable, CaseIterable {
     /// Sent, but the target could not say whether it holds it (the document stays `sending`).
     case outcomeUnknown = "outcome_unknown"
-    /// The target's answer named no outcome for this document.
-    case unmatchedResponse = "unmatched_response"
     /// The run stopped before this document's batch was sent (it stays `pending`).
     case notSent = "not_sent"
     /// The target already held it.

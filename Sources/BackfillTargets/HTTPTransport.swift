@@ -51,7 +51,8 @@ package final class HTTPTransport: Sendable {
 
     package init(
         baseURL: String, headers: [(String, String)], keyName: String, rules: HTTPErrorRules = HTTPErrorRules(),
-        tls: TLSOptions = TLSOptions(), connectTimeout: TimeAmount = .seconds(5), readTimeout: TimeAmount = .seconds(30),
+        tls: TLSOptions = TLSOptions(), connectTimeout: TimeAmount = .seconds(5),
+        readTimeout: TimeAmount = .seconds(30),
         maxConnections: Int = 8, logger: Logger
     ) throws {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -109,13 +110,14 @@ package final class HTTPTransport: Sendable {
         do {
             let response = try await client.execute(request, timeout: timeout)
             let buffer = try await response.body.collect(upTo: 64 << 20)
-            return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
+            return Answer(
+                status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
         } catch {
             // Refused, reset, timed out: the outcome is unknown. Callers re-send with the same ids (targets that
             // dedup answer "duplicate"; the others are reconciled first).
             logger.debug("request failed", metadata: ["error.type": "\(type(of: error))"])
             throw UploadError(
-                kind: .retryable, code: "connection_error", message: "no answer from \(baseURL) (\(error))")
+                kind: .retryable, code: .connectionError, message: "no answer from \(baseURL) (\(error))")
         }
     }
 
@@ -130,7 +132,8 @@ package final class HTTPTransport: Sendable {
     /// attempts). Returns the last answer (success or not: the caller classifies it) or throws the last
     /// connection error, which is retryable. Never use it for a write whose resend could duplicate.
     package func sendIdempotent(
-        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, maxAttempts: Int = HTTPTransport.readRetry.maxAttempts
+        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil,
+        maxAttempts: Int = HTTPTransport.readRetry.maxAttempts
     ) async throws -> Answer {
         var attempt = 0
         var throttles = 0
@@ -147,7 +150,7 @@ package final class HTTPTransport: Sendable {
             } catch let error as UploadError where error.isRetryable {
                 failure = error
             }
-            let throttled = failure.code == "rate_limited" || failure.code == "instance_not_ready"
+            let throttled = failure.isThrottle
             if throttled {
                 throttles += 1
                 attempt -= 1
@@ -216,14 +219,14 @@ package final class HTTPTransport: Sendable {
         switch status {
         case 401:
             return UploadError(
-                kind: .stop, code: "unauthorized", message: "the API key was refused (\(message)); check \(keyName)",
+                kind: .stop, code: .unauthorized, message: "the API key was refused (\(message)); check \(keyName)",
                 httpStatus: status)
         case 403:
             return UploadError(
-                kind: .stop, code: "forbidden", message: "the API key may not do this (\(message))", httpStatus: status)
+                kind: .stop, code: .forbidden, message: "the API key may not do this (\(message))", httpStatus: status)
         case 402:
             return UploadError(
-                kind: .stop, code: "payment_required", message: "out of credits (\(message)); top up, then resume",
+                kind: .stop, code: .paymentRequired, message: "out of credits (\(message)); top up, then resume",
                 httpStatus: status)
         case 429:
             for reason in [
@@ -234,9 +237,9 @@ package final class HTTPTransport: Sendable {
                     httpStatus: status)
             }
             return UploadError(
-                kind: .retryable, code: "rate_limited", message: message, httpStatus: status, retryAfter: retryAfter)
+                kind: .retryable, code: .rateLimited, message: message, httpStatus: status, retryAfter: retryAfter)
         case 400, 422:
-            var error = UploadError(kind: .invalid, code: "invalid_input", message: message, httpStatus: status)
+            var error = UploadError(kind: .invalid, code: .invalidInput, message: message, httpStatus: status)
             if let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) {
                 let details = json["details"] ?? json["detail"]
                 error.itemDocumentID = details?["document_id"]?.stringValue
@@ -245,11 +248,11 @@ package final class HTTPTransport: Sendable {
             return error
         case 404:
             return UploadError(
-                kind: .permanent, code: "not_found", message: "\(message); \(rules.notFoundHint)",
+                kind: .permanent, code: .notFound, message: "\(message); \(rules.notFoundHint)",
                 httpStatus: status)
         case 500...599:
             return UploadError(
-                kind: .retryable, code: "server_error", message: message, httpStatus: status, retryAfter: retryAfter)
+                kind: .retryable, code: .serverError, message: message, httpStatus: status, retryAfter: retryAfter)
         default:
             return UploadError(kind: .permanent, code: "http_\(status)", message: message, httpStatus: status)
         }

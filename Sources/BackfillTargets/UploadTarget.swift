@@ -88,6 +88,47 @@ public struct UploadError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// The codes of failures the shared HTTP transport and the targets have in common (each target adds codes of its
+/// own, spelled as its API does). The pipeline decides on these, never on a string.
+public enum TransportCode: String, Sendable, CaseIterable {
+    /// No answer: refused, reset, timed out.
+    case connectionError = "connection_error"
+    case unauthorized
+    case forbidden
+    case paymentRequired = "payment_required"
+    /// 429: wait (``UploadError/retryAfter``) and send again.
+    case rateLimited = "rate_limited"
+    /// The target is still being built (a new instance): wait as for a 429.
+    case instanceNotReady = "instance_not_ready"
+    case invalidInput = "invalid_input"
+    case notFound = "not_found"
+    case serverError = "server_error"
+    /// An answer that cannot be read as the contract says.
+    case badResponse = "bad_response"
+    /// The batch answer named no outcome for a document sent in it.
+    case unmatchedResponse = "unmatched_response"
+}
+
+extension UploadError {
+    public init(kind: Kind, code: TransportCode, message: String, httpStatus: Int? = nil, retryAfter: Duration? = nil) {
+        self.init(kind: kind, code: code.rawValue, message: message, httpStatus: httpStatus, retryAfter: retryAfter)
+    }
+
+    /// Whether this failure has `code`.
+    public func has(_ code: TransportCode) -> Bool { self.code == code.rawValue }
+
+    /// A 429, or a target still being built: paced by the limiter, not counted as a failure.
+    public var isThrottle: Bool { has(.rateLimited) || has(.instanceNotReady) }
+}
+
+extension ItemOutcome {
+    /// An outcome the target's answer did not give: unknown, so sent again later (the target dedups by id).
+    public static var unmatched: ItemOutcome {
+        .failed(
+            code: TransportCode.unmatchedResponse.rawValue, message: "the batch answer did not mention this document")
+    }
+}
+
 /// A batch's answer: an outcome per document id, and what the response said about rate limits.
 public struct SendResult: Sendable {
     public var outcomes: [String: ItemOutcome]
@@ -134,6 +175,9 @@ extension UploadTarget {
     public var deduplicatesByID: Bool { true }
     public func reconcile(_ documents: [KnownDocument]) async throws -> [String: ItemOutcome] { [:] }
     public func verify(_ documents: [KnownDocument]) async throws -> [String: VerifyOutcome] {
-        Dictionary(uniqueKeysWithValues: documents.map { ($0.documentID, VerifyOutcome.unknown("\(name) cannot be read back")) })
+        Dictionary(
+            uniqueKeysWithValues: documents.map {
+                ($0.documentID, VerifyOutcome.unknown("\(name) cannot be read back"))
+            })
     }
 }

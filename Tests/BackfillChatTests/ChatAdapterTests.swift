@@ -20,7 +20,7 @@ final class TrickleSource: ByteSource {
     }
     var canSeek: Bool { false }
     func seek(to offset: Int64) throws {
-        throw AdapterError(code: "seek_error", file: "t", position: .wholeFile, message: "cannot seek")
+        throw AdapterError(code: SkipCode.seekError, file: "t", position: .wholeFile, message: "cannot seek")
     }
 }
 

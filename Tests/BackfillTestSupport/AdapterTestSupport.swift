@@ -29,6 +29,6 @@ public final class StreamOnlyByteSource: ByteSource {
     public func read(maxLength: Int) throws -> [UInt8] { try inner.read(maxLength: maxLength) }
     public var canSeek: Bool { false }
     public func seek(to offset: Int64) throws {
-        throw AdapterError(code: "seek_error", file: "stream", position: .wholeFile, message: "cannot seek")
+        throw AdapterError(code: SkipCode.seekError, file: "stream", position: .wholeFile, message: "cannot seek")
     }
 }

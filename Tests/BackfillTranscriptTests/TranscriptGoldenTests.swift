@@ -22,7 +22,7 @@ func sniffAdapter(path: String, displayPath: String, adapters: [any SourceAdapte
         let confidence = adapter.sniff(probe)
         if confidence > (best?.1 ?? .no) { best = (adapter, confidence) }
     }
-    guard let best else { throw AdapterError(code: "no_adapter", file: displayPath, position: .wholeFile, message: "no adapter") }
+    guard let best else { throw AdapterError(code: SkipCode.noAdapter, file: displayPath, position: .wholeFile, message: "no adapter") }
     return (best.0, best.1, input)
 }
 

@@ -51,7 +51,7 @@ final class ArchiveEntriesReader: ContainerReader {
         }
     }
 
-    private func record(_ code: String, _ name: String?, _ message: String) -> SkippedRecord {
+    private func record(_ code: any SkipReason, _ name: String?, _ message: String) -> SkippedRecord {
         SkippedRecord(
             adapter: ArchiveAdapter.name, file: name.map { "\(input.displayPath)!/\($0)" } ?? input.displayPath,
             position: RecordPosition(recordIndex: index), code: code, message: message)
@@ -62,8 +62,8 @@ final class ArchiveEntriesReader: ContainerReader {
         let after = lastName.map { "entries after #\(index) (\($0)) were not read" } ?? "no entry could be read"
         return .damaged(
             SkippedRecord(
-                adapter: ArchiveAdapter.name, file: input.displayPath, position: RecordPosition(recordIndex: index),
-                code: error.code, message: "\(error.message); \(after)"))
+                adapter: ArchiveAdapter.name, error: error, file: input.displayPath,
+                position: RecordPosition(recordIndex: index), message: "\(error.message); \(after)"))
     }
 
     private func tooManyLayers(_ found: String) -> AdapterError {
@@ -100,7 +100,8 @@ final class ArchiveEntriesReader: ContainerReader {
             guard index <= limits.maxEntries else {
                 return damaged(
                     AdapterError(
-                        code: "too_many_entries", file: input.displayPath, position: RecordPosition(recordIndex: index),
+                        code: SkipCode.tooManyEntries, file: input.displayPath,
+                        position: RecordPosition(recordIndex: index),
                         message:
                             "the archive holds more than \(limits.maxEntries) entries, the limit for one archive \(limits.note(.archiveEntries)); split it"
                     ))
@@ -112,7 +113,7 @@ final class ArchiveEntriesReader: ContainerReader {
                 // Neither an archive nor a compressed file: libarchive's raw reader would hand the same bytes back.
                 return damaged(
                     AdapterError(
-                        code: "not_an_archive", file: input.displayPath, position: .wholeFile,
+                        code: ArchiveSkipCode.notAnArchive, file: input.displayPath, position: .wholeFile,
                         message:
                             "the name says archive but libarchive recognises neither an archive nor a compression format; check the file"
                     ))
@@ -122,7 +123,7 @@ final class ArchiveEntriesReader: ContainerReader {
             if status == ARCHIVE_FAILED {
                 return .skipped(
                     record(
-                        "unreadable_entry", name,
+                        ArchiveSkipCode.unreadableEntry, name,
                         "libarchive cannot read this entry (\(handle.errorString)); it is skipped, the rest of the archive goes on"
                     ))
             }
@@ -137,7 +138,7 @@ final class ArchiveEntriesReader: ContainerReader {
         guard index == 0 else { return nil }
         return .skipped(
             record(
-                "empty_archive", nil,
+                ArchiveSkipCode.emptyArchive, nil,
                 "the archive holds no entries (read as \(handle.formatName)); nothing to import — check that it is the file you meant"
             ))
     }
@@ -163,7 +164,7 @@ final class ArchiveEntriesReader: ContainerReader {
         } catch {
             return damaged(
                 AdapterError(
-                    code: "unreadable_file", file: input.displayPath, position: .wholeFile, message: "\(error)"))
+                    code: SkipCode.unreadableFile, file: input.displayPath, position: .wholeFile, message: "\(error)"))
         }
         return nil
     }
@@ -175,7 +176,7 @@ final class ArchiveEntriesReader: ContainerReader {
         if index == 0 && message.lowercased().contains("unrecognized archive format") {
             return damaged(
                 AdapterError(
-                    code: "not_an_archive", file: input.displayPath, position: .wholeFile,
+                    code: ArchiveSkipCode.notAnArchive, file: input.displayPath, position: .wholeFile,
                     message:
                         "libarchive does not recognise the format (\(message)); check the file is a complete zip, tar, 7z or compressed file"
                 ))
@@ -192,12 +193,14 @@ final class ArchiveEntriesReader: ContainerReader {
         let path = EntryNames.normalise(name)
         if EntryNames.isMacMetadata(path) {
             return .skipped(
-                record("macos_metadata", path, "macOS metadata (__MACOSX, ._ AppleDouble or .DS_Store); not content"))
+                record(
+                    ArchiveSkipCode.macosMetadata, path,
+                    "macOS metadata (__MACOSX, ._ AppleDouble or .DS_Store); not content"))
         }
         if archive_entry_is_encrypted(entry) != 0 {
             return .skipped(
                 record(
-                    "encrypted_entry", path,
+                    ArchiveSkipCode.encryptedEntry, path,
                     "the entry is encrypted and cannot be read; decrypt the archive (e.g. unzip with its password) and import the files"
                 ))
         }
@@ -205,7 +208,7 @@ final class ArchiveEntriesReader: ContainerReader {
         if let size, size > limits.maxEntryBytes {
             return .skipped(
                 record(
-                    "entry_too_large", path,
+                    SkipCode.entryTooLarge, path,
                     "the entry declares \(size) bytes, over the \(limits.maxEntryBytes)-byte limit for one archive entry \(limits.note(.entryBytes)); unpack it and import the file directly if it is genuine"
                 ))
         }
@@ -216,14 +219,15 @@ final class ArchiveEntriesReader: ContainerReader {
         {
             return .skipped(
                 record(
-                    "zip_bomb", path,
+                    SkipCode.zipBomb, path,
                     "the entry declares \(size) bytes out of a \(archiveSize)-byte archive, more than \(Int(limits.maxCompressionRatio))× its compressed size \(limits.note(.compressionRatio)): treated as a decompression bomb and not read"
                 ))
         }
         if let size, totals.expanded + size > limits.maxTotalBytes {
             return damaged(
                 AdapterError(
-                    code: "archive_too_large", file: input.displayPath, position: RecordPosition(recordIndex: index),
+                    code: SkipCode.archiveTooLarge, file: input.displayPath,
+                    position: RecordPosition(recordIndex: index),
                     message:
                         "the archive expands past the \(limits.maxTotalBytes)-byte limit for one archive \(limits.note(.expandedBytes)); split it or unpack it"
                 ))
@@ -245,24 +249,29 @@ final class ArchiveEntriesReader: ContainerReader {
     private func kindSkip(_ entry: OpaquePointer, name: String) -> Header? {
         let type = archive_entry_filetype(entry)
         if type == backfill_AE_IFDIR || (name.hasSuffix("/") && archive_entry_size(entry) == 0) {
-            return .skipped(record("directory_entry", name, "a folder entry; its files are read as their own entries"))
+            return .skipped(
+                record(ArchiveSkipCode.directoryEntry, name, "a folder entry; its files are read as their own entries"))
         }
         if type == backfill_AE_IFLNK {
             return .skipped(
                 record(
-                    "symlink_entry", name, "a symbolic link; links are never followed — import the file it points to"))
+                    ArchiveSkipCode.symlinkEntry, name,
+                    "a symbolic link; links are never followed — import the file it points to"))
         }
         if archive_entry_hardlink(entry) != nil {
             return .skipped(
-                record("hardlink_entry", name, "a hard link to another entry, which is read once under its own name"))
+                record(
+                    ArchiveSkipCode.hardlinkEntry, name,
+                    "a hard link to another entry, which is read once under its own name"))
         }
         if type != 0 && type != backfill_AE_IFREG {
-            return .skipped(record("special_entry", name, "a device, FIFO or socket entry; not a file to import"))
+            return .skipped(
+                record(ArchiveSkipCode.specialEntry, name, "a device, FIFO or socket entry; not a file to import"))
         }
         if let reason = EntryNames.unsafeReason(name) {
             return .skipped(
                 record(
-                    "unsafe_name", name,
+                    ArchiveSkipCode.unsafeName, name,
                     "\(reason); the entry is not read (its name is never used as a path) — if it is genuine, unpack the archive and import the file"
                 ))
         }

@@ -31,7 +31,9 @@ final class ArchiveHandle {
     /// Opens `source` for reading; `seekable` enables libarchive's seeking readers (zip central directory, 7z).
     init(source: any ByteSource, size: Int64?, file: String, options: String?) throws {
         guard let archive = archive_read_new() else {
-            throw AdapterError(code: "archive_error", file: file, position: .wholeFile, message: "libarchive could not allocate a reader")
+            throw AdapterError(
+                code: SkipCode.archiveError, file: file, position: .wholeFile,
+                message: "libarchive could not allocate a reader")
         }
         self.archive = archive
         self.source = source
@@ -61,9 +63,13 @@ final class ArchiveHandle {
             }
         }
         if archive_read_open1(archive) != ARCHIVE_OK {
-            let error = callbackError ?? AdapterError(
-                code: "not_an_archive", file: file, position: .wholeFile,
-                message: "libarchive cannot read it (\(errorString)); check that the file is a complete zip, tar, 7z or compressed file")
+            let error =
+                callbackError
+                ?? AdapterError(
+                    code: ArchiveSkipCode.notAnArchive, file: file, position: .wholeFile,
+                    message:
+                        "libarchive cannot read it (\(errorString)); check that the file is a complete zip, tar, 7z or compressed file"
+                )
             archive_read_free(archive)
             buffer.deallocate()
             closed = true
@@ -174,7 +180,7 @@ final class EntryStream: @unchecked Sendable {
         self.rawAtStart = handle.rawBytesRead
     }
 
-    private func error(_ code: String, _ message: String) -> AdapterError {
+    private func error(_ code: any SkipReason, _ message: String) -> AdapterError {
         AdapterError(code: code, file: displayPath, position: RecordPosition(byteOffset: streamed), message: message)
     }
 
@@ -183,7 +189,9 @@ final class EntryStream: @unchecked Sendable {
         try StopCheck.check()
         if let failure { throw failure }
         guard isCurrent else {
-            throw error("entry_closed", "internal: an archive entry was read after the archive moved on to the next one")
+            throw error(
+                ArchiveSkipCode.entryClosed,
+                "internal: an archive entry was read after the archive moved on to the next one")
         }
         if finished { return [] }
         let length = max(1, min(maxLength, 1 << 20))
@@ -221,12 +229,14 @@ final class EntryStream: @unchecked Sendable {
         var failure: AdapterError?
         if streamed > limits.maxEntryBytes {
             failure = error(
-                "entry_too_large",
-                "the entry expands past the \(limits.maxEntryBytes)-byte limit for one archive entry \(limits.note(.entryBytes)); unpack it and import the file directly if it is genuine")
+                SkipCode.entryTooLarge,
+                "the entry expands past the \(limits.maxEntryBytes)-byte limit for one archive entry \(limits.note(.entryBytes)); unpack it and import the file directly if it is genuine"
+            )
         } else if totals.expanded > limits.maxTotalBytes {
             failure = error(
-                "archive_too_large",
-                "the archive expands past the \(limits.maxTotalBytes)-byte limit for one archive \(limits.note(.expandedBytes)); split it or unpack it")
+                SkipCode.archiveTooLarge,
+                "the archive expands past the \(limits.maxTotalBytes)-byte limit for one archive \(limits.note(.expandedBytes)); split it or unpack it"
+            )
         } else if streamed > 8 << 20 {
             // The raw bytes libarchive holds in its buffer count too: never less than one block.
             let raw = Double(handle.rawBytesRead - rawAtStart + Int64(ArchiveHandle.blockSize))
@@ -235,8 +245,9 @@ final class EntryStream: @unchecked Sendable {
             let overall = Double(totals.expanded) / Double(max(1, handle.rawBytesRead))
             if ratio > limits.maxCompressionRatio || overall > limits.maxCompressionRatio {
                 failure = error(
-                    "zip_bomb",
-                    "the entry expands more than \(Int(limits.maxCompressionRatio))× its compressed size (\(streamed) bytes out of about \(Int64(min(raw, Double(handle.rawBytesRead)))) compressed) \(limits.note(.compressionRatio)): treated as a decompression bomb and not read further")
+                    SkipCode.zipBomb,
+                    "the entry expands more than \(Int(limits.maxCompressionRatio))× its compressed size (\(streamed) bytes out of about \(Int64(min(raw, Double(handle.rawBytesRead)))) compressed) \(limits.note(.compressionRatio)): treated as a decompression bomb and not read further"
+                )
             }
         }
         if let failure {
@@ -269,8 +280,11 @@ final class EntryByteSource: ByteSource {
         }
         guard offset == stream.streamed else {
             throw AdapterError(
-                code: "entry_reread", file: stream.displayPath, position: RecordPosition(byteOffset: offset),
-                message: "this archive entry was opened again past its first \(EntryStream.cacheLimit) bytes, which a streamed archive cannot do; unpack the archive and import the file directly")
+                code: ArchiveSkipCode.entryReread, file: stream.displayPath,
+                position: RecordPosition(byteOffset: offset),
+                message:
+                    "this archive entry was opened again past its first \(EntryStream.cacheLimit) bytes, which a streamed archive cannot do; unpack the archive and import the file directly"
+            )
         }
         let chunk = try stream.pull(maxLength: maxLength)
         offset += Int64(chunk.count)
@@ -281,7 +295,7 @@ final class EntryByteSource: ByteSource {
 
     func seek(to offset: Int64) throws {
         throw AdapterError(
-            code: "seek_error", file: stream.displayPath, position: RecordPosition(byteOffset: offset),
+            code: SkipCode.seekError, file: stream.displayPath, position: RecordPosition(byteOffset: offset),
             message: "an archive entry is a stream and cannot seek")
     }
 }
@@ -292,20 +306,21 @@ enum ArchiveErrors {
         _ message: String, file: String, position: RecordPosition, during: String, atEnd: Bool
     ) -> AdapterError {
         let lower = message.lowercased()
-        let code: String
+        let code: ArchiveSkipCode
         let advice: String
         if atEnd || lower.contains("truncat") || lower.contains("premature") || lower.contains("unexpected end")
             || lower.contains("damaged")
         {
-            code = "archive_truncated"
+            code = ArchiveSkipCode.archiveTruncated
             advice = "the archive ends early (an interrupted download or copy?); fetch it again"
         } else if lower.contains("encrypt") || lower.contains("passphrase") || lower.contains("password") {
-            code = "encrypted_entry"
+            code = ArchiveSkipCode.encryptedEntry
             advice = "encrypted content cannot be read; decrypt the archive and import it again"
         } else {
-            code = "archive_corrupt"
+            code = ArchiveSkipCode.archiveCorrupt
             advice = "the archive is damaged here; repair or re-create it"
         }
-        return AdapterError(code: code, file: file, position: position, message: "\(advice) — libarchive, \(during): \(message)")
+        return AdapterError(
+            code: code, file: file, position: position, message: "\(advice) — libarchive, \(during): \(message)")
     }
 }

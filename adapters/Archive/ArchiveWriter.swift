@@ -88,7 +88,8 @@ public enum ArchiveWriter {
             }
             guard archive_write_header(archive, entry) >= ARCHIVE_WARN else { throw failure(message(archive), path) }
             if case .file = item.kind, !item.data.isEmpty {
-                let written = item.data.withUnsafeBytes { raw in archive_write_data(archive, raw.baseAddress, raw.count) }
+                let written = item.data.withUnsafeBytes { raw in archive_write_data(archive, raw.baseAddress, raw.count)
+                }
                 guard written >= 0 else { throw failure(message(archive), path) }
             }
         }
@@ -100,6 +101,6 @@ public enum ArchiveWriter {
     }
 
     private static func failure(_ message: String, _ path: String) -> AdapterError {
-        AdapterError(code: "archive_write_error", file: path, position: .wholeFile, message: message)
+        AdapterError(code: ArchiveSkipCode.archiveWriteError, file: path, position: .wholeFile, message: message)
     }
 }

@@ -77,7 +77,7 @@ final class ArrayExportReader: RecordReader {
                     if !stream.enteredArray {
                         return [
                             builder.skip(
-                                "unexpected_shape",
+                                ChatSkipCode.unexpectedShape,
                                 "no \"\(path.joined(separator: "."))\" array found; this file is not the export it looks like — check it was exported as JSON",
                                 at: .wholeFile)
                         ]

@@ -51,7 +51,7 @@ public struct ChatGPTAdapter: SourceAdapter {
         guard case .object(let conversation) = value else {
             return [
                 builder.skip(
-                    "unexpected_shape",
+                    ChatSkipCode.unexpectedShape,
                     "conversation \(element.index) is a JSON \(value.kindName), not an object; skipped", at: position)
             ]
         }
@@ -59,7 +59,7 @@ public struct ChatGPTAdapter: SourceAdapter {
         guard case .object(let mapping)? = conversation["mapping"] else {
             return [
                 builder.skip(
-                    "unexpected_shape",
+                    ChatSkipCode.unexpectedShape,
                     "conversation \(element.index) (\(title ?? "untitled")) has no \"mapping\" object: not a ChatGPT conversation; skipped",
                     at: position)
             ]
@@ -76,7 +76,7 @@ public struct ChatGPTAdapter: SourceAdapter {
         guard !turns.isEmpty else {
             return [
                 builder.skip(
-                    "empty_conversation",
+                    ChatSkipCode.emptyConversation,
                     "conversation \(element.index) (\(title ?? "untitled")) has no visible message on its displayed thread; nothing to import",
                     at: position)
             ]

@@ -83,7 +83,7 @@ struct ChatDocumentBuilder {
             let error = budgets.exceeded(
                 .parts, "more than \(maxTurns) messages in one document (\(conversation.id))", file: input.displayPath,
                 position: conversation.position)
-            return [skip(error.code, error.message, at: conversation.position)]
+            return [skip(InputBudgets.Budget.parts.code, error.message, at: conversation.position)]
         }
         let parts = self.parts(of: conversation)
         let created = conversation.createdAt ?? conversation.turns.lazy.compactMap(\.time).first
@@ -192,7 +192,7 @@ struct ChatDocumentBuilder {
             createdAtFallback: created == nil ? nil : conversation.createdAtFallback, cursorAfter: cursorAfter)
     }
 
-    func skip(_ code: String, _ message: String, at position: RecordPosition) -> AdapterOutput {
+    func skip(_ code: any SkipReason, _ message: String, at position: RecordPosition) -> AdapterOutput {
         .skipped(
             SkippedRecord(adapter: adapter, file: input.displayPath, position: position, code: code, message: message))
     }
@@ -314,7 +314,7 @@ enum ElementParser {
     struct Problem: Error {
         var message: String
         /// The skip code: `malformed_json`, or the budget's.
-        var code = "malformed_json"
+        var code: any SkipReason = SkipCode.malformedJSON
     }
 
     static func parse(_ element: JSONArrayStream.Element) -> Result<JSONValue, Problem> {
@@ -339,16 +339,16 @@ enum ElementParser {
     }
 
     /// A scanner failure as a skip message.
-    static func describe(_ failure: JSONArrayStream.Failure) -> (code: String, offset: Int64, message: String) {
+    static func describe(_ failure: JSONArrayStream.Failure) -> (code: any SkipReason, offset: Int64, message: String) {
         switch failure {
         case .truncated(let offset):
             return (
-                "truncated_json", offset,
+                ChatSkipCode.truncatedJSON, offset,
                 "the file ends inside a JSON value at byte \(offset): the export is truncated; everything before was read — download the export again to get the rest"
             )
         case .unexpected(let offset, let found, let expected):
             return (
-                "malformed_json", offset,
+                SkipCode.malformedJSON, offset,
                 "found \(found) at byte \(offset) where \(expected) should be; the rest of the file cannot be framed — repair the JSON or export again"
             )
         }

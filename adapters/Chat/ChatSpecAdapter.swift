@@ -44,7 +44,7 @@ public struct ChatSpecAdapter: SourceAdapter {
             if let path = context.options["spec"] {
                 let loaded = ChatSpec.load(path: path)
                 candidates += loaded.specs
-                problems += loaded.problems.map { builder.skip("invalid_spec", $0, at: .wholeFile) }
+                problems += loaded.problems.map { builder.skip(ChatSkipCode.invalidSpec, $0, at: .wholeFile) }
             }
             candidates += builtIn
             var head: [UInt8] = (try? input.open().read(maxLength: SourceProbe.headLength)) ?? []
@@ -55,7 +55,7 @@ public struct ChatSpecAdapter: SourceAdapter {
                     ArrayOnce(
                         problems + [
                             builder.skip(
-                                "no_spec_matches",
+                                ChatSkipCode.noSpecMatches,
                                 "no chat spec matches this file (its name or first bytes); write one and pass --spec (see the Declarative specs section of adapters/Chat/README.md)",
                                 at: .wholeFile)
                         ]
@@ -170,7 +170,7 @@ final class SpecMapper {
             guard case .array(let messages)? = record.at(messagesPath) else {
                 return [
                     builder.skip(
-                        "unexpected_shape",
+                        ChatSkipCode.unexpectedShape,
                         "record \(position.recordIndex ?? 0) has no \"\(messagesPath)\" array (spec \(spec.name)); skipped",
                         at: position)
                 ]
@@ -180,7 +180,7 @@ final class SpecMapper {
             guard !turns.isEmpty else {
                 return [
                     builder.skip(
-                        "empty_conversation",
+                        ChatSkipCode.emptyConversation,
                         "record \(position.recordIndex ?? 0) (\(conversationID ?? "no id")) has no message with text; nothing to import",
                         at: position)
                 ]

@@ -17,7 +17,8 @@ public struct ClaudeAdapter: SourceAdapter {
     public func sniff(_ probe: SourceProbe) -> SniffConfidence {
         let head = probe.trimmedHead
         guard let first = head.first else { return .no }
-        if first == UInt8(ascii: "["), ChatText.contains(head, "\"chat_messages\""), ChatText.contains(head, "\"uuid\"") {
+        if first == UInt8(ascii: "["), ChatText.contains(head, "\"chat_messages\""), ChatText.contains(head, "\"uuid\"")
+        {
             return .certain
         }
         if Self.looksLikeProject(head) { return .certain }
@@ -30,11 +31,14 @@ public struct ClaudeAdapter: SourceAdapter {
             && (ChatText.contains(head, "\"prompt_template\"") || ChatText.contains(head, "\"is_starter_project\""))
     }
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         AdapterOutputs {
             let builder = ChatDocumentBuilder(adapter: Self.name, input: SourceInputInfo(input), context: context)
             // A single project object (`projects/<uuid>.json`): small, read whole.
-            if let head = try? input.open().read(maxLength: 64).drop(while: { $0 <= 0x20 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }),
+            if let head = try? input.open().read(maxLength: 64).drop(while: {
+                $0 <= 0x20 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF
+            }),
                 head.first == UInt8(ascii: "{")
             {
                 return SingleObjectReader(input: input, builder: builder) { value in
@@ -46,7 +50,8 @@ public struct ClaudeAdapter: SourceAdapter {
                 if value["chat_messages"] == nil, value["docs"] != nil {
                     return Self.project(value, position: position, cursorAfter: after, builder: builder)
                 }
-                return Self.conversation(value, position: position, cursorAfter: after, builder: builder, context: context)
+                return Self.conversation(
+                    value, position: position, cursorAfter: after, builder: builder, context: context)
             }
         }
     }
@@ -59,7 +64,7 @@ public struct ClaudeAdapter: SourceAdapter {
         guard case .object(let conversation) = value, let uuid = ChatText.string(conversation["uuid"]) else {
             return [
                 builder.skip(
-                    "unexpected_shape",
+                    ChatSkipCode.unexpectedShape,
                     "conversation \(index) is not an object with a \"uuid\"; skipped (is this a Claude export?)",
                     at: position)
             ]
@@ -70,10 +75,11 @@ public struct ClaudeAdapter: SourceAdapter {
         guard !turns.isEmpty else {
             return [
                 builder.skip(
-                    "empty_conversation",
+                    ChatSkipCode.emptyConversation,
                     messages.isEmpty
                         ? "conversation \(index) (\(name ?? uuid)) has no messages; nothing to import"
-                        : "conversation \(index) (\(name ?? uuid)) has no message with text (content blocks of unknown types are not imported); nothing to import", at: position)
+                        : "conversation \(index) (\(name ?? uuid)) has no message with text (content blocks of unknown types are not imported); nothing to import",
+                    at: position)
             ]
         }
         var metadata: [String: JSONValue] = ["conversation_id": .string(uuid), "turns": .integer(Int64(turns.count))]
@@ -84,7 +90,9 @@ public struct ClaudeAdapter: SourceAdapter {
         }
         if !attachmentNames.isEmpty { metadata["attachments"] = .array(attachmentNames) }
         if !fileNames.isEmpty { metadata["files"] = .array(fileNames) }
-        if let project = ChatText.string(conversation["project_uuid"]) ?? ChatText.string(conversation["project"]?["uuid"]) {
+        if let project = ChatText.string(conversation["project_uuid"])
+            ?? ChatText.string(conversation["project"]?["uuid"])
+        {
             metadata["project_id"] = .string(project)
         }
         var chat = ChatConversation(
@@ -173,7 +181,7 @@ public struct ClaudeAdapter: SourceAdapter {
         _ value: JSONValue, position: RecordPosition, cursorAfter: SourceCursor?, builder: ChatDocumentBuilder
     ) -> [AdapterOutput] {
         guard let uuid = ChatText.string(value["uuid"]) else {
-            return [builder.skip("unexpected_shape", "a project without a \"uuid\"; skipped", at: position)]
+            return [builder.skip(ChatSkipCode.unexpectedShape, "a project without a \"uuid\"; skipped", at: position)]
         }
         let name = ChatText.string(value["name"]) ?? "Untitled project"
         var sections = ["Project: \(name)"]
@@ -219,11 +227,12 @@ final class SingleObjectReader: RecordReader {
             let bytes: [UInt8]
             do {
                 bytes = try input.open().readAll(limit: limit, file: input.displayPath)
-            } catch let error as AdapterError where error.code == "file_too_large" {
+            } catch let error as AdapterError where error.has(SkipCode.fileTooLarge) {
                 outputs = [
                     builder.skip(
-                        "file_too_large",
-                        "larger than \(limit >> 20) MiB, the limit for a JSON file read whole; split the export", at: .wholeFile)
+                        SkipCode.fileTooLarge,
+                        "larger than \(limit >> 20) MiB, the limit for a JSON file read whole; split the export",
+                        at: .wholeFile)
                 ]
                 return try await next()
             }
@@ -234,7 +243,7 @@ final class SingleObjectReader: RecordReader {
             } catch {
                 outputs = [
                     builder.skip(
-                        "malformed_json",
+                        SkipCode.malformedJSON,
                         "not valid JSON (\(error.message.replacingOccurrences(of: "end of line", with: "end of the file")); columns count bytes from the start); fix or export again",
                         at: .wholeFile)
                 ]

@@ -58,7 +58,8 @@ public struct MessengerAdapter: SourceAdapter {
     {
         guard case .array(let messages)? = value["messages"] else {
             return [
-                builder.skip("unexpected_shape", "no \"messages\" array: not a Messenger export file", at: .wholeFile)
+                builder.skip(
+                    ChatSkipCode.unexpectedShape, "no \"messages\" array: not a Messenger export file", at: .wholeFile)
             ]
         }
         let title = ChatText.string(value["title"]).map(repair)
@@ -109,7 +110,8 @@ public struct MessengerAdapter: SourceAdapter {
         if outputs.isEmpty {
             return [
                 builder.skip(
-                    "empty_conversation", "no message with content in this file; nothing to import", at: .wholeFile)
+                    ChatSkipCode.emptyConversation, "no message with content in this file; nothing to import",
+                    at: .wholeFile)
             ]
         }
         return outputs

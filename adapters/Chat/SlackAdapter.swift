@@ -168,7 +168,8 @@ final class SlackBundleReader {
             case .failure(let problem)?:
                 setupOutputs.append(
                     builder(for: root + usersFile).skip(
-                        "malformed_json", "\(problem.message); user ids are shown instead of names", at: .wholeFile))
+                        SkipCode.malformedJSON, "\(problem.message); user ids are shown instead of names",
+                        at: .wholeFile))
             case nil: continue
             }
         }
@@ -205,7 +206,8 @@ final class SlackBundleReader {
             case .failure(let problem)?:
                 setupOutputs.append(
                     builder(for: root + file).skip(
-                        "malformed_json", "\(problem.message); the conversations it lists are read by folder name only",
+                        SkipCode.malformedJSON,
+                        "\(problem.message); the conversations it lists are read by folder name only",
                         at: .wholeFile))
             case nil: continue
             }
@@ -278,7 +280,7 @@ final class SlackBundleReader {
         case .failure(let problem)?:
             outputs.append(
                 builder(for: path).skip(
-                    "malformed_json", "\(problem.message); this day's messages are skipped, the other days go on",
+                    SkipCode.malformedJSON, "\(problem.message); this day's messages are skipped, the other days go on",
                     at: .wholeFile))
             return nil
         case nil: return nil
@@ -286,7 +288,8 @@ final class SlackBundleReader {
         guard let entries = value.arrayValue else {
             outputs.append(
                 builder(for: path).skip(
-                    "unexpected_shape", "a day file should be a JSON array of messages, not a \(value.kindName)",
+                    ChatSkipCode.unexpectedShape,
+                    "a day file should be a JSON array of messages, not a \(value.kindName)",
                     at: .wholeFile))
             return nil
         }

@@ -37,12 +37,15 @@ public struct TelegramAdapter: SourceAdapter {
                 || ChatText.contains(head, "\"about\""))
     }
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         AdapterOutputs {
             let builder = ChatDocumentBuilder(adapter: Self.name, input: SourceInputInfo(input), context: context)
             let head = (try? input.open().read(maxLength: SourceProbe.headLength)) ?? []
             if Self.isAccount(head[...]) {
-                return ArrayExportReader(input: input, builder: builder, path: ["chats", "list"], cursor: nil, what: "chat") {
+                return ArrayExportReader(
+                    input: input, builder: builder, path: ["chats", "list"], cursor: nil, what: "chat"
+                ) {
                     value, element, _, _ in
                     let grouper = DayGrouper(builder: builder, context: context, base: "")
                     Self.setUp(grouper, chat: value, index: element.index)
@@ -57,7 +60,7 @@ public struct TelegramAdapter: SourceAdapter {
                     if outputs.isEmpty {
                         return [
                             builder.skip(
-                                "empty_conversation",
+                                ChatSkipCode.emptyConversation,
                                 "chat \(element.index) (\(value["name"]?.stringValue ?? "unnamed")) has no message from a person; nothing to import",
                                 at: RecordPosition(byteOffset: element.offset, recordIndex: element.index))
                         ]
@@ -73,12 +76,15 @@ public struct TelegramAdapter: SourceAdapter {
                     if !ready {
                         ready = true
                         let chat = JSONValue.object(
-                            ["name": stream.sibling("name") ?? .null, "type": stream.sibling("type") ?? .null,
-                             "id": stream.sibling("id") ?? .null])
+                            [
+                                "name": stream.sibling("name") ?? .null, "type": stream.sibling("type") ?? .null,
+                                "id": stream.sibling("id") ?? .null,
+                            ])
                         Self.setUp(grouper, chat: chat, index: 0)
                     }
                     guard let turn = Self.turn(message) else { return [] }
-                    return grouper.add(turn, position: RecordPosition(byteOffset: element.offset, recordIndex: element.index))
+                    return grouper.add(
+                        turn, position: RecordPosition(byteOffset: element.offset, recordIndex: element.index))
                 },
                 finish: { _ in grouper.flush() })
         }

@@ -162,7 +162,7 @@ final class WhatsAppReader: RecordReader {
         guard let chatKeyLine, !turns.isEmpty else {
             outputs.append(
                 builder.skip(
-                    "empty_conversation",
+                    ChatSkipCode.emptyConversation,
                     messages.isEmpty
                         ? "no WhatsApp message line found; nothing to import"
                         : "only system lines, no message from a person; nothing to import", at: .wholeFile))
@@ -197,7 +197,7 @@ final class WhatsAppReader: RecordReader {
         if let found = TimeZone(identifier: name) { return (found, nil) }
         outputs.append(
             builder.skip(
-                "unknown_timezone",
+                ChatSkipCode.unknownTimezone,
                 "--timezone '\(name)' is not an IANA zone name (e.g. Europe/Berlin); times are read as UTC",
                 at: .wholeFile))
         return (ChatText.utc, "wall-clock time read as UTC (no --timezone given)")
@@ -227,7 +227,7 @@ final class WhatsAppReader: RecordReader {
                 guard let time = date(header, order: order, zone: zone) else {
                     outputs.append(
                         builder.skip(
-                            "unrecognised_line",
+                            ChatSkipCode.unrecognisedLine,
                             "line \(line.number): a message header with an impossible date or time (read as \(order.rawValue)); the message is skipped — check the line",
                             at: RecordPosition(byteOffset: line.byteOffset, line: line.number)))
                     pendingBad = (line.number, raw)
@@ -246,7 +246,7 @@ final class WhatsAppReader: RecordReader {
             } else if !ChatText.trimmed(raw).isEmpty {
                 outputs.append(
                     builder.skip(
-                        "unrecognised_line",
+                        ChatSkipCode.unrecognisedLine,
                         "line \(line.number): text before the first message that is not a WhatsApp message line; skipped",
                         at: RecordPosition(byteOffset: line.byteOffset, line: line.number)))
             }

@@ -64,7 +64,9 @@ final class WholeFileReader: RecordReader {
         return output
     }
 
-    private func skip(_ code: String, _ message: String, at position: RecordPosition = .wholeFile) -> AdapterOutput {
+    private func skip(_ code: some SkipReason, _ message: String, at position: RecordPosition = .wholeFile)
+        -> AdapterOutput
+    {
         .skipped(
             SkippedRecord(
                 adapter: TextAdapter.name, file: input.displayPath, position: position, code: code, message: message))
@@ -74,13 +76,13 @@ final class WholeFileReader: RecordReader {
         let format = SourceFormat(fileName: input.fileName) ?? .text
         let limit = max(1, context.maxDocumentBytes) &* 4
         if let size = input.size, size > Int64(limit) {
-            return skip("file_too_large", Self.tooLargeMessage(size: size, limit: limit))
+            return skip(SkipCode.fileTooLarge, Self.tooLargeMessage(size: size, limit: limit))
         }
         let raw: [UInt8]
         do {
             raw = try input.open().readAll(limit: limit, file: input.displayPath)
-        } catch let error as AdapterError where error.code == "file_too_large" {
-            return skip("file_too_large", Self.tooLargeMessage(size: nil, limit: limit))
+        } catch let error as AdapterError where error.has(SkipCode.fileTooLarge) {
+            return skip(SkipCode.fileTooLarge, Self.tooLargeMessage(size: nil, limit: limit))
         }
 
         let decoded: [UInt8]
@@ -91,7 +93,7 @@ final class WholeFileReader: RecordReader {
         }
         let normalised = TextDecoding.normaliseNewlines(decoded)
         if normalised.allSatisfy(TextDecoding.isASCIIWhitespace) {
-            return skip("empty_file", "the file is empty or holds only whitespace; nothing to import")
+            return skip(SkipCode.emptyFile, "the file is empty or holds only whitespace; nothing to import")
         }
         switch format {
         case .html:
@@ -132,10 +134,11 @@ final class WholeFileReader: RecordReader {
                 if bom == nil, Charset.utf16WithoutBOM(raw) != nil {
                     return detected()
                 } else {
-                    return .done(skip(
-                        "binary_content",
-                        "the file looks binary (NUL byte at offset \(offset)); it is not imported — remove it or rename it",
-                        at: RecordPosition(byteOffset: Int64(offset))))
+                    return .done(
+                        skip(
+                            SkipCode.binaryContent,
+                            "the file looks binary (NUL byte at offset \(offset)); it is not imported — remove it or rename it",
+                            at: RecordPosition(byteOffset: Int64(offset))))
                 }
             case .invalidUTF8(let offset):
                 if format == .html, let charset = TextDecoding.declaredCharset(raw), !charset.hasPrefix("utf") {
@@ -144,17 +147,19 @@ final class WholeFileReader: RecordReader {
                 }
                 if bom != nil {
                     // The BOM says UTF-8 and wins: the bad bytes are the file's fault, not a charset to guess.
-                    return .done(skip(
-                        "invalid_utf8",
-                        "invalid UTF-8 after a UTF-8 byte-order mark at byte offset \(offset); convert the file to UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8) and import it again",
-                        at: RecordPosition(byteOffset: Int64(offset))))
+                    return .done(
+                        skip(
+                            DocumentSkipCode.invalidUTF8,
+                            "invalid UTF-8 after a UTF-8 byte-order mark at byte offset \(offset); convert the file to UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8) and import it again",
+                            at: RecordPosition(byteOffset: Int64(offset))))
                 }
                 return detected()
             case .invalidUTF16(let offset):
-                return .done(skip(
-                    "invalid_utf16",
-                    "the file starts with a UTF-16 byte-order mark but is not valid UTF-16 (at byte offset \(offset)); convert it to UTF-8 and import it again",
-                    at: RecordPosition(byteOffset: Int64(offset))))
+                return .done(
+                    skip(
+                        DocumentSkipCode.invalidUTF16,
+                        "the file starts with a UTF-16 byte-order mark but is not valid UTF-16 (at byte offset \(offset)); convert it to UTF-8 and import it again",
+                        at: RecordPosition(byteOffset: Int64(offset))))
             }
         }
     }
@@ -165,7 +170,7 @@ final class WholeFileReader: RecordReader {
         let result = HTMLText.convert(bytes, encoding: encoding, shouldStop: { StopCheck.isRequested })
         if result.text.isEmpty {
             return skip(
-                "empty_file",
+                SkipCode.emptyFile,
                 "the HTML has no readable text once scripts, styles and markup are removed; nothing to import")
         }
         return document(text: result.text, format: .html, title: result.title, identity: identity, charset: charset)

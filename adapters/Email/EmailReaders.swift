@@ -3,9 +3,16 @@ import BackfillMarkup
 import Foundation
 
 func skipped(
-    _ adapter: String, _ file: String, _ position: RecordPosition, _ code: String, _ message: String
+    _ adapter: String, _ file: String, _ position: RecordPosition, _ code: any SkipReason, _ message: String
 ) -> AdapterOutput {
     .skipped(SkippedRecord(adapter: adapter, file: file, position: position, code: code, message: message))
+}
+
+/// An adapter error (a stop check's, a budget's, a read's) as the skip of the item at `position`.
+func skipped(_ adapter: String, _ error: AdapterError, file: String? = nil, at position: RecordPosition)
+    -> AdapterOutput
+{
+    .skipped(SkippedRecord(adapter: adapter, error: error, file: file, position: position))
 }
 
 /// The skip of a message whose MIME walk gave up — over a budget (`--max-depth`, `--max-parts`), or out of time
@@ -16,11 +23,11 @@ func budgetSkip(_ message: EmailMessage, adapter: String, file: String, position
     do {
         try StopCheck.check()
     } catch let error as AdapterError {
-        return skipped(adapter, file, position, error.code, error.message)
+        return skipped(adapter, error, file: file, at: position)
     }
     guard let over = message.overBudget else { return nil }
     let error = InputBudgets.current.exceeded(over.budget, over.what, file: file, position: position)
-    return skipped(adapter, file, position, error.code, error.message)
+    return skipped(adapter, error, file: file, at: position)
 }
 
 /// A byte source that drops its first `offset` bytes (resuming inside a stream that cannot seek).
@@ -49,12 +56,13 @@ func nonMessageOutput(_ framed: FramedMessage, file: String, index: Int, maxByte
     case .preamble:
         if framed.bytes.allSatisfy(ByteSearch.isWhitespace) { return nil }
         return skipped(
-            MboxAdapter.name, file, RecordPosition(byteOffset: framed.offset), "no_from_line",
+            MboxAdapter.name, file, RecordPosition(byteOffset: framed.offset), EmailSkipCode.noFromLine,
             "\(framed.length) bytes before the first From_ line (or with none at all) are not a message: the file is not an mbox or its start is damaged; an .eml file should be named .eml"
         )
     case .oversize:
         return skipped(
-            MboxAdapter.name, file, RecordPosition(byteOffset: framed.offset, recordIndex: index), "message_too_large",
+            MboxAdapter.name, file, RecordPosition(byteOffset: framed.offset, recordIndex: index),
+            EmailSkipCode.messageTooLarge,
             "a message of \(framed.length) bytes is over the \(maxBytes)-byte limit; raise it with --adapter-option max-message-bytes=N"
         )
     case .message:
@@ -120,7 +128,7 @@ final class MboxMessageReader: RecordReader {
         finished = true
         if outputs == 0 && cursor == nil {
             return skipped(
-                MboxAdapter.name, input.displayPath, .wholeFile, "empty_mailbox",
+                MboxAdapter.name, input.displayPath, .wholeFile, EmailSkipCode.emptyMailbox,
                 "the mailbox holds no messages; nothing to import")
         }
         return nil
@@ -134,7 +142,7 @@ final class MboxMessageReader: RecordReader {
         }
         guard message.headerCount > 0 else {
             return skipped(
-                MboxAdapter.name, input.displayPath, position, "no_headers",
+                MboxAdapter.name, input.displayPath, position, EmailSkipCode.noHeaders,
                 "the message after the From_ line has no header fields (binary data or a damaged message); check the file around this byte offset"
             )
         }
@@ -166,14 +174,15 @@ final class EMLReader: RecordReader {
         let raw: [UInt8]
         do {
             raw = try input.open().readAll(limit: options.maxMessageBytes, file: file)
-        } catch let error as AdapterError where error.code == "file_too_large" {
+        } catch let error as AdapterError where error.has(SkipCode.fileTooLarge) {
             return skipped(
-                EMLAdapter.name, file, .wholeFile, "message_too_large",
+                EMLAdapter.name, file, .wholeFile, EmailSkipCode.messageTooLarge,
                 "the message is over the \(options.maxMessageBytes)-byte limit; raise it with --adapter-option max-message-bytes=N"
             )
         }
         guard let bytes = EMLReader.messageBytes(raw) else {
-            return skipped(EMLAdapter.name, file, .wholeFile, "empty_file", "the file is empty; nothing to import")
+            return skipped(
+                EMLAdapter.name, file, .wholeFile, SkipCode.emptyFile, "the file is empty; nothing to import")
         }
         let message = EmailMessage(bytes: bytes, encoding: options.encoding)
         if let skip = try budgetSkip(message, adapter: EMLAdapter.name, file: file, position: .wholeFile) {
@@ -181,7 +190,7 @@ final class EMLReader: RecordReader {
         }
         guard message.headerCount > 0 else {
             return skipped(
-                EMLAdapter.name, file, .wholeFile, "no_headers",
+                EMLAdapter.name, file, .wholeFile, EmailSkipCode.noHeaders,
                 "the file has no mail header fields; it is not an email message (rename it if it is another format)")
         }
         let source = MessageSource(
@@ -224,7 +233,7 @@ final class MaildirMessageReader: RecordReader {
         if index == 0 && store.members.isEmpty {
             index = 1
             return skipped(
-                MaildirAdapter.name, store.bundle.displayPath, .wholeFile, "empty_mailbox",
+                MaildirAdapter.name, store.bundle.displayPath, .wholeFile, EmailSkipCode.emptyMailbox,
                 "the maildir holds no messages in cur/ or new/; nothing to import")
         }
         guard index < store.members.count else { return nil }
@@ -234,8 +243,7 @@ final class MaildirMessageReader: RecordReader {
         do {
             bytes = try store.read(member)
         } catch let error as AdapterError {
-            return skipped(
-                MaildirAdapter.name, error.file, RecordPosition(recordIndex: index), error.code, error.message)
+            return skipped(MaildirAdapter.name, error, at: RecordPosition(recordIndex: index))
         }
         if let problem = store.problem(member, bytes: bytes, index: index) { return problem }
         let message = EmailMessage(bytes: bytes ?? [], encoding: builder.encoding)
@@ -247,7 +255,8 @@ final class MaildirMessageReader: RecordReader {
         }
         guard message.headerCount > 0 else {
             return skipped(
-                MaildirAdapter.name, member.input.displayPath, RecordPosition(recordIndex: index), "no_headers",
+                MaildirAdapter.name, member.input.displayPath, RecordPosition(recordIndex: index),
+                EmailSkipCode.noHeaders,
                 "the file has no mail header fields; it is not an email message")
         }
         return .document(

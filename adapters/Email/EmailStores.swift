@@ -75,7 +75,7 @@ final class MboxStore: MessageStore {
                     skipped(
                         MboxAdapter.name, input.displayPath,
                         RecordPosition(byteOffset: framed.offset, recordIndex: index),
-                        "no_headers",
+                        EmailSkipCode.noHeaders,
                         "the message after the From_ line has no header fields (binary data or a damaged message); check the file around this byte offset"
                     ))
             }
@@ -83,7 +83,7 @@ final class MboxStore: MessageStore {
         if index == 0 && skips.isEmpty {
             skips.append(
                 skipped(
-                    MboxAdapter.name, input.displayPath, .wholeFile, "empty_mailbox",
+                    MboxAdapter.name, input.displayPath, .wholeFile, EmailSkipCode.emptyMailbox,
                     "the mailbox holds no messages; nothing to import"))
         }
         return skips
@@ -118,7 +118,7 @@ final class MboxStore: MessageStore {
         return skipped(
             MboxAdapter.name, input.displayPath,
             RecordPosition(byteOffset: location.offset, recordIndex: location.index),
-            "duplicate_message",
+            EmailSkipCode.duplicateMessage,
             "the same Message-ID appears earlier in this thread; the copy is left out of the thread document")
     }
 }
@@ -192,7 +192,7 @@ final class MaildirStore: MessageStore {
         do {
             return EMLReader.messageBytes(
                 try member.input.open().readAll(limit: options.maxMessageBytes, file: member.input.displayPath))
-        } catch let error as AdapterError where error.code == "file_too_large" {
+        } catch let error as AdapterError where error.has(SkipCode.fileTooLarge) {
             return nil
         }
     }
@@ -210,13 +210,14 @@ final class MaildirStore: MessageStore {
         let position = RecordPosition(recordIndex: index)
         guard let bytes else {
             return skipped(
-                MaildirAdapter.name, member.input.displayPath, position, "message_too_large",
+                MaildirAdapter.name, member.input.displayPath, position, EmailSkipCode.messageTooLarge,
                 "the message is over the \(options.maxMessageBytes)-byte limit (or empty); raise it with --adapter-option max-message-bytes=N"
             )
         }
         if bytes.isEmpty {
             return skipped(
-                MaildirAdapter.name, member.input.displayPath, position, "empty_file", "the message file is empty")
+                MaildirAdapter.name, member.input.displayPath, position, SkipCode.emptyFile, "the message file is empty"
+            )
         }
         return nil
     }
@@ -234,7 +235,8 @@ final class MaildirStore: MessageStore {
             } else {
                 skips.append(
                     skipped(
-                        MaildirAdapter.name, member.input.displayPath, RecordPosition(recordIndex: i + 1), "no_headers",
+                        MaildirAdapter.name, member.input.displayPath, RecordPosition(recordIndex: i + 1),
+                        EmailSkipCode.noHeaders,
                         "the file has no mail header fields; it is not an email message"))
             }
         }
@@ -250,7 +252,8 @@ final class MaildirStore: MessageStore {
     func duplicateSkip(_ n: Int) -> AdapterOutput {
         let i = kept[n]
         return skipped(
-            MaildirAdapter.name, members[i].input.displayPath, RecordPosition(recordIndex: i + 1), "duplicate_message",
+            MaildirAdapter.name, members[i].input.displayPath, RecordPosition(recordIndex: i + 1),
+            EmailSkipCode.duplicateMessage,
             "the same Message-ID appears earlier in this thread; the copy is left out of the thread document")
     }
 }

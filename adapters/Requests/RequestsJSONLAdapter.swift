@@ -80,12 +80,11 @@ final class RequestLinesReader: RecordReader {
             if line.number <= skipThroughLine || line.byteOffset < skipBeforeOffset { continue }
             if line.overBudget {
                 let error = InputBudgets.current.exceeded(
-                    .lineBytes, "line \(line.number) is longer than \(lines.maxLineBytes) bytes", file: input.displayPath,
+                    .lineBytes, "line \(line.number) is longer than \(lines.maxLineBytes) bytes",
+                    file: input.displayPath,
                     position: RecordPosition(byteOffset: line.byteOffset, line: line.number, recordIndex: line.number))
                 return .skipped(
-                    SkippedRecord(
-                        adapter: RequestsJSONLAdapter.name, file: error.file, position: error.position, code: error.code,
-                        message: error.message))
+                    SkippedRecord(adapter: RequestsJSONLAdapter.name, error: error))
             }
             var bytes = line.bytes
             if line.byteOffset == 0, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
@@ -101,7 +100,7 @@ final class RequestLinesReader: RecordReader {
         -> AdapterOutput
     {
         let lineNumber = position.line ?? 0
-        func skip(_ code: String, _ message: String) -> AdapterOutput {
+        func skip(_ code: some SkipReason, _ message: String) -> AdapterOutput {
             .skipped(
                 SkippedRecord(
                     adapter: RequestsJSONLAdapter.name, file: input.displayPath, position: position, code: code,
@@ -114,7 +113,7 @@ final class RequestLinesReader: RecordReader {
                 members = pairs
             case .other(let value):
                 return skip(
-                    "malformed_json",
+                    SkipCode.malformedJSON,
                     "the line is JSON \(value.kindName), not an object; each line must be one request object")
             }
         } catch {
@@ -127,12 +126,12 @@ final class RequestLinesReader: RecordReader {
             switch error {
             case .missing(let field):
                 return skip(
-                    "missing_field",
+                    RequestsSkipCode.missingField,
                     "no \"\(field)\" field; every request needs \"document\" and \"document_type\" — add it or remove the line"
                 )
             case .wrongKind(let field, let expected, let found):
                 return skip(
-                    "wrong_field_type",
+                    RequestsSkipCode.wrongFieldType,
                     "\"\(field)\" is \(Self.article(found)) \(found), expected \(Self.article(expected)) \(expected); fix the field or remove the line"
                 )
             }

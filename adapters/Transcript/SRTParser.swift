@@ -19,7 +19,7 @@ enum SRTParser {
         for index in badTimings {
             parsed.skips.append(
                 (
-                    "malformed_timing",
+                    TranscriptSkipCode.malformedTiming,
                     "unreadable cue timing “\(lines[index].prefix(80))” at line \(index + 1); its text is attached to the previous cue — timings look like `00:01:02,500 --> 00:01:04,000`",
                     RecordPosition(line: index + 1)
                 ))
@@ -41,8 +41,10 @@ enum SRTParser {
             // The next cue's index line belongs to it; so do the blank lines before that.
             if number + 1 < timings.count, end - 1 > timing.line, isIndex(lines[end - 1]) { end -= 1 }
             while end - 1 > timing.line, TranscriptText.isBlank(lines[end - 1]) { end -= 1 }
-            let body = lines[(timing.line + 1)..<end].enumerated().filter { !badSet.contains(timing.line + 1 + $0.offset) }
-                .map(\.element)
+            let body = lines[(timing.line + 1)..<end].enumerated().filter {
+                !badSet.contains(timing.line + 1 + $0.offset)
+            }
+            .map(\.element)
             var cueEnd = timing.end
             if cueEnd < timing.start {
                 endBeforeStart += 1

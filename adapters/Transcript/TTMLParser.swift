@@ -123,7 +123,9 @@ enum TTMLParser {
 
         init(root: xmlNodePtr) {
             var rate = 30.0
-            if let value = XMLSupport.attribute(root, "frameRate").flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }),
+            if let value = XMLSupport.attribute(root, "frameRate").flatMap({
+                Double($0.trimmingCharacters(in: .whitespaces))
+            }),
                 value > 0
             {
                 rate = value
@@ -133,7 +135,9 @@ enum TTMLParser {
                 if numbers.count == 2, numbers[0] > 0, numbers[1] > 0 { rate = rate * numbers[0] / numbers[1] }
             }
             frameRate = rate
-            if let sub = XMLSupport.attribute(root, "subFrameRate").flatMap({ Double($0) }), sub > 0 { subFrameRate = sub }
+            if let sub = XMLSupport.attribute(root, "subFrameRate").flatMap({ Double($0) }), sub > 0 {
+                subFrameRate = sub
+            }
             if let tick = XMLSupport.attribute(root, "tickRate").flatMap({ Double($0) }), tick > 0 {
                 tickRate = tick
             } else if XMLSupport.attribute(root, "frameRate") != nil {
@@ -183,7 +187,8 @@ enum TTMLParser {
             guard XMLSupport.name(root) == "tt" else {
                 parsed.skips.append(
                     (
-                        "not_ttml", "the root element is <\(XMLSupport.name(root))>, not <tt>: not a TTML/DFXP document",
+                        TranscriptSkipCode.notTTML,
+                        "the root element is <\(XMLSupport.name(root))>, not <tt>: not a TTML/DFXP document",
                         .wholeFile
                     ))
                 return
@@ -192,7 +197,7 @@ enum TTMLParser {
             if XMLSupport.nestsDeeper(root, than: budgets.maxDepth) {
                 let error = budgets.exceeded(
                     .depth, "XML elements nested deeper than \(budgets.maxDepth) levels", file: "")
-                parsed.skips.append((error.code, error.message, .wholeFile))
+                parsed.skips.append((InputBudgets.Budget.depth.code, error.message, .wholeFile))
                 return
             }
             let base = TimeBase(root: root)
@@ -210,14 +215,19 @@ enum TTMLParser {
             for warning in state.warnings { parsed.warn(warning) }
             roles = state.roles
             if !roles.isEmpty { parsed.extraMetadata["ttml_roles"] = .array(roles.map { .string($0) }) }
-            if state.outOfOrder > 0 { parsed.warn("\(state.outOfOrder) cue(s) start before the previous one; kept in document order") }
+            if state.outOfOrder > 0 {
+                parsed.warn("\(state.outOfOrder) cue(s) start before the previous one; kept in document order")
+            }
             if state.endBeforeStart > 0 {
                 parsed.warn("\(state.endBeforeStart) cue(s) end before they start; their end was set to their start")
             }
         }
         if result == nil {
             parsed.skips.append(
-                ("malformed_xml", "libxml2 could not read anything from this file; check that it is TTML/DFXP XML", .wholeFile))
+                (
+                    TranscriptSkipCode.malformedXML,
+                    "libxml2 could not read anything from this file; check that it is TTML/DFXP XML", .wholeFile
+                ))
         }
         return parsed
     }
@@ -309,7 +319,8 @@ enum TTMLParser {
             .filter { $0.1 != nil && $0.2 == nil }
         if let bad = unreadable.first {
             state.warnings.append(
-                "unreadable time \(bad.0)=“\((bad.1 ?? "").prefix(40))” on <p> at line \(line); the text was kept without it")
+                "unreadable time \(bad.0)=“\((bad.1 ?? "").prefix(40))” on <p> at line \(line); the text was kept without it"
+            )
         }
         let start: Double? = begin.map { offset + $0 } ?? (end != nil || dur != nil ? offset : nil)
         var stop: Double? = end.map { offset + $0 } ?? dur.flatMap { d in start.map { $0 + d } }
@@ -335,7 +346,9 @@ enum TTMLParser {
     }
 
     /// Text of a `p`: spans (with their own agents), `br` as a line break; metadata and other markup skipped.
-    private static func collectSpans(_ node: xmlNodePtr, speaker: String?, into segments: inout [Segment], state: WalkState) {
+    private static func collectSpans(
+        _ node: xmlNodePtr, speaker: String?, into segments: inout [Segment], state: WalkState
+    ) {
         for child in XMLSupport.children(node) {
             switch child.pointee.type {
             case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
@@ -350,7 +363,8 @@ enum TTMLParser {
                 case "br":
                     if !segments.isEmpty { segments[segments.count - 1].text += "\n" }
                 case "span":
-                    collectSpans(child, speaker: self.speaker(child, state: state) ?? speaker, into: &segments, state: state)
+                    collectSpans(
+                        child, speaker: self.speaker(child, state: state) ?? speaker, into: &segments, state: state)
                 case "metadata", "set", "animate":
                     continue
                 default:

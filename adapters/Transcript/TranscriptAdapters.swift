@@ -163,7 +163,7 @@ final class TranscriptReader: RecordReader {
         return pending[index]
     }
 
-    private func skip(_ code: String, _ message: String) -> [AdapterOutput] {
+    private func skip(_ code: some SkipReason, _ message: String) -> [AdapterOutput] {
         [
             .skipped(
                 SkippedRecord(
@@ -176,21 +176,21 @@ final class TranscriptReader: RecordReader {
         let limit = TranscriptText.readLimit(context)
         if let size = input.size, size > Int64(limit) {
             return skip(
-                "file_too_large",
+                SkipCode.fileTooLarge,
                 "the transcript is \(size) bytes, over the \(limit)-byte limit for one meeting (max(64 MiB, 4 × --max-document-bytes)); split it or raise --max-document-bytes"
             )
         }
         let raw: [UInt8]
         do {
             raw = try input.open().readAll(limit: limit, file: input.displayPath)
-        } catch let error as AdapterError where error.code == "file_too_large" {
+        } catch let error as AdapterError where error.has(SkipCode.fileTooLarge) {
             return skip(
-                "file_too_large",
+                SkipCode.fileTooLarge,
                 "the transcript is over the \(limit)-byte limit for one meeting; split it or raise --max-document-bytes"
             )
         }
         if raw.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
-            return skip("empty_file", "the file is empty or holds only whitespace; nothing to import")
+            return skip(SkipCode.emptyFile, "the file is empty or holds only whitespace; nothing to import")
         }
 
         var builder = TranscriptBuilder(adapterName: format.rawValue, input: input, context: context)
@@ -205,7 +205,7 @@ final class TranscriptReader: RecordReader {
                 let nuls = raw.prefix(4096).filter { $0 == 0 }.count
                 if nuls * 4 > min(raw.count, 4096) {
                     return skip(
-                        "binary_content",
+                        SkipCode.binaryContent,
                         "the file looks binary (NUL bytes in its first 4 KB), not a \(format.rawValue) transcript; remove it or rename it"
                     )
                 }
@@ -225,7 +225,7 @@ final class TranscriptReader: RecordReader {
         if parsed.cues.count > budgets.maxParts {
             let error = budgets.exceeded(
                 .parts, "more than \(budgets.maxParts) cues in one transcript", file: input.displayPath)
-            return skip(error.code, error.message)
+            return skip(InputBudgets.Budget.parts.code, error.message)
         }
         return builder.outputs(for: parsed)
     }

@@ -26,7 +26,8 @@ struct TranscriptBuilder {
             outputs.append(
                 .skipped(
                     SkippedRecord(
-                        adapter: adapterName, file: input.displayPath, position: .wholeFile, code: "empty_transcript",
+                        adapter: adapterName, file: input.displayPath, position: .wholeFile,
+                        code: TranscriptSkipCode.emptyTranscript,
                         message: parsed.cues.isEmpty && parsed.skips.isEmpty
                             ? "no cue or speaker line with text was found; check that this is a \(parsed.format) transcript (an empty export or a wrong extension)"
                             : "no cue with text could be read (see the skipped cues above); fix them or re-export the transcript"

@@ -24,7 +24,7 @@ struct ParsedTranscript {
     var title: String?
     var language: String?
     /// Cues (or blocks) that could not be read: yielded as `.skipped` before the documents.
-    var skips: [(code: String, message: String, position: RecordPosition)] = []
+    var skips: [(code: any SkipReason, message: String, position: RecordPosition)] = []
     /// Problems that did not lose text (missing header, timings out of order, recovered XML): `metadata.parse_warnings`.
     var warnings: [String] = []
     /// Format-specific extras (TTML roles, VTT header fields).

@@ -38,7 +38,7 @@ enum WebVTTParser {
                     let end = endOfBlock(lines, from: index)
                     parsed.skips.append(
                         (
-                            "malformed_cue",
+                            TranscriptSkipCode.malformedCue,
                             "a block without a cue timing line (`00:00:01.000 --> 00:00:02.000`) at line \(blockStart + 1) was not imported: “\(first.prefix(60))”; fix the timing line or add the missing blank line",
                             RecordPosition(line: blockStart + 1)
                         ))
@@ -50,7 +50,7 @@ enum WebVTTParser {
                 let end = endOfBlock(lines, from: timingIndex + 1)
                 parsed.skips.append(
                     (
-                        "malformed_timing",
+                        TranscriptSkipCode.malformedTiming,
                         "unreadable cue timing “\(lines[timingIndex].prefix(80))” at line \(timingIndex + 1); the cue was not imported — timings look like `00:01:02.500 --> 00:01:04.000`",
                         RecordPosition(line: timingIndex + 1)
                     ))

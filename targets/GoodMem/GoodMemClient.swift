@@ -180,7 +180,7 @@ public final class GoodMemClient: UploadTarget {
         let results = (try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body)))?["results"]?.arrayValue
         guard let results else {
             throw UploadError(
-                kind: .retryable, code: "bad_response", message: "the batchCreate answer has no results; sending again")
+                kind: .retryable, code: .badResponse, message: "the batchCreate answer has no results; sending again")
         }
         let byMemoryID = Dictionary(
             batch.map { (Self.memoryID(for: $0.documentID), $0.documentID) }, uniquingKeysWith: { a, _ in a })
@@ -194,8 +194,7 @@ public final class GoodMemClient: UploadTarget {
             outcomes[documentID] = Self.outcome(of: item, memoryID: memoryID)
         }
         for document in batch where outcomes[document.documentID] == nil {
-            outcomes[document.documentID] = .failed(
-                code: "unmatched_response", message: "the batch answer did not mention this document")
+            outcomes[document.documentID] = .unmatched
         }
         let rate = HTTPTransport.rateHeaders(answer.headers)
         return SendResult(outcomes: outcomes, rateLimitRemaining: rate.remaining, rateLimitResetIn: rate.resetIn)

@@ -76,7 +76,7 @@ public struct IngestionStatusChecker: Sendable {
             }
             if failure.httpStatus == 404 { return .missing }
             if failure.kind == .stop { throw failure }
-            let throttled = failure.code == "rate_limited" || failure.code == "instance_not_ready"
+            let throttled = failure.isThrottle
             if throttled {
                 await limiter.record(.throttled(retryAfter: failure.retryAfter))
                 throttles += 1

@@ -58,7 +58,7 @@ public enum SynapBatchResponse {
             decoded = try JSONDecoder().decode(Body.self, from: Data(body))
         } catch {
             throw UploadError(
-                kind: .retryable, code: "bad_response",
+                kind: .retryable, code: .badResponse,
                 message: "the batch answer could not be read (\(error)); the batch will be sent again")
         }
         var outcomes: [String: ItemOutcome] = [:]
@@ -98,8 +98,7 @@ public enum SynapBatchResponse {
         }
         // Whatever the answer does not account for is unknown: sent again later (the target dedups by id).
         for id in ids where outcomes[id] == nil {
-            outcomes[id] = .failed(
-                code: "unmatched_response", message: "the batch answer did not mention this document")
+            outcomes[id] = .unmatched
         }
         return outcomes
     }

@@ -86,7 +86,7 @@ public final class SynapClient: UploadTarget {
         guard status == 409 else { return nil }
         if raw.contains("instance_not_ready") {
             return UploadError(
-                kind: .retryable, code: "instance_not_ready", message: "the Synap instance is still being built; waiting",
+                kind: .retryable, code: .instanceNotReady, message: "the Synap instance is still being built; waiting",
                 httpStatus: status, retryAfter: retryAfter ?? .seconds(30))
         }
         if raw.contains("instance_build_failed") {
@@ -159,7 +159,7 @@ public final class SynapClient: UploadTarget {
         do {
             status = try JSONDecoder().decode(SynapStatus.self, from: Data(answer.body))
         } catch {
-            throw UploadError(kind: .permanent, code: "bad_response", message: "unreadable status response: \(error)")
+            throw UploadError(kind: .permanent, code: .badResponse, message: "unreadable status response: \(error)")
         }
         let rate = HTTPTransport.rateHeaders(answer.headers)
         return SynapStatusReply(status: status, rateLimitRemaining: rate.remaining, rateLimitResetIn: rate.resetIn)
@@ -173,7 +173,7 @@ public final class SynapClient: UploadTarget {
         do {
             return try JSONDecoder().decode(SynapWhoami.self, from: Data(answer.body))
         } catch {
-            throw UploadError(kind: .permanent, code: "bad_response", message: "unreadable whoami response: \(error)")
+            throw UploadError(kind: .permanent, code: .badResponse, message: "unreadable whoami response: \(error)")
         }
     }
 

@@ -74,9 +74,8 @@ final class ReadStage {
             }
         } catch is CancellationError {
             throw CancellationError()
-        } catch let error as AdapterError where error.code == InputBudgets.Budget.readSeconds.code {
-            let record = SkippedRecord(
-                adapter: "-", file: input.displayPath, position: .wholeFile, code: error.code, message: error.message)
+        } catch let error as AdapterError where error.has(InputBudgets.Budget.readSeconds.code) {
+            let record = SkippedRecord(adapter: "-", error: error, file: input.displayPath, position: .wholeFile)
             skip(record)
             return
         } catch {
@@ -118,8 +117,7 @@ final class ReadStage {
             let what = "an archive nested deeper than \(limits.maxDepth) levels (unpack it and import the inner files)"
             let error = configuration.budgets.exceeded(.archiveDepth, what, file: input.displayPath)
             let record = SkippedRecord(
-                adapter: container.name, file: input.displayPath, position: .wholeFile, code: error.code,
-                message: error.message)
+                adapter: container.name, error: error, file: input.displayPath, position: .wholeFile)
             skip(record)
             return
         }
@@ -259,9 +257,7 @@ final class ReadStage {
         switch error {
         case let error as AdapterError:
             skip(
-                SkippedRecord(
-                    adapter: adapter, file: error.file, position: error.position, code: error.code,
-                    message: error.message + " (\(rest))"))
+                SkippedRecord(adapter: adapter, error: error, message: error.message + " (\(rest))"))
         case is LedgerError, is CancellationError:
             throw error
         default:

@@ -89,7 +89,7 @@ struct BatchSender: Sendable {
                 return
             } catch let error as UploadError {
                 state.lastError = error
-                let throttled = error.code == "rate_limited" || error.code == "instance_not_ready"
+                let throttled = error.isThrottle
                 if throttled {
                     await limiter.record(.throttled(retryAfter: error.retryAfter))
                     tally.update { $0.requests.throttled += 1 }
@@ -137,7 +137,7 @@ struct BatchSender: Sendable {
                 return found.filter { if case .accepted = $0.value { return true } else { return false } }
             } catch {
                 let uploadError = error as? UploadError
-                if let uploadError, uploadError.code == "rate_limited" {
+                if let uploadError, uploadError.has(.rateLimited) {
                     await limiter.record(.throttled(retryAfter: uploadError.retryAfter))
                     tally.update { $0.requests.throttled += 1 }
                 }

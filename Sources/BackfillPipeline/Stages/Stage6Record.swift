@@ -92,7 +92,7 @@ final class OutcomeRecorder: Sendable {
             let id = item.encoded.documentID
             let location = item.provenance.location
             let unmatched = ItemOutcome.failed(
-                code: OutcomeCode.unmatchedResponse.rawValue, message: "no outcome for this document")
+                code: TransportCode.unmatchedResponse.rawValue, message: "no outcome for this document")
             switch outcomes[id] ?? unmatched {
             case .accepted(let ingestionID):
                 counts.accepted += 1
