@@ -56,8 +56,7 @@ extension Charset {
         let name = normalise(label)
         guard let declared = strictDecode(array, from: name) else { return nil }
         // Clean: no undecodable byte and no C1 control (symbols next to letters are not enough to doubt a label).
-        let impossible = declared.errors + declared.text.unicodeScalars.count { (0x80...0x9F).contains($0.value) }
-        if impossible == 0 {
+        if declared.errors == 0 && !hasC1Control(declared.text) {
             return Decoded(text: declared.text, charset: SourceCharset(name: name, origin: .declared, confidence: 1))
         }
         if let option, !option.trimmingCharacters(in: .whitespaces).isEmpty, let text = decode(array, label: option) {
@@ -70,6 +69,19 @@ extension Charset {
         return Decoded(
             text: declared.text,
             charset: SourceCharset(name: name, origin: .detected, confidence: min(0.4, detected.charset.confidence)))
+    }
+
+    /// Whether `text` holds a C1 control (U+0080–U+009F: UTF-8 `C2 80`–`C2 9F`), found by bytes.
+    static func hasC1Control(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { utf8 in
+            var index = 0
+            while index + 1 < utf8.count {
+                if utf8[index] == 0xC2, (0x80...0x9F).contains(utf8[index + 1]) { return true }
+                index += 1
+            }
+            return false
+        }
     }
 
     /// The answers that need no detector: a byte-order mark, valid UTF-8, UTF-16 without a BOM; nil otherwise.

@@ -58,11 +58,26 @@ public struct VerifyRequest: Sendable {
             }
         }
         if request.markMissing && !missingIDs.isEmpty {
-            try ledger.mark(
-                missingIDs, as: .failed, code: "missing_on_target",
-                message: "the ledger held it as accepted but the target does not have it (backfill verify)")
+            try ledger.markMissingOnTarget(missingIDs)
             report.markedForRetry = true
         }
+    }
+}
+
+/// The codes `backfill verify --mark-missing` leaves on the documents it hands to `backfill retry`.
+public enum VerifyCode: String, Sendable, CaseIterable {
+    /// The ledger held it as accepted, the target does not have it.
+    case missingOnTarget = "missing_on_target"
+    /// The target accepted it but failed to process it.
+    case ingestionFailed = "ingestion_failed"
+}
+
+extension Ledger {
+    /// Documents the ledger held as accepted that the target does not have: `failed`, for `backfill retry`.
+    public func markMissingOnTarget(_ ids: [String]) throws {
+        try mark(
+            ids, as: .failed, code: VerifyCode.missingOnTarget.rawValue,
+            message: "the ledger held it as accepted but the target does not have it (backfill verify)")
     }
 }
 

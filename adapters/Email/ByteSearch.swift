@@ -9,6 +9,11 @@ import Foundation
 /// Byte-level helpers over `[UInt8]`: libc `memchr`/`memmem` searches (SIMD in glibc) and ASCII tests, so the
 /// hot paths never build a `String` per line.
 enum ByteSearch {
+    /// Whether `text` holds a NUL, by `memchr` over its UTF-8 (`utf8.contains` walks it a byte at a time).
+    static func containsNUL(_ text: inout String) -> Bool {
+        text.withUTF8 { utf8 in utf8.count > 0 && memchr(utf8.baseAddress!, 0, utf8.count) != nil }
+    }
+
     /// The index of the first `byte` in `bytes[from..<to]`, or nil.
     @inline(__always)
     static func index(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int? {

@@ -83,7 +83,7 @@ struct EmailDocumentBuilder {
         let created = Self.createdAt(message, source: source)
         let iso = created.epoch.map(EmailDate.iso)
         var text = message.rendered(fallbackDate: created.origin == .source ? nil : iso)
-        if text.utf8.contains(0) { text.removeAll { $0 == "\u{0}" } }
+        if ByteSearch.containsNUL(&text) { text.removeAll { $0 == "\u{0}" } }
         var request = CreateMemoryRequest(
             document: text, documentType: .email, documentID: Self.documentID(message), documentCreatedAt: iso,
             metadata: Self.metadata(message, threadID: threadID, source: source))
@@ -160,7 +160,7 @@ struct EmailDocumentBuilder {
             let date = Self.createdAt(message, source: source)
             let fallback = date.origin == .source ? nil : date.epoch.map(EmailDate.iso)
             var block = message.rendered(fallbackDate: fallback)
-            if block.utf8.contains(0) { block.removeAll { $0 == "\u{0}" } }
+            if ByteSearch.containsNUL(&block) { block.removeAll { $0 == "\u{0}" } }
             blocks.append(block)
             for person in message.from + message.to + message.cc where !person.address.isEmpty {
                 // One entry per address whatever its case, as first written.

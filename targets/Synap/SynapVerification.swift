@@ -169,15 +169,13 @@ package struct SynapVerification {
     /// `--mark-missing`: missing documents and failed ingestions become `failed`, for `backfill retry`.
     private mutating func markForRetry() throws {
         if !missingIDs.isEmpty {
-            try ledger.mark(
-                missingIDs, as: .failed, code: "missing_on_target",
-                message: "the ledger held it as accepted but the target does not have it (backfill verify)")
+            try ledger.markMissingOnTarget(missingIDs)
             report.markedForRetry = true
         }
         let failed = try ledger.ingestionFailures(limit: Int.max).filter { $0.status == "failed" }
         for failure in failed {
             try ledger.mark(
-                [failure.documentID], as: .failed, code: "ingestion_failed",
+                [failure.documentID], as: .failed, code: VerifyCode.ingestionFailed.rawValue,
                 message: "the target failed to process it: \(failure.error ?? "no error message") (backfill verify)")
         }
         if !failed.isEmpty { report.markedForRetry = true }

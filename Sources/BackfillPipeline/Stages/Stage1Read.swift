@@ -217,9 +217,9 @@ final class ReadStage {
     ) async throws -> SourceCursor?? {
         var lastCursor = cursor
         do {
-            var iterator = outputs.makeAsyncIterator()
-            let budgets = configuration.budgets
-            while let output = try await StopCheck.withDeadline(budgets, file: path, { try await iterator.next() }) {
+            var iterator = ReadAhead(outputs: outputs, budgets: configuration.budgets, path: path).makeAsyncIterator()
+            defer { iterator.cancel() }
+            while let output = try await iterator.next() {
                 switch output {
                 case .skipped(let record):
                     tally.update { $0.byAdapter[adapter.name, default: .init()].skipped += 1 }

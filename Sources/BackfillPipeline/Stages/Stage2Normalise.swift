@@ -11,15 +11,12 @@ final class NormaliseStage {
     private let tally: RunTally
     private let next: DedupStage
     private let rejected: RejectedBeforeSending?
-    private let encoder: JSONEncoder
 
     init(configuration: PipelineConfiguration, tally: RunTally, next: DedupStage, rejected: RejectedBeforeSending?) {
         self.configuration = configuration
         self.tally = tally
         self.next = next
         self.rejected = rejected
-        encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }
 
     func accept(_ original: MemoryDocument) async throws {
@@ -40,7 +37,7 @@ final class NormaliseStage {
         noteAdjustments(document)
         let json: [UInt8]
         do {
-            json = Array(try encoder.encode(document.request))
+            json = try CanonicalJSON.encode(document.request)
         } catch {
             try reject(document, Rejection(.unencodable, message: "the request cannot be encoded as JSON: \(error)"))
             return
