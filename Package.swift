@@ -216,18 +216,18 @@ let package = Package(
         .testTarget(
             name: "BackfillAdapterTests",
             dependencies: [
-                "BackfillDocumentAdapter", "BackfillRequestsAdapter", "BackfillMarkup", "BackfillTestSupport",
-                "BackfillSynapTarget",
+                "BackfillCore", "BackfillDocumentAdapter", "BackfillRequestsAdapter", "BackfillMarkup",
+                "BackfillTestSupport", "BackfillSynapTarget",
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "BackfillEmailTests", dependencies: ["BackfillEmailAdapter", "BackfillTestSupport"],
+            name: "BackfillEmailTests", dependencies: ["BackfillCore", "BackfillEmailAdapter", "BackfillTestSupport"],
             swiftSettings: strict),
         .testTarget(
-            name: "BackfillChatTests", dependencies: ["BackfillChatAdapter", "BackfillTestSupport"],
+            name: "BackfillChatTests", dependencies: ["BackfillCore", "BackfillChatAdapter", "BackfillTestSupport"],
             swiftSettings: strict),
         .testTarget(
-            name: "BackfillTranscriptTests", dependencies: ["BackfillTranscriptAdapter", "BackfillTestSupport"],
+            name: "BackfillTranscriptTests", dependencies: ["BackfillCore", "BackfillTranscriptAdapter", "BackfillTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "BackfillCharsetTests",
@@ -239,14 +239,14 @@ let package = Package(
             ],
             exclude: ["texts"], swiftSettings: strict),
         .testTarget(
-            name: "BackfillArchiveTests", dependencies: ["BackfillArchiveAdapter", "BackfillTestSupport"],
+            name: "BackfillArchiveTests", dependencies: ["BackfillArchiveAdapter", "BackfillKit", "BackfillTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "BackfillFuzzTests", dependencies: ["backfill-fuzz"], swiftSettings: strict),
         .testTarget(
             name: "BackfillEndToEndTests",
             dependencies: [
-                "BackfillKit", "BackfillSandbox", "BackfillLedger", "BackfillTestSupport", "backfill",
+                "BackfillKit", "BackfillSandbox", "BackfillLedger", "BackfillTargets", "BackfillTestSupport", "backfill",
                 "BackfillArchiveAdapter", "BackfillChatAdapter", "BackfillDocumentAdapter", "BackfillEmailAdapter",
                 "BackfillRequestsAdapter", "BackfillTranscriptAdapter",
             ],

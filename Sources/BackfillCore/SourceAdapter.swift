@@ -143,6 +143,9 @@ public struct AdapterContext: Sendable {
     public var identities: IdentityMap
     /// What one input may cost (nesting, sizes, counts, time); see ``InputBudgets``.
     public var budgets: InputBudgets
+    /// How many records an adapter may parse at once (`--parse-jobs`, default: the cores); 1 parses inline. The
+    /// records still come out in the source's order, the same as with 1.
+    public var parseJobs = ProcessInfo.processInfo.activeProcessorCount
 
     public init(
         maxDocumentBytes: Int = ValidationProfile.defaultMaxDocumentBytes, options: [String: String] = [:],

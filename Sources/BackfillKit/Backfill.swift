@@ -47,6 +47,8 @@ public struct ImportOptions: Sendable {
     /// Triggered by SIGINT/SIGTERM in the CLI.
     public var stopSignal = StopSignal()
     public var adapterOptions: [String: String] = [:]
+    /// `--parse-jobs`: records parsed at once (nil: the cores).
+    public var parseJobs: Int?
     /// A CSV or YAML identity map (`--identity-map`).
     public var identityMapPath: String?
     /// TLS for self-signed servers.

@@ -84,6 +84,7 @@ extension Backfill {
             adapterContext: AdapterContext(
                 maxDocumentBytes: options.maxDocumentBytes, options: options.adapterOptions,
                 identities: try options.identities, budgets: options.budgets))
+        if let jobs = options.parseJobs { configuration.adapterContext.parseJobs = max(1, jobs) }
         configuration.userID = options.userID
         configuration.customerID = options.customerID
         configuration.mode = options.mode

@@ -8,8 +8,8 @@ import Testing
 /// ``ReadAhead`` hands over exactly what the adapter yields, in its order, then its end or its error; a consumer
 /// that stops early ends the parsing task.
 /// Broken to see it fail: (1) the last, partial batch not sent before the error — the comparison lost the 37
-/// records after the last full batch; (2) the parser's `Task.isCancelled` check removed — "stops early" saw it
-/// read on (400, then 600 records pulled after the cancel).
+/// records after the last full batch; (2) the parser's `Task.isCancelled` check removed — "stops early" hung (`stop`
+/// waits for a parser that reads on) until its time limit.
 @Suite("Read-ahead")
 struct ReadAheadTests {
     /// Yields `count` documents (every 100th one of 5 MiB, to cross the byte bound), a skip every 7th, then throws.
@@ -71,9 +71,8 @@ struct ReadAheadTests {
         var iterator = ReadAhead(outputs: AdapterOutputs { reader }, budgets: InputBudgets(), path: "in")
             .makeAsyncIterator()
         for _ in 0..<10 { _ = try await iterator.next() }
-        iterator.cancel()
-        // The parser stops at its next record: at most the batch it was filling and the one waiting.
-        try await Task.sleep(for: .milliseconds(200))
+        await iterator.stop()
+        // The parser has stopped when `stop` returns: at most the batch it was filling and the one waiting.
         let pulled = reader.pulled.load(ordering: .relaxed)
         try await Task.sleep(for: .milliseconds(200))
         #expect(reader.pulled.load(ordering: .relaxed) == pulled)

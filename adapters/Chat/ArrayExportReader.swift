@@ -24,12 +24,15 @@ final class ArrayExportReader: RecordReader {
     private var ended = false
     private var queue: [AdapterOutput] = []
     private var queueIndex = 0
+    /// Elements parsed on tasks of their own, ahead of the one converted (`parallel` readers, ``ParseWindow``).
+    private var window: ParseWindow?
 
     init(
         input: SourceInput, builder: ChatDocumentBuilder, path: [String] = [], cursor: SourceCursor?,
-        what: String = "conversation",
+        what: String = "conversation", parallelJobs: Int = 1,
         convert: @escaping Convert, finish: ((JSONArrayStream) -> [AdapterOutput])? = nil
     ) {
+        if parallelJobs > 1 { window = ParseWindow(jobs: parallelJobs) }
         self.input = input
         self.builder = builder
         self.path = path
@@ -57,7 +60,7 @@ final class ArrayExportReader: RecordReader {
                 return queue[queueIndex]
             }
             if ended { return nil }
-            queue = try produce()
+            queue = window == nil ? try produce() : try await produceParallel()
             queueIndex = 0
         }
     }
@@ -74,37 +77,88 @@ final class ArrayExportReader: RecordReader {
             while true {
                 guard let element = try stream.next() else {
                     ended = true
-                    if !stream.enteredArray {
-                        return [
-                            builder.skip(
-                                ChatSkipCode.unexpectedShape,
-                                "no \"\(path.joined(separator: "."))\" array found; this file is not the export it looks like — check it was exported as JSON",
-                                at: .wholeFile)
-                        ]
-                    }
-                    return finish?(stream) ?? []
+                    return endOfArray(stream)
                 }
                 if element.index <= skipThrough { continue }
-                let position = RecordPosition(byteOffset: element.offset, recordIndex: element.index)
-                switch ElementParser.parse(element) {
-                case .failure(let problem):
-                    return [
-                        builder.skip(
-                            problem.code,
-                            "\(what) \(element.index): \(problem.message); skipped, the rest of the file goes on",
-                            at: position)
-                    ]
-                case .success(let value):
-                    let outputs = convert(value, element, cursorAfter(element), stream)
-                    if !outputs.isEmpty { return outputs }
-                }
+                if let outputs = outputs(of: element, ElementParser.parse(element), stream) { return outputs }
             }
         } catch let failure as JSONArrayStream.Failure {
             ended = true
-            let (code, offset, message) = ElementParser.describe(failure)
-            var outputs = [builder.skip(code, message, at: RecordPosition(byteOffset: offset))]
-            outputs += finish?(stream) ?? []
-            return outputs
+            return framingFailed(failure, stream)
+        }
+    }
+
+    /// The outputs of the next element, its JSON parsed ahead on another task (the framing and `convert` stay in
+    /// order, so they are those of ``produce()``).
+    private func produceParallel() async throws -> [AdapterOutput] {
+        if stream == nil { stream = try open() }
+        guard let stream, let window else { return [] }
+        while true {
+            fill(window, stream)
+            guard let (element, task) = window.pop() else {
+                ended = true
+                if let error = window.endError { throw error }
+                return window.endOutputs
+            }
+            fill(window, stream)
+            let parsed = await task.value
+            if let outputs = outputs(of: element, parsed, stream) { return outputs }
+        }
+    }
+
+    /// Frames elements until the window is full; the end of the array (or a framing failure) is kept for last.
+    private func fill(_ window: ParseWindow, _ stream: JSONArrayStream) {
+        while !window.framingEnded && window.hasRoom {
+            do {
+                guard let element = try stream.next() else {
+                    window.end(with: endOfArray(stream))
+                    return
+                }
+                if element.index <= skipThrough { continue }
+                window.start(element, file: input.displayPath)
+            } catch let failure as JSONArrayStream.Failure {
+                window.end(with: framingFailed(failure, stream))
+            } catch {
+                window.end(with: [], error: error)
+            }
+        }
+    }
+
+    /// A file that stops being the array it began as: the place and why, then what `finish` still has.
+    private func framingFailed(_ failure: JSONArrayStream.Failure, _ stream: JSONArrayStream) -> [AdapterOutput] {
+        let (code, offset, message) = ElementParser.describe(failure)
+        return [builder.skip(code, message, at: RecordPosition(byteOffset: offset))] + (finish?(stream) ?? [])
+    }
+
+    private func endOfArray(_ stream: JSONArrayStream) -> [AdapterOutput] {
+        if !stream.enteredArray {
+            return [
+                builder.skip(
+                    ChatSkipCode.unexpectedShape,
+                    "no \"\(path.joined(separator: "."))\" array found; this file is not the export it looks like — check it was exported as JSON",
+                    at: .wholeFile)
+            ]
+        }
+        return finish?(stream) ?? []
+    }
+
+    /// One element's outputs (nil: none, go on).
+    private func outputs(
+        of element: JSONArrayStream.Element, _ parsed: Result<JSONValue, ElementParser.Problem>,
+        _ stream: JSONArrayStream
+    ) -> [AdapterOutput]? {
+        let position = RecordPosition(byteOffset: element.offset, recordIndex: element.index)
+        switch parsed {
+        case .failure(let problem):
+            return [
+                builder.skip(
+                    problem.code,
+                    "\(what) \(element.index): \(problem.message); skipped, the rest of the file goes on",
+                    at: position)
+            ]
+        case .success(let value):
+            let outputs = convert(value, element, cursorAfter(element), stream)
+            return outputs.isEmpty ? nil : outputs
         }
     }
 

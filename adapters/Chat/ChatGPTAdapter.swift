@@ -37,7 +37,9 @@ public struct ChatGPTAdapter: SourceAdapter {
     public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
         AdapterOutputs {
             let builder = ChatDocumentBuilder(adapter: Self.name, input: SourceInputInfo(input), context: context)
-            return ArrayExportReader(input: input, builder: builder, cursor: cursor) { value, element, after, _ in
+            return ArrayExportReader(
+                input: input, builder: builder, cursor: cursor, parallelJobs: context.parseJobs
+            ) { value, element, after, _ in
                 Self.convert(value, element: element, cursorAfter: after, builder: builder, context: context)
             }
         }

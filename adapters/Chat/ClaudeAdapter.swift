@@ -45,7 +45,9 @@ public struct ClaudeAdapter: SourceAdapter {
                     Self.project(value, position: .wholeFile, cursorAfter: nil, builder: builder)
                 }
             }
-            return ArrayExportReader(input: input, builder: builder, cursor: cursor) { value, element, after, _ in
+            return ArrayExportReader(
+                input: input, builder: builder, cursor: cursor, parallelJobs: context.parseJobs
+            ) { value, element, after, _ in
                 let position = RecordPosition(byteOffset: element.offset, recordIndex: element.index)
                 if value["chat_messages"] == nil, value["docs"] != nil {
                     return Self.project(value, position: position, cursorAfter: after, builder: builder)

@@ -40,9 +40,13 @@ struct ReadAhead: AsyncSequence, Sendable {
                     index = 0
                 case .failed(let error)?:
                     ended = true
+                    await producer.value
                     throw error
                 case nil:
+                    // The parser has dropped its reader (whose deinit may still touch the source: an archive
+                    // entry's stream) before the caller reads on.
                     ended = true
+                    await producer.value
                     return nil
                 }
             }
@@ -50,10 +54,13 @@ struct ReadAhead: AsyncSequence, Sendable {
             return pending[index]
         }
 
-        /// Ends the parsing task when the consumer stops before the end (a stop, a fail-fast).
-        func cancel() {
+        /// Ends the parsing task when the consumer stops before the end (a stop, a fail-fast), and waits for it: the
+        /// record it was reading is finished or abandoned before this returns, so nothing reads the source (an
+        /// archive entry's stream, whose archive the caller moves on) once the caller goes on.
+        func stop() async {
             producer.cancel()
             channel.finish()
+            await producer.value
         }
     }
 
@@ -66,7 +73,8 @@ struct ReadAhead: AsyncSequence, Sendable {
             var bytes = 0
             do {
                 var iterator = outputs.makeAsyncIterator()
-                while let output = try await StopCheck.withDeadline(budgets, file: path, { try await iterator.next() }) {
+                while let output = try await StopCheck.withDeadline(budgets, file: path, { try await iterator.next() })
+                {
                     records.append(output)
                     if case .document(let document) = output { bytes += document.request.document.utf8.count }
                     if records.count >= Self.batchRecords || bytes >= Self.batchBytes {

@@ -216,9 +216,8 @@ final class ReadStage {
         path: String, adapter: any SourceAdapter, outputs: AdapterOutputs, from cursor: SourceCursor?
     ) async throws -> SourceCursor?? {
         var lastCursor = cursor
+        var iterator = ReadAhead(outputs: outputs, budgets: configuration.budgets, path: path).makeAsyncIterator()
         do {
-            var iterator = ReadAhead(outputs: outputs, budgets: configuration.budgets, path: path).makeAsyncIterator()
-            defer { iterator.cancel() }
             while let output = try await iterator.next() {
                 switch output {
                 case .skipped(let record):
@@ -229,9 +228,13 @@ final class ReadStage {
                     if let after = document.cursorAfter { lastCursor = after }
                     try await next.accept(document)
                 }
-                if tally.readingStopped { return nil }
+                if tally.readingStopped {
+                    await iterator.stop()
+                    return nil
+                }
             }
         } catch {
+            await iterator.stop()
             try skip(
                 after: error, adapter: adapter.name, file: path, code: .readError,
                 rest: "the rest of this file was not read")

@@ -64,12 +64,22 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .customLong("adapter-option"), help: "KEY=VALUE passed to adapters (repeatable).")
     var adapterOption: [String] = []
 
+    @Option(
+        name: .customLong("parse-jobs"),
+        help:
+            "Records parsed at once, 1 to 512 (default: the number of cores; 1: inline). The output is the same either way."
+    )
+    var parseJobs: Int?
+
     @OptionGroup(title: "Budgets (past one, the item is skipped with a reason and the run goes on)")
     var budgets: BudgetOptions
 
     func validate() throws {
         if let mode, mode != "fast" && mode != "long-range" {
             throw ArgumentParser.ValidationError("--mode must be fast or long-range, not '\(mode)'")
+        }
+        if let parseJobs, !(1...512).contains(parseJobs) {
+            throw ArgumentParser.ValidationError("--parse-jobs must be 1 to 512, not \(parseJobs)")
         }
         if maxDocumentBytes <= 0 || maxBatchBytes <= 1024 {
             throw ArgumentParser.ValidationError(
@@ -87,6 +97,7 @@ struct SourceOptions: ParsableArguments {
         options.typeMap = try TypeMap.standard.overriding(with: typeMap)
         options.maxDocumentBytes = maxDocumentBytes
         options.maxBatchBytes = maxBatchBytes
+        options.parseJobs = parseJobs
         for pair in adapterOption {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2 else {

@@ -1,0 +1,47 @@
+import BackfillCore
+
+/// Array elements framed in order and parsed (JSON → ``JSONValue``) on tasks of their own, at most `2 × jobs` and
+/// ``lookaheadBytes`` ahead of the one being converted; handed back oldest first. What ended the framing (the end
+/// of the array, a truncation) comes after the last element.
+final class ParseWindow {
+    static let lookaheadBytes = 64 << 20
+
+    private let jobs: Int
+    private var pending: [(JSONArrayStream.Element, Task<Result<JSONValue, ElementParser.Problem>, Never>)] = []
+    private var head = 0
+    private var bytes = 0
+    private(set) var framingEnded = false
+    private(set) var endOutputs: [AdapterOutput] = []
+    /// An error that ended the framing (a read error, a stop): thrown after the last element.
+    private(set) var endError: (any Error)?
+
+    init(jobs: Int) { self.jobs = jobs }
+
+    var hasRoom: Bool { pending.count - head < 2 * jobs && (bytes < Self.lookaheadBytes || pending.count == head) }
+
+    /// Starts parsing `element`; the task inherits the reading task's locals (stop request, budgets, deadline).
+    func start(_ element: JSONArrayStream.Element, file: String) {
+        let task = Task { StopCheck.withFreshDeadline(file: file) { ElementParser.parse(element) } }
+        bytes += element.bytes.count
+        pending.append((element, task))
+    }
+
+    func end(with outputs: [AdapterOutput], error: (any Error)? = nil) {
+        framingEnded = true
+        endOutputs = outputs
+        endError = error
+    }
+
+    /// The oldest element and its parse, nil once all were handed back.
+    func pop() -> (JSONArrayStream.Element, Task<Result<JSONValue, ElementParser.Problem>, Never>)? {
+        guard head < pending.count else { return nil }
+        let item = pending[head]
+        head += 1
+        bytes -= item.0.bytes.count
+        if head > 256 {
+            pending.removeFirst(head)
+            head = 0
+        }
+        return item
+    }
+}
