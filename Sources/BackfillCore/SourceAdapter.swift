@@ -147,6 +147,11 @@ public struct AdapterContext: Sendable {
     /// records still come out in the source's order, the same as with 1.
     public var parseJobs = ProcessInfo.processInfo.activeProcessorCount
 
+    /// The framed bytes an adapter may hold ahead of the record it hands on while `parseJobs` parse them: 4 MiB a
+    /// job, at most 32 MiB (a parsed message holds several times its bytes, and each job's parse is in memory at
+    /// once). One record over it is still parsed, alone.
+    public static func parseLookaheadBytes(jobs: Int) -> Int { min(32 << 20, max(1, jobs) * (4 << 20)) }
+
     public init(
         maxDocumentBytes: Int = ValidationProfile.defaultMaxDocumentBytes, options: [String: String] = [:],
         identities: IdentityMap = IdentityMap(), budgets: InputBudgets = InputBudgets()
@@ -173,7 +178,8 @@ public struct IdentityMap: Sendable, Hashable {
     private var entries: [String: Identity]
 
     public init(_ entries: [String: Identity] = [:]) {
-        self.entries = Dictionary(entries.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
+        self.entries = Dictionary(
+            entries.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
     }
 
     public var isEmpty: Bool { entries.isEmpty }

@@ -1,8 +1,9 @@
 import BackfillCore
-import BackfillEmailAdapter
 import BackfillTestSupport
 import Foundation
 import Testing
+
+@testable import BackfillEmailAdapter
 
 /// Messages parsed on several tasks (`--parse-jobs N`) give what one-at-a-time parsing gives: every output — its
 /// document, ids, thread id, position, cursor, charset, or its skip — equal and in the same order.
@@ -79,5 +80,35 @@ struct ParallelParseTests {
                 "output \(index) differs:\n\(String("\(one)".prefix(400)))\n---\n\(String("\(other)".prefix(400)))")
             return
         }
+    }
+}
+
+/// The window of messages parsed ahead stays bounded however long the mailbox: handed-on entries are dropped.
+/// Broken to see it fail: the compaction moved back after the `switch` (where a returned message never reached
+/// it) — the window held all 3,000 entries; that is what took the 2 GB mbox plan to 336 MiB peak RSS.
+@Suite("Parallel parsing memory")
+struct ParallelParseMemoryTests {
+    @Test func windowStaysBounded() async throws {
+        var built: [UInt8] = []
+        for i in 0..<3000 {
+            built += Array(
+                "From a@example.org Mon Jan  1 10:00:00 2024\nFrom: a@example.org\nMessage-ID: <w\(i)@example.org>\nSubject: \(i)\n\nbody \(i)\n\n"
+                    .utf8)
+        }
+        let bytes = built
+        let input = SourceInput(
+            displayPath: "w.mbox", fileName: "w.mbox", size: Int64(bytes.count), modificationDate: nil,
+            open: { MemoryByteSource(bytes) })
+        var context = AdapterContext()
+        context.parseJobs = 2
+        let reader = MboxMessageReader(input: input, context: context, options: EmailOptions(context), cursor: nil)
+        var documents = 0
+        var largest = 0
+        while let output = try await reader.next() {
+            if case .document = output { documents += 1 }
+            largest = max(largest, reader.windowStorage)
+        }
+        #expect(documents == 3000)
+        #expect(largest <= 2 * 2 + 257, "the window held \(largest) entries")
     }
 }

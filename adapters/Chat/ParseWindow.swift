@@ -1,12 +1,11 @@
 import BackfillCore
 
 /// Array elements framed in order and parsed (JSON → ``JSONValue``) on tasks of their own, at most `2 × jobs` and
-/// ``lookaheadBytes`` ahead of the one being converted; handed back oldest first. What ended the framing (the end
+/// ``AdapterContext/parseLookaheadBytes(jobs:)`` ahead of the one being converted; handed back oldest first. What ended the framing (the end
 /// of the array, a truncation) comes after the last element.
 final class ParseWindow {
-    static let lookaheadBytes = 64 << 20
-
     private let jobs: Int
+    private let lookaheadBytes: Int
     private var pending: [(JSONArrayStream.Element, Task<Result<JSONValue, ElementParser.Problem>, Never>)] = []
     private var head = 0
     private var bytes = 0
@@ -15,9 +14,12 @@ final class ParseWindow {
     /// An error that ended the framing (a read error, a stop): thrown after the last element.
     private(set) var endError: (any Error)?
 
-    init(jobs: Int) { self.jobs = jobs }
+    init(jobs: Int) {
+        self.jobs = jobs
+        self.lookaheadBytes = AdapterContext.parseLookaheadBytes(jobs: jobs)
+    }
 
-    var hasRoom: Bool { pending.count - head < 2 * jobs && (bytes < Self.lookaheadBytes || pending.count == head) }
+    var hasRoom: Bool { pending.count - head < 2 * jobs && (bytes < lookaheadBytes || pending.count == head) }
 
     /// Starts parsing `element`; the task inherits the reading task's locals (stop request, budgets, deadline).
     func start(_ element: JSONArrayStream.Element, file: String) {

@@ -8,7 +8,7 @@ import Foundation
 /// the message being returned. What depends on the messages before — the message's index, its thread id — is
 /// settled in file order when it is returned, so the documents are those of a one-at-a-time read
 /// (`ParallelParseTests` compares them on generated mail). The window ahead holds at most `2 × parseJobs` messages
-/// and ``lookaheadBytes`` of them.
+/// and ``AdapterContext/parseLookaheadBytes(jobs:)`` of them.
 final class MboxMessageReader: RecordReader {
     private let input: SourceInput
     private let options: EmailOptions
@@ -23,10 +23,10 @@ final class MboxMessageReader: RecordReader {
     private var tracker = ThreadTracker()
     /// Framed messages not yet returned, oldest first, each parsing or parsed.
     private var window: [Pending] = []
+    /// Entries the window holds, handed on or not (bounded: `2 × jobs` ahead plus at most 257 handed on).
+    var windowStorage: Int { window.count }
     private var windowHead = 0
     private var windowBytes = 0
-
-    static let lookaheadBytes = 64 << 20
 
     /// A framed record ahead of the one returned.
     private enum Pending {
@@ -74,6 +74,12 @@ final class MboxMessageReader: RecordReader {
             let pending = window[windowHead]
             window[windowHead] = .other(nil)
             windowHead += 1
+            // Handed-on entries are dropped every 256 (a message returns below, so this must come first: kept after
+            // the switch, the window grew by one entry per message — 190 MiB on the 2 GB mbox).
+            if windowHead > 256 {
+                window.removeFirst(windowHead)
+                windowHead = 0
+            }
             switch pending {
             case .other(let output):
                 if let output {
@@ -89,10 +95,6 @@ final class MboxMessageReader: RecordReader {
                     try document(parsed, framed: framed, position: position)
                 }
             }
-            if windowHead > 256 {
-                window.removeFirst(windowHead)
-                windowHead = 0
-            }
         }
         return end()
     }
@@ -102,7 +104,7 @@ final class MboxMessageReader: RecordReader {
         let framer = try self.framer ?? open()
         self.framer = framer
         while !framingDone && window.count - windowHead < 2 * jobs
-            && (windowBytes < Self.lookaheadBytes || window.count == windowHead)
+            && (windowBytes < AdapterContext.parseLookaheadBytes(jobs: jobs) || window.count == windowHead)
         {
             // Framing is outside the item's wall-time budget (see `nextInline`).
             guard let framed = try StopCheck.$deadline.withValue(nil, operation: { try framer.next() }) else {
