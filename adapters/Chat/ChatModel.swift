@@ -255,7 +255,7 @@ enum ChatText {
         return false
     }
 
-    static func trimmed(_ text: String) -> String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
+    static func trimmed(_ text: String) -> String { text.whitespaceTrimmed }
 
     /// `2024-01-05` in the zone.
     static func day(_ date: Date, zone: TimeZone) -> String {
