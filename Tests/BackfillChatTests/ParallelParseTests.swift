@@ -4,13 +4,14 @@ import BackfillTestSupport
 import Foundation
 import Testing
 
-/// ChatGPT and Claude conversations parsed ahead on several tasks (`--parse-jobs N`) give what one-at-a-time
+/// ChatGPT and Claude conversations parsed and converted ahead on several tasks (`--parse-jobs N`) give what one-at-a-time
 /// parsing gives: every document and skip equal, in the same order, with the same positions and cursors — also
 /// when elements are malformed, the array is not one, and the file ends mid-element.
 /// Broken to see it fail: (1) `ParseWindow.pop()` handing back the newest element (`pending.removeLast()`) — the
 /// order differed at the second output; (2) the framing failure of a truncated file returned as soon as framing
 /// met it (`window.end` outputs returned before the window was drained) — the truncated corpora lost their last
-/// conversations and the counts differed.
+/// conversations and the counts differed; (3) the cursor computed on the parse task without the seek offset
+/// (`seekable: false`, once conversion moved onto the parse tasks) — the cursors after each conversation differed.
 @Suite("Parallel parsing of chat exports")
 struct ChatParallelParseTests {
     /// The elements of a sample's top-level array, as text.

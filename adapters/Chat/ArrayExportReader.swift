@@ -9,12 +9,19 @@ final class ArrayExportReader: RecordReader {
     typealias Convert = (
         _ value: JSONValue, _ element: JSONArrayStream.Element, _ cursorAfter: SourceCursor, _ stream: JSONArrayStream
     ) -> [AdapterOutput]
+    /// A conversion that needs neither the stream nor the reader's order, so it can run on the parse task.
+    typealias ElementConvert =
+        @Sendable (
+            _ value: JSONValue, _ element: JSONArrayStream.Element, _ cursorAfter: SourceCursor
+        ) -> [AdapterOutput]
 
     private let input: SourceInput
     private let builder: ChatDocumentBuilder
     private let path: [String]
     private let cursor: SourceCursor?
     private let convert: Convert
+    /// Set by the parallel init: what the parse tasks run after parsing.
+    private var elementConvert: ElementConvert?
     /// Called once at the end of the file (e.g. to flush a group being built).
     private let finish: ((JSONArrayStream) -> [AdapterOutput])?
     private let what: String
@@ -29,10 +36,9 @@ final class ArrayExportReader: RecordReader {
 
     init(
         input: SourceInput, builder: ChatDocumentBuilder, path: [String] = [], cursor: SourceCursor?,
-        what: String = "conversation", parallelJobs: Int = 1,
-        convert: @escaping Convert, finish: ((JSONArrayStream) -> [AdapterOutput])? = nil
+        what: String = "conversation", convert: @escaping Convert,
+        finish: ((JSONArrayStream) -> [AdapterOutput])? = nil
     ) {
-        if parallelJobs > 1 { window = ParseWindow(jobs: parallelJobs) }
         self.input = input
         self.builder = builder
         self.path = path
@@ -40,6 +46,21 @@ final class ArrayExportReader: RecordReader {
         self.what = what
         self.convert = convert
         self.finish = finish
+    }
+
+    /// A reader whose elements are parsed and converted on `parallelJobs` tasks (when more than one), handed on in
+    /// file order: the outputs are those of one task doing it all.
+    convenience init(
+        input: SourceInput, builder: ChatDocumentBuilder, cursor: SourceCursor?, parallelJobs: Int,
+        convert: @escaping ElementConvert
+    ) {
+        self.init(input: input, builder: builder, cursor: cursor) { value, element, after, _ in
+            convert(value, element, after)
+        }
+        if parallelJobs > 1 {
+            window = ParseWindow(jobs: parallelJobs)
+            elementConvert = convert
+        }
     }
 
     private func open() throws -> JSONArrayStream {
@@ -88,8 +109,8 @@ final class ArrayExportReader: RecordReader {
         }
     }
 
-    /// The outputs of the next element, its JSON parsed ahead on another task (the framing and `convert` stay in
-    /// order, so they are those of ``produce()``).
+    /// The outputs of the next element, parsed and converted ahead on another task (the framing stays in order and
+    /// the conversion is the same pure function, so they are those of ``produce()``).
     private func produceParallel() async throws -> [AdapterOutput] {
         if stream == nil { stream = try open() }
         guard let stream, let window else { return [] }
@@ -101,13 +122,17 @@ final class ArrayExportReader: RecordReader {
                 return window.endOutputs
             }
             fill(window, stream)
-            let parsed = await task.value
-            if let outputs = outputs(of: element, parsed, stream) { return outputs }
+            switch await task.value {
+            case .failure(let problem): return skip(element, problem)
+            case .success(let outputs): if !outputs.isEmpty { return outputs }
+            }
         }
     }
 
     /// Frames elements until the window is full; the end of the array (or a framing failure) is kept for last.
     private func fill(_ window: ParseWindow, _ stream: JSONArrayStream) {
+        guard let convert = elementConvert else { return }
+        let seekable = canSeek && path.isEmpty
         while !window.framingEnded && window.hasRoom {
             do {
                 guard let element = try stream.next() else {
@@ -115,7 +140,11 @@ final class ArrayExportReader: RecordReader {
                     return
                 }
                 if element.index <= skipThrough { continue }
-                window.start(element, file: input.displayPath)
+                window.start(element, file: input.displayPath) { element in
+                    ElementParser.parse(element).map { value in
+                        convert(value, element, Self.cursor(after: element, seekable: seekable))
+                    }
+                }
             } catch let failure as JSONArrayStream.Failure {
                 window.end(with: framingFailed(failure, stream))
             } catch {
@@ -147,23 +176,30 @@ final class ArrayExportReader: RecordReader {
         of element: JSONArrayStream.Element, _ parsed: Result<JSONValue, ElementParser.Problem>,
         _ stream: JSONArrayStream
     ) -> [AdapterOutput]? {
-        let position = RecordPosition(byteOffset: element.offset, recordIndex: element.index)
         switch parsed {
         case .failure(let problem):
-            return [
-                builder.skip(
-                    problem.code,
-                    "\(what) \(element.index): \(problem.message); skipped, the rest of the file goes on",
-                    at: position)
-            ]
+            return skip(element, problem)
         case .success(let value):
             let outputs = convert(value, element, cursorAfter(element), stream)
             return outputs.isEmpty ? nil : outputs
         }
     }
 
+    private func skip(_ element: JSONArrayStream.Element, _ problem: ElementParser.Problem) -> [AdapterOutput] {
+        [
+            builder.skip(
+                problem.code, "\(what) \(element.index): \(problem.message); skipped, the rest of the file goes on",
+                at: RecordPosition(byteOffset: element.offset, recordIndex: element.index))
+        ]
+    }
+
     /// The cursor after an element.
     func cursorAfter(_ element: JSONArrayStream.Element) -> SourceCursor {
-        SourceCursor(byteOffset: canSeek && path.isEmpty ? element.endOffset : nil, recordIndex: element.index)
+        Self.cursor(after: element, seekable: canSeek && path.isEmpty)
+    }
+
+    /// The cursor after an element: its end offset when the reader can seek back to it, always its index.
+    static func cursor(after element: JSONArrayStream.Element, seekable: Bool) -> SourceCursor {
+        SourceCursor(byteOffset: seekable ? element.endOffset : nil, recordIndex: element.index)
     }
 }

@@ -12,7 +12,8 @@ public struct ChatGPTAdapter: SourceAdapter {
 
     public let descriptor = AdapterDescriptor(
         name: ChatGPTAdapter.name, family: "chat", fileExtensions: ["json"],
-        summary: "ChatGPT export conversations.json / conversations-NNN.json (the displayed thread of each conversation)",
+        summary:
+            "ChatGPT export conversations.json / conversations-NNN.json (the displayed thread of each conversation)",
         supportsCursor: true)
 
     public func sniff(_ probe: SourceProbe) -> SniffConfidence {
@@ -26,20 +27,22 @@ public struct ChatGPTAdapter: SourceAdapter {
         let name = probe.fileName.lowercased()
         let conversationsName = name.hasPrefix("conversations") && name.hasSuffix(".json")
         if conversationsName && ChatText.contains(head, "\"mapping\"") { return .likely }
-        if conversationsName && head.dropFirst().drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }).first
-            == UInt8(ascii: "]")
+        if conversationsName
+            && head.dropFirst().drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }).first
+                == UInt8(ascii: "]")
         {
             return .possible
         }
         return .no
     }
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         AdapterOutputs {
             let builder = ChatDocumentBuilder(adapter: Self.name, input: SourceInputInfo(input), context: context)
             return ArrayExportReader(
                 input: input, builder: builder, cursor: cursor, parallelJobs: context.parseJobs
-            ) { value, element, after, _ in
+            ) { value, element, after in
                 Self.convert(value, element: element, cursorAfter: after, builder: builder, context: context)
             }
         }
@@ -98,8 +101,12 @@ public struct ChatGPTAdapter: SourceAdapter {
         if let gizmo = ChatText.string(conversation["gizmo_id"]) { metadata["gizmo_id"] = .string(gizmo) }
         if conversation["is_archived"] == .bool(true) { metadata["archived"] = true }
         if hidden > 0 { metadata["hidden_messages"] = .integer(Int64(hidden)) }
-        if !unknownTypes.isEmpty { metadata["unknown_content_types"] = .array(unknownTypes.sorted().map { .string($0) }) }
-        if !skippedTypes.isEmpty { metadata["omitted_content_types"] = .array(skippedTypes.sorted().map { .string($0) }) }
+        if !unknownTypes.isEmpty {
+            metadata["unknown_content_types"] = .array(unknownTypes.sorted().map { .string($0) })
+        }
+        if !skippedTypes.isEmpty {
+            metadata["omitted_content_types"] = .array(skippedTypes.sorted().map { .string($0) })
+        }
         let created = ChatText.epoch(conversation["create_time"])
         let chat = ChatConversation(
             id: baseID, type: .aiChatConversation, turns: turns, createdAt: created, metadata: metadata,
@@ -191,7 +198,11 @@ public struct ChatGPTAdapter: SourceAdapter {
                     case "image_asset_pointer": pieces.append("[image]")
                     case "audio_asset_pointer", "real_time_user_audio_video_asset_pointer": pieces.append("[audio]")
                     default:
-                        if let t = ChatText.string(object["text"]) { pieces.append(t) } else { pieces.append("[\(kind)]") }
+                        if let t = ChatText.string(object["text"]) {
+                            pieces.append(t)
+                        } else {
+                            pieces.append("[\(kind)]")
+                        }
                     }
                 default: continue
                 }

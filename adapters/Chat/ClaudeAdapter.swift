@@ -47,7 +47,7 @@ public struct ClaudeAdapter: SourceAdapter {
             }
             return ArrayExportReader(
                 input: input, builder: builder, cursor: cursor, parallelJobs: context.parseJobs
-            ) { value, element, after, _ in
+            ) { value, element, after in
                 let position = RecordPosition(byteOffset: element.offset, recordIndex: element.index)
                 if value["chat_messages"] == nil, value["docs"] != nil {
                     return Self.project(value, position: position, cursorAfter: after, builder: builder)

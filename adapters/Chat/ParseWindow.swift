@@ -1,12 +1,12 @@
 import BackfillCore
 
-/// Array elements framed in order and parsed (JSON → ``JSONValue``) on tasks of their own, at most `2 × jobs` and
-/// ``AdapterContext/parseLookaheadBytes(jobs:)`` ahead of the one being converted; handed back oldest first. What ended the framing (the end
-/// of the array, a truncation) comes after the last element.
+/// Array elements framed in order and parsed and converted (JSON → ``JSONValue`` → outputs) on tasks of their own, at
+/// most `2 × jobs` and ``AdapterContext/parseLookaheadBytes(jobs:)`` ahead of the one being handed on; handed back
+/// oldest first. What ended the framing (the end of the array, a truncation) comes after the last element.
 final class ParseWindow {
     private let jobs: Int
     private let lookaheadBytes: Int
-    private var pending: [(JSONArrayStream.Element, Task<Result<JSONValue, ElementParser.Problem>, Never>)] = []
+    private var pending: [(JSONArrayStream.Element, Task<Result<[AdapterOutput], ElementParser.Problem>, Never>)] = []
     private var head = 0
     private var bytes = 0
     private(set) var framingEnded = false
@@ -21,9 +21,13 @@ final class ParseWindow {
 
     var hasRoom: Bool { pending.count - head < 2 * jobs && (bytes < lookaheadBytes || pending.count == head) }
 
-    /// Starts parsing `element`; the task inherits the reading task's locals (stop request, budgets, deadline).
-    func start(_ element: JSONArrayStream.Element, file: String) {
-        let task = Task { StopCheck.withFreshDeadline(file: file) { ElementParser.parse(element) } }
+    /// Starts parsing and converting `element`; the task inherits the reading task's locals (stop request, budgets,
+    /// deadline).
+    func start(
+        _ element: JSONArrayStream.Element, file: String,
+        work: @escaping @Sendable (JSONArrayStream.Element) -> Result<[AdapterOutput], ElementParser.Problem>
+    ) {
+        let task = Task { StopCheck.withFreshDeadline(file: file) { work(element) } }
         bytes += element.bytes.count
         pending.append((element, task))
     }
@@ -35,7 +39,7 @@ final class ParseWindow {
     }
 
     /// The oldest element and its parse, nil once all were handed back.
-    func pop() -> (JSONArrayStream.Element, Task<Result<JSONValue, ElementParser.Problem>, Never>)? {
+    func pop() -> (JSONArrayStream.Element, Task<Result<[AdapterOutput], ElementParser.Problem>, Never>)? {
         guard head < pending.count else { return nil }
         let item = pending[head]
         head += 1
