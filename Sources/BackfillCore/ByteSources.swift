@@ -26,21 +26,40 @@ public final class FileByteSource: ByteSource {
 
     public func read(maxLength: Int) throws -> [UInt8] {
         try StopCheck.check()
-        var buffer = [UInt8](repeating: 0, count: maxLength)
-        let count = buffer.withUnsafeMutableBytes { raw -> Int in
-            while true {
-                let n = Glibc.read(fd, raw.baseAddress, maxLength)
-                if n < 0 && errno == EINTR { continue }
-                return n
-            }
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: max(0, maxLength)) { buffer, count in
+            let n = readRetrying(into: UnsafeMutableRawPointer(buffer.baseAddress), maxLength)
+            failed = n < 0
+            count = max(0, n)
         }
-        guard count >= 0 else {
-            throw AdapterError(
-                code: SkipCode.readError, file: path, position: .wholeFile,
-                message: "read failed (\(String(cString: strerror(errno))))")
+        if failed { throw readFailed() }
+        return bytes
+    }
+
+    /// Reads into a buffer kept for the purpose (its pages stay mapped), then appends: a copy of warm memory.
+    public func read(appendingTo buffer: inout [UInt8], maxLength: Int) throws -> Int {
+        try StopCheck.check()
+        if scratch.count < maxLength { scratch = [UInt8](repeating: 0, count: maxLength) }
+        let n = scratch.withUnsafeMutableBytes { readRetrying(into: $0.baseAddress, maxLength) }
+        guard n >= 0 else { throw readFailed() }
+        buffer.append(contentsOf: scratch[0..<n])
+        return n
+    }
+
+    private var scratch: [UInt8] = []
+
+    private func readRetrying(into pointer: UnsafeMutableRawPointer?, _ maxLength: Int) -> Int {
+        while true {
+            let n = Glibc.read(fd, pointer, maxLength)
+            if n < 0 && errno == EINTR { continue }
+            return n
         }
-        buffer.removeSubrange(count...)
-        return buffer
+    }
+
+    private func readFailed() -> AdapterError {
+        AdapterError(
+            code: SkipCode.readError, file: path, position: .wholeFile,
+            message: "read failed (\(String(cString: strerror(errno))))")
     }
 
     public var canSeek: Bool { true }

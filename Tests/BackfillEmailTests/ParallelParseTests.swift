@@ -109,6 +109,6 @@ struct ParallelParseMemoryTests {
             largest = max(largest, reader.windowStorage)
         }
         #expect(documents == 3000)
-        #expect(largest <= 2 * 2 + 257, "the window held \(largest) entries")
+        #expect(largest <= AdapterContext.parseLookaheadRecords(jobs: 2) + 257, "the window held \(largest) entries")
     }
 }

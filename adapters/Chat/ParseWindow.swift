@@ -1,8 +1,8 @@
 import BackfillCore
 
-/// Array elements framed in order and parsed and converted (JSON → ``JSONValue`` → outputs) on tasks of their own, at
-/// most `2 × jobs` and ``AdapterContext/parseLookaheadBytes(jobs:)`` ahead of the one being handed on; handed back
-/// oldest first. What ended the framing (the end of the array, a truncation) comes after the last element.
+/// Array elements framed in order and parsed and converted (JSON → ``JSONValue`` → outputs) on tasks of their own,
+/// at most ``AdapterContext/parseLookaheadRecords(jobs:)`` elements and ``AdapterContext/parseLookaheadBytes(jobs:)``
+/// ahead of the one being handed on; handed back oldest first. What ended the framing (the end of the array, a truncation) comes after the last element.
 final class ParseWindow {
     private let jobs: Int
     private let lookaheadBytes: Int
@@ -19,7 +19,10 @@ final class ParseWindow {
         self.lookaheadBytes = AdapterContext.parseLookaheadBytes(jobs: jobs)
     }
 
-    var hasRoom: Bool { pending.count - head < 2 * jobs && (bytes < lookaheadBytes || pending.count == head) }
+    var hasRoom: Bool {
+        pending.count - head < AdapterContext.parseLookaheadRecords(jobs: jobs)
+            && (bytes < lookaheadBytes || pending.count == head)
+    }
 
     /// Starts parsing and converting `element`; the task inherits the reading task's locals (stop request, budgets,
     /// deadline).

@@ -70,6 +70,14 @@ struct EmailDocumentBuilder {
         return metadata
     }
 
+    /// Sets the thread id of a message document built without one (as ``metadata(_:threadID:source:)`` would have).
+    static func setThreadID(_ threadID: String, of document: inout MemoryDocument) {
+        guard case .object(var metadata) = document.request.metadata else { return }
+        document.request.metadata = nil
+        metadata["thread_id"] = .string(threadID)
+        document.request.metadata = .object(metadata)
+    }
+
     /// Applies the identity map: From, then To, then Cc.
     func applyIdentity(_ request: inout CreateMemoryRequest, people: [EmailAddress]) {
         guard !context.identities.isEmpty,
@@ -211,22 +219,42 @@ struct ThreadTracker {
 
     init(cap: Int = 200_000) { self.cap = cap }
 
+    /// The ids of a message a thread id is settled from, kept apart so the message need not be (mbox messages are
+    /// parsed on other tasks and only these wait for the messages before).
+    struct Keys: Sendable {
+        var messageID: String?
+        var firstReference: String?
+        var inReplyTo: String?
+        var gmThreadID: String?
+
+        init(_ message: EmailMessage) {
+            messageID = message.messageID.map(HeaderText.idKey)
+            firstReference = message.references.first.map(HeaderText.idKey)
+            inReplyTo = message.inReplyTo.first.map(HeaderText.idKey)
+            gmThreadID = message.gmThreadID
+        }
+    }
+
     /// Ids are compared, and the thread id given, by ``HeaderText/idKey(_:)``: mailers that change an id's case
     /// in References still land in one thread.
     mutating func threadID(for message: EmailMessage) -> String? {
+        threadID(for: Keys(message))
+    }
+
+    mutating func threadID(for keys: Keys) -> String? {
         var root: String?
-        if let first = message.references.first.map(HeaderText.idKey) {
+        if let first = keys.firstReference {
             root = roots[first] ?? first
-        } else if let parent = message.inReplyTo.first.map(HeaderText.idKey) {
+        } else if let parent = keys.inReplyTo {
             root = roots[parent] ?? parent
         } else {
-            root = message.messageID.map(HeaderText.idKey)
+            root = keys.messageID
         }
-        if let id = message.messageID.map(HeaderText.idKey), let root {
+        if let id = keys.messageID, let root {
             if roots.count >= cap { roots.removeAll(keepingCapacity: true) }
             roots[id] = root
         }
-        return message.gmThreadID ?? root
+        return keys.gmThreadID ?? root
     }
 }
 

@@ -65,14 +65,7 @@ package final class MboxFramer {
             bufferOffset += Int64(keepFrom)
             dropped = keepFrom
         }
-        let chunk = try source.read(maxLength: chunkSize)
-        if chunk.isEmpty {
-            atEnd = true
-        } else if buffer.isEmpty {
-            buffer = chunk
-        } else {
-            buffer.append(contentsOf: chunk)
-        }
+        if try source.read(appendingTo: &buffer, maxLength: chunkSize) == 0 { atEnd = true }
         return dropped
     }
 

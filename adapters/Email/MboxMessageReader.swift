@@ -4,11 +4,12 @@ import Foundation
 /// mbox, one document per message, streaming, resumable from a byte offset.
 ///
 /// Framing is sequential (it is cheap: `memmem` for From_ lines); the expensive part, parsing each message (MIME
-/// walk, transfer decoding, charsets, HTML), runs on up to ``AdapterContext/parseJobs`` tasks at once, ahead of
-/// the message being returned. What depends on the messages before — the message's index, its thread id — is
-/// settled in file order when it is returned, so the documents are those of a one-at-a-time read
-/// (`ParallelParseTests` compares them on generated mail). The window ahead holds at most `2 × parseJobs` messages
-/// and ``AdapterContext/parseLookaheadBytes(jobs:)`` of them.
+/// walk, transfer decoding, charsets, HTML) and building its document, runs on up to ``AdapterContext/parseJobs``
+/// tasks at once, ahead of the message being returned. What depends on the messages before — the message's index
+/// (given at framing), its thread id — is settled in file order when it is returned, so the documents are those
+/// of a one-at-a-time read (`ParallelParseTests` compares them on generated mail). The window ahead holds at most
+/// ``AdapterContext/parseLookaheadRecords(jobs:)`` messages and ``AdapterContext/parseLookaheadBytes(jobs:)`` of
+/// them.
 final class MboxMessageReader: RecordReader {
     private let input: SourceInput
     private let options: EmailOptions
@@ -23,7 +24,7 @@ final class MboxMessageReader: RecordReader {
     private var tracker = ThreadTracker()
     /// Framed messages not yet returned, oldest first, each parsing or parsed.
     private var window: [Pending] = []
-    /// Entries the window holds, handed on or not (bounded: `2 × jobs` ahead plus at most 257 handed on).
+    /// Entries the window holds, handed on or not (bounded: the records ahead plus at most 257 handed on).
     var windowStorage: Int { window.count }
     private var windowHead = 0
     private var windowBytes = 0
@@ -33,13 +34,14 @@ final class MboxMessageReader: RecordReader {
         /// Not a message (a preamble, an oversize message): its output, if any.
         case other(AdapterOutput?)
         /// A message being parsed on its own task.
-        case message(FramedMessage, position: RecordPosition, Task<Parsed, any Error>)
+        case message(FramedMessage, Task<Parsed, any Error>)
     }
 
-    /// What parsing a message gives: a skip (over a budget, no headers), or the message.
+    /// What parsing a message gives: a skip (over a budget, no headers), or its document without the thread id
+    /// and the ids the thread id is settled from.
     enum Parsed: Sendable {
         case skipped(AdapterOutput)
-        case message(EmailMessage)
+        case document(MemoryDocument, ThreadTracker.Keys)
     }
 
     init(input: SourceInput, context: AdapterContext, options: EmailOptions, cursor: SourceCursor?) {
@@ -86,14 +88,12 @@ final class MboxMessageReader: RecordReader {
                     outputs += 1
                     return output
                 }
-            case .message(let framed, let position, let task):
+            case .message(let framed, let task):
                 windowBytes -= framed.bytes.count
                 try fillWindow()
                 let parsed = try await task.value
                 outputs += 1
-                return try StopCheck.withFreshDeadline(file: input.displayPath) {
-                    try document(parsed, framed: framed, position: position)
-                }
+                return threaded(parsed)
             }
         }
         return end()
@@ -103,7 +103,7 @@ final class MboxMessageReader: RecordReader {
     private func fillWindow() throws {
         let framer = try self.framer ?? open()
         self.framer = framer
-        while !framingDone && window.count - windowHead < 2 * jobs
+        while !framingDone && window.count - windowHead < AdapterContext.parseLookaheadRecords(jobs: jobs)
             && (windowBytes < AdapterContext.parseLookaheadBytes(jobs: jobs) || window.count == windowHead)
         {
             // Framing is outside the item's wall-time budget (see `nextInline`).
@@ -119,32 +119,39 @@ final class MboxMessageReader: RecordReader {
                             framed, file: input.displayPath, index: index, maxBytes: options.maxMessageBytes)))
                 continue
             }
-            let position = RecordPosition(byteOffset: framed.offset, recordIndex: index)
             let task = Self.startParse(
-                framed.bytes, encoding: options.encoding, file: input.displayPath, position: position)
+                framed.bytes, encoding: options.encoding, source: source(of: framed), builder: builder)
             windowBytes += framed.bytes.count
-            window.append(.message(framed, position: position, task))
+            window.append(.message(framed, task))
         }
     }
 
     /// A message's parse on a task of its own, which inherits the reading task's locals: the stop request, the
     /// budgets and the item's deadline (restarted for this message).
-    static func startParse(_ bytes: [UInt8], encoding: String?, file: String, position: RecordPosition) -> Task<
-        Parsed, any Error
-    > {
-        Task { try parseTimed(bytes, encoding: encoding, file: file, position: position) }
-    }
-
-    static func parseTimed(_ bytes: [UInt8], encoding: String?, file: String, position: RecordPosition) throws
-        -> Parsed
-    {
-        try StopCheck.withFreshDeadline(file: file) {
-            try parse(bytes, encoding: encoding, file: file, position: position)
+    static func startParse(
+        _ bytes: [UInt8], encoding: String?, source: MessageSource, builder: EmailDocumentBuilder
+    ) -> Task<Parsed, any Error> {
+        Task {
+            try StopCheck.withFreshDeadline(file: source.file) {
+                try parse(bytes, encoding: encoding, source: source, builder: builder)
+            }
         }
     }
 
-    /// The work that needs no other message: the message parsed, or why it is skipped.
-    static func parse(_ bytes: [UInt8], encoding: String?, file: String, position: RecordPosition) throws -> Parsed {
+    /// Where the framed message sits, and what to fall back on for its date.
+    private func source(of framed: FramedMessage) -> MessageSource {
+        MessageSource(
+            file: input.displayPath, archiveEntry: input.archiveEntry,
+            position: RecordPosition(byteOffset: framed.offset, recordIndex: index),
+            cursorAfter: SourceCursor(byteOffset: framed.nextOffset, recordIndex: index),
+            fallbackDates: [("mbox From_ line", framed.envelopeDate)], fileModified: input.modificationDate)
+    }
+
+    /// The work that needs no other message: the message parsed and its document built, or why it is skipped.
+    static func parse(_ bytes: [UInt8], encoding: String?, source: MessageSource, builder: EmailDocumentBuilder) throws
+        -> Parsed
+    {
+        let (file, position) = (source.file, source.position)
         let message = EmailMessage(bytes: bytes, encoding: encoding)
         if let skip = try budgetSkip(message, adapter: MboxAdapter.name, file: file, position: position) {
             return .skipped(skip)
@@ -156,20 +163,17 @@ final class MboxMessageReader: RecordReader {
                     "the message after the From_ line has no header fields (binary data or a damaged message); check the file around this byte offset"
                 ))
         }
-        return .message(message)
+        return .document(builder.document(message, threadID: nil, source: source), ThreadTracker.Keys(message))
     }
 
-    /// The work in file order: the thread id (from the messages before), the document.
-    private func document(_ parsed: Parsed, framed: FramedMessage, position: RecordPosition) throws -> AdapterOutput {
+    /// The work in file order: the thread id, from the messages before.
+    private func threaded(_ parsed: Parsed) -> AdapterOutput {
         switch parsed {
         case .skipped(let output):
             return output
-        case .message(let message):
-            let source = MessageSource(
-                file: input.displayPath, archiveEntry: input.archiveEntry, position: position,
-                cursorAfter: SourceCursor(byteOffset: framed.nextOffset, recordIndex: position.recordIndex),
-                fallbackDates: [("mbox From_ line", framed.envelopeDate)], fileModified: input.modificationDate)
-            return .document(builder.document(message, threadID: tracker.threadID(for: message), source: source))
+        case .document(var document, let keys):
+            if let threadID = tracker.threadID(for: keys) { EmailDocumentBuilder.setThreadID(threadID, of: &document) }
+            return .document(document)
         }
     }
 
@@ -191,11 +195,9 @@ final class MboxMessageReader: RecordReader {
                 return output
             }
             outputs += 1
-            let position = RecordPosition(byteOffset: framed.offset, recordIndex: index)
+            let source = source(of: framed)
             return try StopCheck.withFreshDeadline(file: input.displayPath) {
-                let parsed = try Self.parse(
-                    framed.bytes, encoding: options.encoding, file: input.displayPath, position: position)
-                return try document(parsed, framed: framed, position: position)
+                threaded(try Self.parse(framed.bytes, encoding: options.encoding, source: source, builder: builder))
             }
         }
         return end()
