@@ -2,7 +2,8 @@ import BackfillCore
 
 /// Array elements framed in order and parsed and converted (JSON → ``JSONValue`` → outputs) on tasks of their own,
 /// at most ``AdapterContext/parseLookaheadRecords(jobs:)`` elements and ``AdapterContext/parseLookaheadBytes(jobs:)``
-/// ahead of the one being handed on; handed back oldest first. What ended the framing (the end of the array, a truncation) comes after the last element.
+/// ahead of the one being handed on; handed back oldest first. What ended the framing (the end of the array, a
+/// truncation) comes after the last element.
 final class ParseWindow {
     private let jobs: Int
     private let lookaheadBytes: Int
