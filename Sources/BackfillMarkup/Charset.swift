@@ -22,9 +22,26 @@ public enum Charset {
         return nil
     }
 
+    /// The label without the spaces, tabs and quotes around it, as `trimmingCharacters(in: CharacterSet(charactersIn:
+    /// " \t\"'"))` has it (a CharacterSet built per label was a percent of an mbox import).
+    package static func trimmedLabel(_ label: String) -> String {
+        let quoteOrSpace: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == "'" }
+        let scalars = label.unicodeScalars
+        let start = scalars.firstIndex { !quoteOrSpace($0) } ?? scalars.endIndex
+        let end = scalars[start...].lastIndex { !quoteOrSpace($0) }.map { scalars.index(after: $0) } ?? start
+        return String(scalars[start..<end])
+    }
+
+    /// Whether a label is empty or only whitespace (`CharacterSet.whitespaces`); a label starting with a visible ASCII
+    /// character, as every real one does, is answered without Foundation.
+    package static func isBlank(_ label: String) -> Bool {
+        if let first = label.utf8.first, first > 0x20, first < 0x7F { return false }
+        return label.trimmingCharacters(in: .whitespaces).isEmpty
+    }
+
     /// The label as iconv should see it: WHATWG's aliases for mislabelled legacy content applied.
     public static func normalise(_ label: String) -> String {
-        let lower = label.trimmingCharacters(in: CharacterSet(charactersIn: " \t\"'")).lowercased()
+        let lower = trimmedLabel(label).lowercased()
         switch lower {
         case "", "us-ascii", "ascii", "iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "iso_8859-1", "cp819",
             "windows-1252", "cp1252", "x-cp1252", "ansi_x3.4-1968":
@@ -41,7 +58,7 @@ public enum Charset {
     /// Decodes `bytes` in the charset `label` (nil or empty: detected). Returns nil only
     /// when the charset is unknown to this machine.
     public static func decode(_ bytes: some Collection<UInt8>, label: String?) -> String? {
-        guard let label, !label.trimmingCharacters(in: .whitespaces).isEmpty else { return decodeGuessing(bytes).text }
+        guard let label, !isBlank(label) else { return decodeGuessing(bytes).text }
         let name = normalise(label)
         switch name {
         case "UTF-8":

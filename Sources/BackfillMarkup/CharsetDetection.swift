@@ -40,7 +40,7 @@ extension Charset {
                 ? String(decoding: body, as: UTF8.self) : (iconvDecode(body, from: bom.encoding) ?? windows1252(body))
             return Decoded(text: text, charset: SourceCharset(name: bom.encoding, origin: .bom, confidence: 1))
         }
-        if let option, !option.trimmingCharacters(in: .whitespaces).isEmpty, let text = decode(array, label: option) {
+        if let option, !isBlank(option), let text = decode(array, label: option) {
             return Decoded(text: text, charset: SourceCharset(name: normalise(option), origin: .option, confidence: 1))
         }
         return detect(array)
@@ -59,7 +59,7 @@ extension Charset {
         if declared.errors == 0 && !hasC1Control(declared.text) {
             return Decoded(text: declared.text, charset: SourceCharset(name: name, origin: .declared, confidence: 1))
         }
-        if let option, !option.trimmingCharacters(in: .whitespaces).isEmpty, let text = decode(array, label: option) {
+        if let option, !isBlank(option), let text = decode(array, label: option) {
             return Decoded(text: text, charset: SourceCharset(name: normalise(option), origin: .option, confidence: 1))
         }
         let detected = detect(array)

@@ -173,7 +173,7 @@ package enum HeaderText {
         }
         let addressText = ByteSearch.string(address)
         if addressText.isEmpty && commentText.isEmpty { return nil }
-        if !addressText.contains("@") && commentText.isEmpty {
+        if !addressText.utf8.contains(0x40) && commentText.isEmpty {
             // A bare word (an undisclosed-recipients group name, a name without address).
             return EmailAddress(name: displayName(part), address: "")
         }
@@ -233,7 +233,7 @@ package enum HeaderText {
             // Bare ids separated by whitespace.
             for token in bytes.split(whereSeparator: ByteSearch.isWhitespace) {
                 let id = normaliseID(token)
-                if id.contains("@") || !id.isEmpty && ids.isEmpty { ids.append(id) }
+                if id.utf8.contains(0x40) || !id.isEmpty && ids.isEmpty { ids.append(id) }
             }
         }
         return ids

@@ -222,7 +222,7 @@ package struct ContentType {
     init?(_ value: [UInt8]) {
         let parsed = Self.parseValue(value)
         let type = parsed.value.lowercased()
-        guard type.contains("/") else { return nil }
+        guard type.utf8.contains(0x2F) else { return nil }  // not String.contains(String): Foundation, bridged
         mediaType = type
         parameters = parsed.parameters
     }
