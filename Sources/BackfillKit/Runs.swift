@@ -77,7 +77,7 @@ extension Backfill {
         return try await pipeline.run()
     }
 
-    private static func pipelineConfiguration(_ options: ImportOptions) throws -> PipelineConfiguration {
+    static func pipelineConfiguration(_ options: ImportOptions) throws -> PipelineConfiguration {
         var configuration = PipelineConfiguration(
             inputs: options.inputs,
             profile: try profile(options),

@@ -24,6 +24,8 @@ public struct PipelineConfiguration: Sendable {
     public var deadLetterPath: String?
     /// Progress lines on stderr: nil = none.
     public var progress: ProgressStyle?
+    /// Sees every document as stage 2 leaves it (`backfill inspect`).
+    public var observer: (@Sendable (ObservedDocument) -> Void)?
     /// What archives may unpack (part of the adapters' ``InputBudgets``).
     public var containerLimits: ContainerLimits {
         get { adapterContext.budgets.containers }
@@ -40,4 +42,14 @@ public struct PipelineConfiguration: Sendable {
         self.profile = profile
         self.adapterContext = adapterContext
     }
+}
+
+/// A document as stage 2 leaves it: the request bytes that would be batched and sent, or why it is rejected.
+public struct ObservedDocument: Sendable {
+    public var document: MemoryDocument
+    /// The encoded request (what is hashed, batched and sent); nil when rejected.
+    public var json: [UInt8]?
+    public var rejection: Rejection?
+    /// The type the target's profile mapped from (a type the target lacks, sent as another).
+    public var mappedFrom: DocumentType?
 }

@@ -15,7 +15,7 @@ struct BackfillCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ImportCommand.self, ResumeCommand.self, RetryCommand.self, PlanCommand.self, StatusCommand.self,
-            VerifyCommand.self, SandboxCommand.self, AdaptersCommand.self,
+            VerifyCommand.self, InspectCommand.self, SandboxCommand.self, AdaptersCommand.self,
         ]
     )
 }

@@ -77,7 +77,6 @@ public struct ChatGPTAdapter: SourceAdapter {
 
         let (path, notes) = Self.displayedThread(conversation, mapping: mapping)
         let (turns, found) = Self.turns(path)
-        let (hidden, unknownTypes, skippedTypes, models) = (found.hidden, found.unknown, found.skipped, found.models)
         guard !turns.isEmpty else {
             return [
                 builder.skip(
@@ -95,17 +94,17 @@ public struct ChatGPTAdapter: SourceAdapter {
         }
         if let model = ChatText.string(conversation["default_model_slug"]) {
             metadata["model"] = .string(model)
-        } else if let model = models.sorted().first {
+        } else if let model = found.models.sorted().first {
             metadata["model"] = .string(model)
         }
         if let gizmo = ChatText.string(conversation["gizmo_id"]) { metadata["gizmo_id"] = .string(gizmo) }
         if conversation["is_archived"] == .bool(true) { metadata["archived"] = true }
-        if hidden > 0 { metadata["hidden_messages"] = .integer(Int64(hidden)) }
-        if !unknownTypes.isEmpty {
-            metadata["unknown_content_types"] = .array(unknownTypes.sorted().map { .string($0) })
+        if found.hidden > 0 { metadata["hidden_messages"] = .integer(Int64(found.hidden)) }
+        if !found.unknown.isEmpty {
+            metadata["unknown_content_types"] = .array(found.unknown.sorted().map { .string($0) })
         }
-        if !skippedTypes.isEmpty {
-            metadata["omitted_content_types"] = .array(skippedTypes.sorted().map { .string($0) })
+        if !found.skipped.isEmpty {
+            metadata["omitted_content_types"] = .array(found.skipped.sorted().map { .string($0) })
         }
         let created = ChatText.epoch(conversation["create_time"])
         let chat = ChatConversation(

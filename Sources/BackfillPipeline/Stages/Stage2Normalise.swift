@@ -25,11 +25,13 @@ final class NormaliseStage {
         if document.request.customerID == nil { document.request.customerID = configuration.customerID }
         fillMode(&document.request)
 
+        var mappedFrom: DocumentType?
         switch configuration.profile.validate(&document) {
         case .rejected(let rejection):
             try reject(document, rejection)
             return
-        case .valid(let mappedFrom):
+        case .valid(let mapped):
+            mappedFrom = mapped
             if let mappedFrom {
                 tally.update { $0.typeMappings["\(mappedFrom)→\(document.request.documentType)", default: 0] += 1 }
             }
@@ -53,6 +55,7 @@ final class NormaliseStage {
             return
         }
         document.provenance.contentSHA256 = ContentHash.sha256Hex(json)
+        configuration.observer?(ObservedDocument(document: document, json: json, mappedFrom: mappedFrom))
         try await next.add(document, EncodedDocument(documentID: document.id, json: json, request: document.request))
     }
 
@@ -108,6 +111,7 @@ final class NormaliseStage {
     }
 
     private func reject(_ document: MemoryDocument, _ rejection: Rejection) throws {
+        configuration.observer?(ObservedDocument(document: document, rejection: rejection))
         tally.update { report in
             report.documents.rejected += 1
             report.bySource[document.provenance.file, default: .init()].rejected += 1
