@@ -13,8 +13,37 @@ public enum Timestamp {
 
     /// Parses an ISO 8601 timestamp that carries a zone (`Z` or `±hh:mm`); nil when it cannot.
     public static func parse(_ text: String) -> Date? {
+        guard fieldsInRange(text) else { return nil }
         if let date = parseCommonShape(text) { return date }
         return parseWithFoundation(text)
+    }
+
+    /// Whether the date and time fields a text starts with (`YYYY-MM-DD`, then `THH:MM`, then `:SS`) are ones a
+    /// calendar has: Foundation's parser rolls `2023-02-29` over to 1 March and reads `24:00`, `10:61` and
+    /// `23:59:60`, which the official Synap SDK (pydantic) refuses — and the service with it. A text of another
+    /// shape is left to the parsers.
+    package static func fieldsInRange(_ text: String) -> Bool {
+        let bytes = Array(text.utf8.drop { $0 == 0x20 || $0 == 0x09 })
+        func number(_ start: Int, _ count: Int) -> Int? {
+            guard start + count <= bytes.count else { return nil }
+            var value = 0
+            for index in start..<start + count {
+                let digit = Int(bytes[index]) &- 0x30
+                guard digit >= 0 && digit <= 9 else { return nil }
+                value = value * 10 + digit
+            }
+            return value
+        }
+        guard bytes.count >= 10, bytes[4] == 0x2D, bytes[7] == 0x2D, let year = number(0, 4),
+            let month = number(5, 2), let day = number(8, 2)
+        else { return true }
+        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year) else { return false }
+        guard bytes.count >= 16, [0x54, 0x74, 0x20].contains(bytes[10]), bytes[13] == 0x3A,
+            let hour = number(11, 2), let minute = number(14, 2)
+        else { return true }
+        guard hour <= 23, minute <= 59 else { return false }
+        guard bytes.count >= 19, bytes[16] == 0x3A, let second = number(17, 2) else { return true }
+        return second <= 59
     }
 
     /// ``parse(_:)`` without the fast path for the common shape: Foundation's ISO 8601 parsers, then lenient forms.

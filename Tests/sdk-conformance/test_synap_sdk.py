@@ -156,3 +156,46 @@ def test_status_of_an_unknown_ingestion_is_not_found(sandbox):
     started = time.monotonic()
     run_with_sdk(sandbox, body)
     assert time.monotonic() - started < 30
+
+
+CREATED_AT_CASES = [
+    # Impossible fields that Foundation's ISO 8601 parser reads (rolling the day over) and pydantic refuses.
+    "2023-02-29T00:00:00Z", "2023-04-31T10:00:00+02:00", "2023-02-29T00:00:00.5Z", "2100-02-29T12:00:00Z",
+    "2024-01-01T24:00:00Z", "2024-01-01T23:59:60Z", "2024-01-01T10:61:00Z", "2024-13-01T10:00:00Z",
+    # Well-formed ones both accept.
+    "2024-02-29T23:59:59Z", "2000-02-29T00:00:00.250Z", "2024-04-30T08:00:00+05:30", "2024-01-01T10:00:00",
+]
+
+
+@pytest.mark.parametrize("created_at", CREATED_AT_CASES)
+def test_created_at_the_sdk_refuses_the_sandbox_refuses(sandbox, created_at):
+    # The SDK's own model is the oracle: what it refuses, a client bypassing it (curl) must not get stored.
+    # broke: Timestamp.parse without the fieldsInRange guard → the sandbox stored 2023-02-29T00:00:00Z (201/200)
+    # while pydantic refused it.
+    import json
+    import urllib.error
+    import urllib.request
+
+    try:
+        CreateMemoryRequest(document="created at", document_created_at=created_at)
+        sdk_accepts = True
+    except ValueError:
+        sdk_accepts = False
+    document_id = f"sdk-created-{CREATED_AT_CASES.index(created_at)}"
+    body = {
+        "document": "created at", "document_type": "document", "mode": "long-range", "document_id": document_id,
+        "document_created_at": created_at,
+    }
+    request = urllib.request.Request(
+        sandbox.url + "/api/v1/memories/create", data=json.dumps(body).encode(), method="POST",
+        headers={"Authorization": "Bearer synap_sdk_conformance", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            status = answer.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    stored = document_id in sandbox.documents()
+    if not sdk_accepts:
+        assert status >= 400 and not stored, f"{created_at}: the SDK refuses it, the sandbox answered {status}"
+    else:
+        assert status < 300 and stored, f"{created_at}: the SDK accepts it, the sandbox answered {status}"
