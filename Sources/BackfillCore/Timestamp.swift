@@ -20,20 +20,11 @@ public enum Timestamp {
 
     /// Whether the date and time fields a text starts with (`YYYY-MM-DD`, then `THH:MM`, then `:SS`) are ones a
     /// calendar has: Foundation's parser rolls `2023-02-29` over to 1 March and reads `24:00`, `10:61` and
-    /// `23:59:60`, which the official Synap SDK (pydantic) refuses — and the service with it. A text of another
+    /// `23:59:60`, which the target's official SDK (pydantic) refuses — and the service with it. A text of another
     /// shape is left to the parsers.
     package static func fieldsInRange(_ text: String) -> Bool {
         let bytes = Array(text.utf8.drop { $0 == 0x20 || $0 == 0x09 })
-        func number(_ start: Int, _ count: Int) -> Int? {
-            guard start + count <= bytes.count else { return nil }
-            var value = 0
-            for index in start..<start + count {
-                let digit = Int(bytes[index]) &- 0x30
-                guard digit >= 0 && digit <= 9 else { return nil }
-                value = value * 10 + digit
-            }
-            return value
-        }
+        func number(_ start: Int, _ count: Int) -> Int? { decimal(bytes, start, count) }
         guard bytes.count >= 10, bytes[4] == 0x2D, bytes[7] == 0x2D, let year = number(0, 4),
             let month = number(5, 2), let day = number(8, 2)
         else { return true }
@@ -101,15 +92,7 @@ public enum Timestamp {
     package static func parseCommonShape(_ text: String) -> Date? {
         let answer = text.utf8.withContiguousStorageIfAvailable { bytes -> Date? in
             guard bytes.count == 20 || bytes.count == 25 else { return nil }
-            func number(_ start: Int, _ count: Int) -> Int? {
-                var value = 0
-                for index in start..<start + count {
-                    let digit = Int(bytes[index]) &- 0x30
-                    guard digit >= 0 && digit <= 9 else { return nil }
-                    value = value * 10 + digit
-                }
-                return value
-            }
+            func number(_ start: Int, _ count: Int) -> Int? { decimal(bytes, start, count) }
             guard bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x54, bytes[13] == 0x3A, bytes[16] == 0x3A,
                 let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
                 let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
@@ -131,6 +114,18 @@ public enum Timestamp {
             return Date(timeIntervalSince1970: TimeInterval(seconds))
         }
         return answer ?? nil
+    }
+
+    /// The decimal number of `count` ASCII digits at `start`; nil when one is not a digit or the bytes end first.
+    private static func decimal(_ bytes: some RandomAccessCollection<UInt8>, _ start: Int, _ count: Int) -> Int? {
+        guard start >= 0, start + count <= bytes.count else { return nil }
+        var value = 0
+        for offset in start..<start + count {
+            let digit = Int(bytes[bytes.index(bytes.startIndex, offsetBy: offset)]) &- 0x30
+            guard digit >= 0 && digit <= 9 else { return nil }
+            value = value * 10 + digit
+        }
+        return value
     }
 
     private static func daysIn(month: Int, year: Int) -> Int {
