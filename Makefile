@@ -1,5 +1,5 @@
 # The README's two commands: `make demo` (import samples/ into the embedded sandbox) and `make test`.
-.PHONY: deps demo test release-smoke sdk-conformance libarchive-corpus fuzz-smoke build release format
+.PHONY: deps demo test release-smoke sdk-conformance browser-tests libarchive-corpus fuzz-smoke build release format
 
 deps:
 	@scripts/bootstrap.sh
@@ -13,6 +13,7 @@ test: deps
 	swift test
 	scripts/release-smoke.sh
 	scripts/sdk-conformance.sh
+	scripts/browser-tests.sh
 	scripts/libarchive-corpus.sh
 	fuzz/smoke.sh
 
@@ -27,6 +28,10 @@ release-smoke: deps
 # The vendors' official Python SDKs against the built sandbox (Tests/sdk-conformance/README.md).
 sdk-conformance: deps
 	scripts/sdk-conformance.sh
+
+# The HTML reports in headless Chromium (Tests/browser/README.md).
+browser-tests: deps
+	scripts/browser-tests.sh
 
 # libarchive's own test archives and a gzip quine through `backfill plan` (scripts/libarchive-corpus.sh).
 libarchive-corpus: deps

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the C libraries Backfill links (libarchive, libxml2, SQLite, uchardet) when they are missing, and Python 3 with
-# venv/ensurepip for the SDK conformance suite (scripts/sdk-conformance.sh).
+# Installs the C libraries Backfill links (libarchive, libxml2, SQLite, uchardet) when they are missing, Python 3 with
+# venv/ensurepip for the SDK conformance suite (scripts/sdk-conformance.sh), and Chromium for the browser tests.
 # Debian/Ubuntu; runs apt-get as root or through sudo. Safe to run again.
 set -euo pipefail
 need=()
@@ -12,6 +12,8 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 [ -x /usr/bin/time ] || need+=(time)
 # readelf: fuzz/build.sh checks that the fuzz binary carries coverage counters.
 command -v readelf >/dev/null 2>&1 || need+=(binutils)
+# Headless Chromium opens the HTML reports in the browser tests (scripts/browser-tests.sh); a font draws their text.
+command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-dejavu-core)
 if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
     need+=(python3 python3-venv)
 fi

@@ -41,6 +41,8 @@ public struct ImportOptions: Sendable {
     public var rate = RateLimitConfiguration()
     /// Batches in flight at once.
     public var concurrency = 4
+    /// What a plan assumes one request takes (its estimate of the upload's duration).
+    public var assumedSecondsPerRequest = 0.5
     /// `retry --rejected`: send again what the target rejected before.
     public var resendRejected = false
     public var progress: ProgressStyle?

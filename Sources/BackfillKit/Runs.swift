@@ -71,10 +71,19 @@ extension Backfill {
         report.target = .init(
             name: options.target.rawValue, endpoint: "not contacted (dry run)",
             isDefault: options.target == options.targets.defaultKind)
+        var configuration = try pipelineConfiguration(options)
+        let perRequest = try options.targets.descriptor(for: options.target).documentsPerRequest(options.targetOptions)
+        configuration.maxBatchDocuments = min(configuration.maxBatchDocuments, perRequest)
         let pipeline = ImportPipeline(
-            configuration: try pipelineConfiguration(options), registry: registry(for: options), ledger: ledger,
-            target: nil, report: report, stopSignal: options.stopSignal, logger: logger)
-        return try await pipeline.run()
+            configuration: configuration, registry: registry(for: options), ledger: ledger, target: nil,
+            report: report, stopSignal: options.stopSignal, logger: logger)
+        var finished = try await pipeline.run()
+        finished.estimate = RunReport.Estimate(
+            requests: finished.requests.requests, documents: finished.documents.valid ?? 0,
+            concurrency: options.failFast ? 1 : options.concurrency,
+            requestsPerSecond: options.rate.requestsPerSecond, documentsPerSecond: options.rate.documentsPerSecond,
+            assumedSecondsPerRequest: options.assumedSecondsPerRequest)
+        return finished
     }
 
     static func pipelineConfiguration(_ options: ImportOptions) throws -> PipelineConfiguration {
@@ -137,6 +146,23 @@ extension Backfill {
         } catch {
             try? await target.shutdown()
             throw error
+        }
+    }
+
+    /// The report the job's last finished run stored in its ledger (`backfill report`).
+    public static func storedReport(ledgerPath: String) throws -> RunReport {
+        guard FileManager.default.fileExists(atPath: ledgerPath) else {
+            throw ValidationError(
+                message: "no ledger at \(ledgerPath): `backfill status` lists the jobs, or name it with --ledger")
+        }
+        guard let json = try Ledger(path: ledgerPath).lastReport() else {
+            throw ValidationError(
+                message: "the job at \(ledgerPath) has no finished run yet: run `backfill import` or `backfill resume`")
+        }
+        do {
+            return try JSONDecoder().decode(RunReport.self, from: Data(json.utf8))
+        } catch {
+            throw ValidationError(message: "the report stored in \(ledgerPath) cannot be read (\(error))")
         }
     }
 }

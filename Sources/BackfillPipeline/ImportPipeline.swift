@@ -36,7 +36,7 @@ public final class ImportPipeline {
     /// Runs the flow to the end (or to a stop) and returns the report.
     public func run() async throws -> RunReport {
         let started = ContinuousClock.now
-        let tally = RunTally(report: report, signal: stopSignal)
+        let tally = RunTally(report: report, signal: stopSignal, started: started)
         guard let target, let ledger else {
             try await planStages(tally).run()
             return tally.finish(started: started)

@@ -219,13 +219,20 @@ public struct RunReport: Sendable, Codable {
     /// `file NUL charset` pairs already counted in ``charsets`` (not encoded).
     private var charsetSources: Set<String> = []
     public var requests = Requests()
+    /// When the documents were written, by type, and their sizes (the HTML report's charts); nil in reports stored
+    /// before it was counted.
+    public var shape: Shape? = Shape()
+    /// An import's requests over time (nil for a plan, and until the first request).
+    public var traffic: Traffic?
+    /// A plan's estimate of the upload (nil for an import).
+    public var estimate: Estimate?
     public var stopped: Stop?
     public var wallSeconds = 0.0
     public var exitCode: Int32 = 0
 
     enum CodingKeys: String, CodingKey {
         case command, job, ledger, target, documents, sources, rejections, skips, failures, timestamps, requests
-        case stopped
+        case stopped, shape, traffic, estimate
         case warnings
         case byAdapter = "by_adapter"
         case bySource = "by_source"

@@ -142,6 +142,8 @@ public protocol TargetDescriptor: Sendable {
     func identity(_ options: TargetRunOptions) -> String
     /// What the target accepts, checked locally before anything is sent.
     func profile(_ options: TargetRunOptions) -> ValidationProfile
+    /// Documents one request carries at most (a plan counts requests with it; default: `--batch-size`, ≤ 100).
+    func documentsPerRequest(_ options: TargetRunOptions) -> Int
     /// Usage mistakes found before any job or ledger is created (default: none); may open what the target
     /// writes to (``TargetRunOptions/output``).
     func checkUsage(_ options: inout TargetRunOptions) throws
@@ -164,6 +166,8 @@ extension TargetDescriptor {
     public var isDefault: Bool { false }
 
     public func checkUsage(_ options: inout TargetRunOptions) throws {}
+
+    public func documentsPerRequest(_ options: TargetRunOptions) -> Int { min(100, max(1, options.batchSize)) }
 
     public func writesToStandardOutput(_ options: TargetRunOptions) -> Bool { false }
 

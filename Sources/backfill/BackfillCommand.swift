@@ -15,7 +15,7 @@ struct BackfillCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ImportCommand.self, ResumeCommand.self, RetryCommand.self, PlanCommand.self, StatusCommand.self,
-            VerifyCommand.self, InspectCommand.self, SandboxCommand.self, AdaptersCommand.self,
+            VerifyCommand.self, ReportCommand.self, InspectCommand.self, SandboxCommand.self, AdaptersCommand.self,
         ]
     )
 }

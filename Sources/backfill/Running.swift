@@ -24,10 +24,13 @@ func printNotice(_ message: String) {
 }
 
 /// Runs an import with signal handling and prints its report.
-func runAndReport(_ options: ImportOptions, json: Bool, logger: Logger) async throws {
+func runAndReport(_ options: ImportOptions, json: Bool, page: HTMLReportFile?, logger: Logger) async throws {
     let handlers = SignalHandlers(stop: options.stopSignal)
     defer { withExtendedLifetime(handlers) {} }
-    let report = try await Backfill.runImport(options, logger: logger, notice: printNotice)
+    let report = try await HTMLReportFile.around(page) {
+        try await Backfill.runImport(options, logger: logger, notice: printNotice)
+    }
+    try page?.write(report.html())
     let text = json ? report.json() : report.text()
     let target = try? options.targets.descriptor(for: options.target)
     if target?.writesToStandardOutput(options.targetOptions) == true {
@@ -71,13 +74,16 @@ func guarded(_ body: () async throws -> Void) async throws {
 }
 
 /// `resume` and `retry`: a recorded job run again, with progress and, for `retry --rejected`, rejected documents.
-func runRecorded(job: String?, ledger: String?, progress: String, json: Bool, resendRejected: Bool, logger: Logger)
-    async throws
-{
+func runRecorded(
+    job: String?, ledger: String?, progress: String, json: Bool, html: HTMLOptions, resendRejected: Bool,
+    logger: Logger
+) async throws {
     try await guarded {
-        var options = try recordedJob(job: job, ledger: ledger)
+        // Opened before the job's folder becomes the working directory: a relative path is the user's.
+        let page = try html.open()
+        var options = try HTMLReportFile.around(page) { try recordedJob(job: job, ledger: ledger) }
         options.resendRejected = resendRejected
         options.progress = SendOptions.progressStyle(progress)
-        try await runAndReport(options, json: json, logger: logger)
+        try await runAndReport(options, json: json, page: page, logger: logger)
     }
 }

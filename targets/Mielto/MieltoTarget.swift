@@ -47,6 +47,9 @@ public struct MieltoTargetDescriptor: TargetDescriptor {
         .mielto(typeMap: options.typeMap, maxDocumentBytes: options.maxDocumentBytes)
     }
 
+    /// One `POST /memories` per document.
+    public func documentsPerRequest(_ options: TargetRunOptions) -> Int { 1 }
+
     public func makeClient(_ options: TargetRunOptions, logger: Logger) throws -> any UploadTarget {
         var configuration = MieltoClient.Configuration(apiKey: try options.apiKey("MIELTO_API_KEY", hint: "Mielto"))
         if let base = options.baseURL { configuration.baseURL = base }

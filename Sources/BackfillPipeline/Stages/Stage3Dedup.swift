@@ -62,6 +62,7 @@ final class DedupStage {
                 case .missing: report.timestamps.missing += 1
                 }
                 report.byType[document.request.documentType.rawValue, default: 0] += 1
+                report.shape?.note(document)
             }
             if let entry = known[encoded.documentID], settledEarlier(document, entry) { continue }
             try await next.add(document, encoded)

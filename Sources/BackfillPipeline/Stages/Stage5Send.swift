@@ -78,10 +78,7 @@ struct BatchSender: Sendable {
             try await limiter.acquire(documents: state.documents.count)
             tally.addWaited(ContinuousClock.now - before)
             attempt += 1
-            tally.update { report in
-                report.requests.requests += 1
-                report.requests.bytesSent += batch.bytes
-            }
+            tally.noteRequest(bytes: batch.bytes)
             do {
                 let answer = try await target.send(state.documents, failFast: failFast)
                 await limiter.record(.success(remaining: answer.rateLimitRemaining, resetIn: answer.rateLimitResetIn))
@@ -92,7 +89,7 @@ struct BatchSender: Sendable {
                 let throttled = error.isThrottle
                 if throttled {
                     await limiter.record(.throttled(retryAfter: error.retryAfter))
-                    tally.update { $0.requests.throttled += 1 }
+                    tally.noteThrottled()
                     throttles += 1
                     attempt -= 1
                 } else if error.isRetryable && !target.deduplicatesByID {
@@ -100,7 +97,7 @@ struct BatchSender: Sendable {
                 }
                 guard error.isRetryable, attempt < retry.maxAttempts, throttles < maxThrottlesPerBatch else { return }
                 if tally.sendingStopped { return }
-                tally.update { $0.requests.retries += 1 }
+                tally.noteRetry()
                 if !throttled { try await backOff(batch, attempt: attempt, error: error) }
                 if state.outcomeUnknown {
                     guard let found = await lookUp(state.documents, batch: batch) else { return }
@@ -132,14 +129,14 @@ struct BatchSender: Sendable {
         for attempt in 1...max(1, retry.maxAttempts) {
             do {
                 try await limiter.acquire(documents: 0)
-                tally.update { $0.requests.requests += 1 }
+                tally.noteRequest(bytes: 0)
                 let found = try await target.reconcile(known)
                 return found.filter { if case .accepted = $0.value { return true } else { return false } }
             } catch {
                 let uploadError = error as? UploadError
                 if let uploadError, uploadError.has(.rateLimited) {
                     await limiter.record(.throttled(retryAfter: uploadError.retryAfter))
-                    tally.update { $0.requests.throttled += 1 }
+                    tally.noteThrottled()
                 }
                 guard attempt < retry.maxAttempts, !tally.sendingStopped, !Task.isCancelled else { break }
                 let wait = retry.delay(

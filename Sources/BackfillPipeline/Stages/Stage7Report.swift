@@ -30,9 +30,12 @@ final class RunTally: Sendable {
 
     let signal: StopSignal
     private let state: Mutex<State>
+    /// The run's start: the origin of ``RunReport/traffic``.
+    private let started: ContinuousClock.Instant
 
-    init(report: RunReport, signal: StopSignal) {
+    init(report: RunReport, signal: StopSignal, started: ContinuousClock.Instant = .now) {
         self.signal = signal
+        self.started = started
         state = Mutex(State(report: report))
     }
 
@@ -50,7 +53,39 @@ final class RunTally: Sendable {
     }
 
     func addWaited(_ duration: Duration) {
-        state.withLock { $0.waited += duration }
+        let elapsed = (ContinuousClock.now - started).seconds
+        state.withLock { state in
+            state.waited += duration
+            state.report.traffic(at: elapsed) { $0.waitedSeconds += duration.seconds }
+        }
+    }
+
+    /// A request goes out (a batch, or a question to the target): counted, and placed on the traffic timeline.
+    func noteRequest(bytes: Int) {
+        let elapsed = (ContinuousClock.now - started).seconds
+        state.withLock { state in
+            state.report.requests.requests += 1
+            state.report.requests.bytesSent += bytes
+            state.report.traffic(at: elapsed) { $0.requests += 1 }
+        }
+    }
+
+    /// A request was answered 429 (or "instance not ready").
+    func noteThrottled() {
+        let elapsed = (ContinuousClock.now - started).seconds
+        state.withLock { state in
+            state.report.requests.throttled += 1
+            state.report.traffic(at: elapsed) { $0.throttled += 1 }
+        }
+    }
+
+    /// A batch is sent again.
+    func noteRetry() {
+        let elapsed = (ContinuousClock.now - started).seconds
+        state.withLock { state in
+            state.report.requests.retries += 1
+            state.report.traffic(at: elapsed) { $0.retries += 1 }
+        }
     }
 
     func noteRead(_ count: Int) {
@@ -102,6 +137,13 @@ final class RunTally: Sendable {
             report.exitCode = report.finalStatus.rawValue
             return report
         }
+    }
+}
+
+extension RunReport {
+    fileprivate mutating func traffic(at elapsed: Double, _ body: (inout Traffic.Bucket) -> Void) {
+        if traffic == nil { traffic = Traffic() }
+        traffic?.note(at: elapsed, body)
     }
 }
 

@@ -11,6 +11,7 @@ struct ImportCommand: AsyncParsableCommand {
     @OptionGroup var targetOptions: TargetOptions
     @OptionGroup var send: SendOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var html: HTMLOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -19,7 +20,7 @@ struct ImportCommand: AsyncParsableCommand {
             var options = try source.options()
             targetOptions.apply(to: &options)
             send.apply(to: &options)
-            try await runAndReport(options, json: output.isJSON, logger: logger)
+            try await runAndReport(options, json: output.isJSON, page: try html.open(), logger: logger)
         } catch let error as ExitCode {
             throw error
         } catch {

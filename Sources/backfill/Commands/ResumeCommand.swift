@@ -11,12 +11,13 @@ struct ResumeCommand: AsyncParsableCommand {
     @Option(help: "Job name (see `backfill status`); --ledger alone names it too.") var job: String?
     @Option(help: "Ledger file, when not in the default place.") var ledger: String?
     @OptionGroup var output: OutputOptions
+    @OptionGroup var html: HTMLOptions
     @Option(help: "Progress on stderr: auto, live, lines, none.") var progress: String = "auto"
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         try await runRecorded(
-            job: job, ledger: ledger, progress: progress, json: output.isJSON, resendRejected: false,
+            job: job, ledger: ledger, progress: progress, json: output.isJSON, html: html, resendRejected: false,
             logger: logging.makeLogger())
     }
 }

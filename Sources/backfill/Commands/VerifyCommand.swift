@@ -25,6 +25,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Status requests per second at most (token bucket).") var rate: Double?
     @Option(help: "Requests that may start at once above --rate.") var burst: Double = 1
     @OptionGroup var output: OutputOptions
+    @OptionGroup var html: HTMLOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -43,7 +44,9 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = logging.makeLogger()
         try await guarded {
-            let options = try recordedJob(job: job, ledger: ledger)
+            // Opened before the job's folder becomes the working directory: a relative path is the user's.
+            let page = try html.open()
+            let options = try HTMLReportFile.around(page) { try recordedJob(job: job, ledger: ledger) }
             var verification = VerifyOptions()
             verification.wait = wait
             verification.timeout = parseDuration(timeout) ?? .seconds(600)
@@ -53,9 +56,12 @@ struct VerifyCommand: AsyncParsableCommand {
             // SIGINT/SIGTERM: stop asking, record what was learnt, print the report (exit 130).
             let handlers = SignalHandlers(stop: verification.stopSignal)
             defer { withExtendedLifetime(handlers) {} }
-            let report = try await Backfill.verify(
-                job: options.job ?? "", ledgerPath: options.ledger ?? "", options: options, markMissing: markMissing,
-                verification: verification, logger: logger)
+            let report = try await HTMLReportFile.around(page) {
+                try await Backfill.verify(
+                    job: options.job ?? "", ledgerPath: options.ledger ?? "", options: options,
+                    markMissing: markMissing, verification: verification, logger: logger)
+            }
+            try page?.write(report.html())
             if output.isJSON {
                 print(try OutputOptions.jsonLine(report))
             } else {
