@@ -86,7 +86,7 @@ class Chromium:
         self.process = subprocess.Popen(
             [
                 CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--no-default-browser-check", "--disable-extensions", "--remote-debugging-port=0",
+                "--no-default-browser-check", "--disable-extensions", "--disable-dev-shm-usage", "--remote-debugging-port=0",
                 f"--user-data-dir={self.profile}", "--window-size=1200,900", "about:blank",
             ],
             stdout=subprocess.DEVNULL,
