@@ -42,14 +42,20 @@ func runAndReport(_ options: ImportOptions, json: Bool, page: HTMLReportFile?, l
     if report.exitCode != 0 { throw ExitCode(report.exitCode) }
 }
 
-/// The options of a recorded job, run again from the folder it was started in. `--job`, `--ledger` or both name
-/// it: a ledger knows its job.
-func recordedJob(job: String?, ledger: String?) throws -> ImportOptions {
+/// The ledger `--job`, `--ledger` or both name (a usage error when neither is given).
+func jobLedgerPath(job: String?, ledger: String?) throws -> String {
     let environment = ProcessInfo.processInfo.environment
     guard let path = ledger ?? job.map({ Backfill.ledgerPath(job: $0, environment: environment) }) else {
         throw BackfillCore.ValidationError(
             message: "name the job: --job NAME or --ledger PATH (`backfill status` lists the jobs)")
     }
+    return path
+}
+
+/// The options of a recorded job, run again from the folder it was started in. `--job`, `--ledger` or both name
+/// it: a ledger knows its job.
+func recordedJob(job: String?, ledger: String?) throws -> ImportOptions {
+    let path = try jobLedgerPath(job: job, ledger: ledger)
     let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
     let (job, spec) = try JobSpec.load(job: job, ledgerPath: absolute)
     if spec.workingDirectory != FileManager.default.currentDirectoryPath {

@@ -53,38 +53,35 @@ final class RunTally: Sendable {
     }
 
     func addWaited(_ duration: Duration) {
-        let elapsed = (ContinuousClock.now - started).seconds
-        state.withLock { state in
-            state.waited += duration
-            state.report.traffic(at: elapsed) { $0.waitedSeconds += duration.seconds }
-        }
+        noteTraffic({ $0.waited += duration }, { $0.waitedSeconds += duration.seconds })
     }
 
     /// A request goes out (a batch, or a question to the target): counted, and placed on the traffic timeline.
     func noteRequest(bytes: Int) {
-        let elapsed = (ContinuousClock.now - started).seconds
-        state.withLock { state in
-            state.report.requests.requests += 1
-            state.report.requests.bytesSent += bytes
-            state.report.traffic(at: elapsed) { $0.requests += 1 }
-        }
+        noteTraffic(
+            {
+                $0.report.requests.requests += 1
+                $0.report.requests.bytesSent += bytes
+            }, { $0.requests += 1 })
     }
 
     /// A request was answered 429 (or "instance not ready").
     func noteThrottled() {
-        let elapsed = (ContinuousClock.now - started).seconds
-        state.withLock { state in
-            state.report.requests.throttled += 1
-            state.report.traffic(at: elapsed) { $0.throttled += 1 }
-        }
+        noteTraffic({ $0.report.requests.throttled += 1 }, { $0.throttled += 1 })
     }
 
     /// A batch is sent again.
     func noteRetry() {
+        noteTraffic({ $0.report.requests.retries += 1 }, { $0.retries += 1 })
+    }
+
+    /// Counts into the state and into the traffic bucket of this moment, under one lock.
+    private func noteTraffic(_ count: (inout State) -> Void, _ bucket: (inout RunReport.Traffic.Bucket) -> Void) {
         let elapsed = (ContinuousClock.now - started).seconds
         state.withLock { state in
-            state.report.requests.retries += 1
-            state.report.traffic(at: elapsed) { $0.retries += 1 }
+            count(&state)
+            if state.report.traffic == nil { state.report.traffic = RunReport.Traffic() }
+            state.report.traffic?.note(at: elapsed, bucket)
         }
     }
 
@@ -137,13 +134,6 @@ final class RunTally: Sendable {
             report.exitCode = report.finalStatus.rawValue
             return report
         }
-    }
-}
-
-extension RunReport {
-    fileprivate mutating func traffic(at elapsed: Double, _ body: (inout Traffic.Bucket) -> Void) {
-        if traffic == nil { traffic = Traffic() }
-        traffic?.note(at: elapsed, body)
     }
 }
 

@@ -14,11 +14,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            let environment = ProcessInfo.processInfo.environment
-            guard let path = ledger ?? job.map({ Backfill.ledgerPath(job: $0, environment: environment) }) else {
-                throw BackfillCore.ValidationError(
-                    message: "name the job: --job NAME or --ledger PATH (`backfill status` lists the jobs)")
-            }
+            let path = try jobLedgerPath(job: job, ledger: ledger)
             let page = try html.open()
             let report = try HTMLReportFile.around(page) { try Backfill.storedReport(ledgerPath: path) }
             try page?.write(report.html())
