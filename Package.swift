@@ -11,7 +11,8 @@ let package = Package(
         .library(
             name: "Backfill",
             targets: [
-                "BackfillCore", "BackfillMarkup", "BackfillLedger", "BackfillTargets", "BackfillPipeline",
+                "BackfillCore", "BackfillMarkup", "BackfillClean", "BackfillLedger", "BackfillTargets",
+                "BackfillPipeline",
                 "BackfillSandbox", "BackfillKit", "BackfillDocumentAdapter", "BackfillRequestsAdapter",
                 "BackfillEmailAdapter", "BackfillChatAdapter", "BackfillTranscriptAdapter", "BackfillArchiveAdapter",
                 "BackfillTargetKit", "BackfillSynapTarget", "BackfillGoodMemTarget", "BackfillMieltoTarget",
@@ -52,6 +53,10 @@ let package = Package(
         .target(
             name: "BackfillMarkup", dependencies: ["BackfillCore", "CLibXML2", "CUchardet"], exclude: ["README.md"],
             swiftSettings: strict),
+        // Cleaning before upload: quoted replies and signatures out (email), personal data redacted (every family).
+        .target(
+            name: "BackfillClean", dependencies: ["BackfillCore", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["README.md"], swiftSettings: strict),
         .target(
             name: "BackfillLedger",
             dependencies: ["BackfillCore", .product(name: "GRDB", package: "GRDB.swift")],
@@ -68,7 +73,7 @@ let package = Package(
         .target(
             name: "BackfillPipeline",
             dependencies: [
-                "BackfillCore", "BackfillLedger", "BackfillTargets",
+                "BackfillCore", "BackfillLedger", "BackfillTargets", "BackfillClean",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
@@ -95,7 +100,8 @@ let package = Package(
         .target(
             name: "BackfillKit",
             dependencies: [
-                "BackfillCore", "BackfillPipeline", "BackfillLedger", "BackfillTargets", "BackfillSandbox",
+                "BackfillCore", "BackfillClean", "BackfillPipeline", "BackfillLedger", "BackfillTargets",
+                "BackfillSandbox",
                 "BackfillTargetKit", "BackfillSynapTarget", "BackfillGoodMemTarget", "BackfillMieltoTarget",
                 "BackfillJSONLTarget", "BackfillSynapSandbox", "BackfillGoodMemSandbox", "BackfillMieltoSandbox",
                 "BackfillDocumentAdapter", "BackfillRequestsAdapter", "BackfillEmailAdapter", "BackfillChatAdapter",
@@ -121,7 +127,7 @@ let package = Package(
             name: "BackfillRequestsAdapter", dependencies: ["BackfillCore"],
             path: "adapters/Requests", exclude: ["README.md"], swiftSettings: strict),
         .target(
-            name: "BackfillEmailAdapter", dependencies: ["BackfillCore", "BackfillMarkup"],
+            name: "BackfillEmailAdapter", dependencies: ["BackfillCore", "BackfillMarkup", "BackfillClean"],
             path: "adapters/Email", exclude: ["README.md"], swiftSettings: strict),
         .target(
             name: "BackfillChatAdapter",
@@ -196,7 +202,7 @@ let package = Package(
         .executableTarget(
             name: "backfill-fuzz",
             dependencies: [
-                "BackfillCore", "BackfillMarkup", "BackfillEmailAdapter", "BackfillChatAdapter",
+                "BackfillCore", "BackfillMarkup", "BackfillClean", "BackfillEmailAdapter", "BackfillChatAdapter",
                 "BackfillTranscriptAdapter", "BackfillArchiveAdapter", "BackfillRequestsAdapter",
             ],
             path: "fuzz/Sources", swiftSettings: strict),
@@ -221,13 +227,18 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
+            name: "BackfillCleanTests",
+            dependencies: ["BackfillClean", "BackfillMarkup", "BackfillCore"], exclude: ["Goldens"],
+            swiftSettings: strict),
+        .testTarget(
             name: "BackfillEmailTests", dependencies: ["BackfillCore", "BackfillEmailAdapter", "BackfillTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "BackfillChatTests", dependencies: ["BackfillCore", "BackfillChatAdapter", "BackfillTestSupport"],
             swiftSettings: strict),
         .testTarget(
-            name: "BackfillTranscriptTests", dependencies: ["BackfillCore", "BackfillTranscriptAdapter", "BackfillTestSupport"],
+            name: "BackfillTranscriptTests",
+            dependencies: ["BackfillCore", "BackfillTranscriptAdapter", "BackfillTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "BackfillCharsetTests",
@@ -239,16 +250,19 @@ let package = Package(
             ],
             exclude: ["texts"], swiftSettings: strict),
         .testTarget(
-            name: "BackfillArchiveTests", dependencies: ["BackfillArchiveAdapter", "BackfillKit", "BackfillTestSupport"],
+            name: "BackfillArchiveTests",
+            dependencies: ["BackfillArchiveAdapter", "BackfillKit", "BackfillTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "BackfillFuzzTests", dependencies: ["backfill-fuzz"], swiftSettings: strict),
         .testTarget(
             name: "BackfillEndToEndTests",
             dependencies: [
-                "BackfillKit", "BackfillSandbox", "BackfillLedger", "BackfillTargets", "BackfillTestSupport", "backfill",
+                "BackfillKit", "BackfillSandbox", "BackfillLedger", "BackfillTargets", "BackfillTestSupport",
+                "backfill",
                 "BackfillArchiveAdapter", "BackfillChatAdapter", "BackfillDocumentAdapter", "BackfillEmailAdapter",
                 "BackfillRequestsAdapter", "BackfillTranscriptAdapter",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
     ]

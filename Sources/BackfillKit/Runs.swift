@@ -1,3 +1,4 @@
+import BackfillClean
 import BackfillCore
 import BackfillLedger
 import BackfillPipeline
@@ -25,6 +26,7 @@ extension Backfill {
         let lock = try JobLock(ledgerPath: ledgerPath, job: job)
         defer { withExtendedLifetime(lock) {} }
         let ledger = try openLedger(ledgerPath, job: job, identity: identity, options: options)
+        configuration.redactor = try redactor(options, key: ledger.redactionKey())
         var report = RunReport(command: "import")
         report.job = job
         report.ledger = ledgerPath
@@ -72,6 +74,9 @@ extension Backfill {
             name: options.target.rawValue, endpoint: "not contacted (dry run)",
             isDefault: options.target == options.targets.defaultKind)
         var configuration = try pipelineConfiguration(options)
+        // A job that redacted before has its key (so a plan's content hashes are the import's); a new one gets a
+        // key for this plan only — a plan sends nothing and stores nothing.
+        configuration.redactor = try redactor(options, key: try ledger?.storedRedactionKey() ?? RedactionKey.random())
         let perRequest = try options.targets.descriptor(for: options.target).documentsPerRequest(options.targetOptions)
         configuration.maxBatchDocuments = min(configuration.maxBatchDocuments, perRequest)
         let pipeline = ImportPipeline(
@@ -105,7 +110,14 @@ extension Backfill {
         configuration.concurrency = max(1, options.concurrency)
         configuration.resendRejected = options.resendRejected
         configuration.progress = options.progress
+        configuration.strip = try options.stripKinds
         return configuration
+    }
+
+    /// `--redact`'s redactor, keyed with the job's key (nil when nothing is redacted).
+    static func redactor(_ options: ImportOptions, key: @autoclosure () throws -> [UInt8]) throws -> Redactor? {
+        let kinds = try options.redactKinds
+        return kinds.isEmpty ? nil : Redactor(kinds: kinds, key: try key())
     }
 
     /// Prepares the connected target (an ``UploadError`` of kind `.stop` ends the run with exit 4), then runs.

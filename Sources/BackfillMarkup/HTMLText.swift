@@ -12,6 +12,8 @@ import CLibXML2
 /// - Whitespace runs in inline text collapse to one space; text inside `<pre>` keeps its spacing.
 /// - At most one blank line in a row; no trailing spaces; the result is trimmed.
 /// - Entities are decoded by libxml2. Nothing is fetched: no network, no external entities.
+/// - With a ``Stripping`` (email's `--strip`), mail clients' quote and signature blocks are left out and what they
+///   held is reported in ``Result/stripped`` (see HTMLQuoteBlocks.swift).
 ///
 /// Safe to call from several threads at once: each call owns its parser and document.
 public enum HTMLText {
@@ -21,6 +23,8 @@ public enum HTMLText {
         public var title: String?
         /// The readable text.
         public var text: String
+        /// What the blocks left out by a ``Stripping`` held (zero without one).
+        public var stripped = Stripped()
 
         public init(title: String?, text: String) {
             self.title = title
@@ -46,10 +50,11 @@ public enum HTMLText {
     ///   - bytes: the HTML document (or fragment).
     ///   - encoding: the bytes' character set when already known (e.g. `UTF-8`, or a MIME part's `charset`);
     ///     it then overrides any `<meta charset>`. Nil lets libxml2 detect it (BOM, `<meta>`, else Latin-1/UTF-8).
+    ///   - strip: the quote and signature blocks to leave out (none by default).
     ///   - shouldStop: asked every few thousand nodes; true ends the walk early (the run stops, the item's time is
     ///     up — the caller then gives the result up).
     public static func convert(
-        _ bytes: [UInt8], encoding: String? = nil, shouldStop: (() -> Bool)? = nil
+        _ bytes: [UInt8], encoding: String? = nil, strip: Stripping = .none, shouldStop: (() -> Bool)? = nil
     ) -> Result {
         _ = parserInitialised
         guard !bytes.isEmpty else { return Result(title: nil, text: "") }
@@ -63,9 +68,13 @@ public enum HTMLText {
         }
         guard let doc = parsed else { return Result(title: nil, text: "") }
         defer { xmlFreeDoc(doc) }
-        var walker = TreeWalker()
+        var walker = TreeWalker(strip: strip)
         walker.walk(doc, shouldStop: shouldStop)
-        return Result(title: walker.title, text: walker.builder.finish())
+        // The blocks first: a block left out up to the end still has the text's builder swapped out.
+        let stripped = strip.isActive ? walker.finishDropped() : Stripped()
+        var result = Result(title: walker.title, text: walker.builder.finish())
+        result.stripped = stripped
+        return result
     }
 }
 
@@ -130,6 +139,17 @@ private struct TreeWalker {
     var title: String?
     private var listDepth = 0
     private var preDepth = 0
+    let strip: HTMLText.Stripping
+    /// The quote and signature blocks' text (``QuoteBlocks/Role/index``), written while `builder` is swapped out
+    /// (none without a `Stripping`).
+    private var dropped: [TextBuilder] = []
+    /// The block being left out (its element; nil for the rest of the document) and where its text goes.
+    private var diversion: (node: xmlNodePtr?, index: Int)?
+
+    init(strip: HTMLText.Stripping) {
+        self.strip = strip
+        if strip.isActive { dropped = [TextBuilder(), TextBuilder()] }
+    }
 
     mutating func walk(_ doc: htmlDocPtr, shouldStop: (() -> Bool)?) {
         var current: xmlNodePtr? = doc.pointee.children
@@ -178,8 +198,21 @@ private struct TreeWalker {
         return elementKinds[String(cString: name)] ?? .inline
     }
 
-    /// Handles an element's start; returns whether its children are to be visited.
+    /// Handles an element's start; returns whether its children are to be visited. A block to leave out has its
+    /// breaks written to the text, then its content to a builder of its own.
     private mutating func enter(_ node: xmlNodePtr) -> Bool {
+        guard strip.isActive, diversion == nil,
+            let role = QuoteBlocks.role(of: node, strip: strip, after: builder.lastLine)
+        else { return enterElement(node) }
+        let visit = enterElement(node)
+        if visit || role == .quoteToEnd {
+            diversion = (role == .quoteToEnd ? nil : node, role.index)
+            swap(&builder, &dropped[role.index])
+        }
+        return visit
+    }
+
+    private mutating func enterElement(_ node: xmlNodePtr) -> Bool {
         switch kind(of: node) {
         case .hidden:
             if title == nil, let name = node.pointee.name, String(cString: name) == "head" {
@@ -215,6 +248,10 @@ private struct TreeWalker {
     }
 
     private mutating func exit(_ node: xmlNodePtr) {
+        if let current = diversion, current.node == node {
+            swap(&builder, &dropped[current.index])
+            diversion = nil
+        }
         switch kind(of: node) {
         case .paragraph:
             builder.requestBreaks(2)
@@ -229,6 +266,16 @@ private struct TreeWalker {
         case .hidden, .title, .lineBreak, .cell, .inline:
             break
         }
+    }
+
+    /// The left-out blocks' lines and characters (Unicode scalars, line breaks not counted).
+    mutating func finishDropped() -> HTMLText.Stripped {
+        if let current = diversion { swap(&builder, &dropped[current.index]) }
+        diversion = nil
+        var stripped = HTMLText.Stripped()
+        (stripped.quotedLines, stripped.quotedCharacters) = QuoteBlocks.measure(dropped[0].finish())
+        (stripped.signatureLines, stripped.signatureCharacters) = QuoteBlocks.measure(dropped[1].finish())
+        return stripped
     }
 
     private mutating func text(_ content: UnsafePointer<xmlChar>) {
@@ -260,119 +307,5 @@ private struct TreeWalker {
         builder.appendInline(UnsafeBufferPointer(start: content, count: Int(xmlStrlen(content))))
         let text = builder.finish()
         return text.isEmpty ? nil : text
-    }
-}
-
-// MARK: - Output
-
-/// Accumulates UTF-8 output with pending breaks and spaces, so that whitespace is decided only when the next
-/// visible character arrives.
-private struct TextBuilder {
-    private var out: [UInt8] = []
-    private var pendingBreaks = 0
-    private var pendingSpace = false
-    private var pendingSeparator = false
-    private var prefix: [UInt8] = []
-    private var atLineStart = true
-
-    mutating func requestBreaks(_ count: Int) {
-        pendingBreaks = max(pendingBreaks, count)
-        pendingSpace = false
-        pendingSeparator = false
-    }
-
-    /// `<br>`: each one counts, so `<br><br>` leaves a blank line.
-    mutating func lineBreak() {
-        if out.isEmpty { return }
-        pendingBreaks = min(2, pendingBreaks + 1)
-        pendingSpace = false
-        pendingSeparator = false
-    }
-
-    mutating func setPrefix(_ text: String) { prefix = Array(text.utf8) }
-
-    mutating func cellStart() {
-        if !atLineStart && pendingBreaks == 0 { pendingSeparator = true }
-    }
-
-    /// Writes what is pending before a visible character.
-    private mutating func flushPending() {
-        if pendingBreaks > 0 {
-            if !out.isEmpty {
-                for _ in 0..<pendingBreaks { out.append(0x0A) }
-                atLineStart = true
-            }
-            pendingBreaks = 0
-            pendingSpace = false
-            pendingSeparator = false
-        }
-        if !prefix.isEmpty {
-            if !atLineStart { out.append(0x0A) }
-            out.append(contentsOf: prefix)
-            prefix = []
-            atLineStart = false
-            pendingSpace = false
-            pendingSeparator = false
-        }
-        if pendingSeparator {
-            out.append(contentsOf: [0x20, 0x7C, 0x20])  // " | "
-            pendingSeparator = false
-            pendingSpace = false
-        }
-        if pendingSpace && !atLineStart { out.append(0x20) }
-        pendingSpace = false
-        atLineStart = false
-    }
-
-    mutating func appendInline(_ bytes: UnsafeBufferPointer<UInt8>) {
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            let byte = bytes[index]
-            switch byte {
-            case 0x20, 0x09, 0x0A, 0x0D, 0x0C:
-                pendingSpace = true
-                index += 1
-            case 0xC2 where index + 1 < count && bytes[index + 1] == 0xA0:
-                // A no-break space reads as a space.
-                pendingSpace = true
-                index += 2
-            default:
-                flushPending()
-                out.append(byte)
-                index += 1
-            }
-        }
-    }
-
-    mutating func appendPreformatted(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard !bytes.isEmpty else { return }
-        flushPending()
-        out.append(contentsOf: bytes)
-        atLineStart = bytes.last == 0x0A
-    }
-
-    /// The text: trailing spaces removed from every line, at most one blank line in a row, trimmed.
-    mutating func finish() -> String {
-        var result: [UInt8] = []
-        result.reserveCapacity(out.count)
-        var blankRun = 0
-        for line in out.split(separator: 0x0A, omittingEmptySubsequences: false) {
-            var end = line.endIndex
-            while end > line.startIndex, Self.isSpace(line[end - 1]) { end -= 1 }
-            let trimmed = line[line.startIndex..<end]
-            if trimmed.isEmpty {
-                blankRun += 1
-                continue
-            }
-            if !result.isEmpty { result.append(contentsOf: blankRun > 0 ? [0x0A, 0x0A] : [0x0A]) }
-            blankRun = 0
-            result.append(contentsOf: trimmed)
-        }
-        return String(decoding: result, as: UTF8.self)
-    }
-
-    private static func isSpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0C
     }
 }

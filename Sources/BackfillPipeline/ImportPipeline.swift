@@ -1,4 +1,5 @@
 import AsyncAlgorithms
+import BackfillClean
 import BackfillCore
 import BackfillLedger
 import BackfillTargets
@@ -28,6 +29,11 @@ public final class ImportPipeline {
         self.registry = registry
         self.ledger = ledger
         self.target = target
+        var report = report
+        if configuration.redactor != nil || !configuration.strip.isEmpty {
+            report.cleaning = RunReport.Cleaning(
+                strip: configuration.strip, redact: configuration.redactor?.kinds ?? [])
+        }
         self.report = report
         self.logger = logger
         self.stopSignal = stopSignal

@@ -1,3 +1,4 @@
+import BackfillClean
 import BackfillCore
 
 /// Settings of one run of the flow (docs/DESIGN.md §1).
@@ -26,6 +27,11 @@ public struct PipelineConfiguration: Sendable {
     public var progress: ProgressStyle?
     /// Sees every document as stage 2 leaves it (`backfill inspect`).
     public var observer: (@Sendable (ObservedDocument) -> Void)?
+    /// `--redact`: personal data replaced in every document's text and metadata before it is validated, encoded and
+    /// hashed (nil: nothing redacted).
+    public var redactor: Redactor?
+    /// `--strip`, as the adapters were told (the report names it; the email adapters do the work).
+    public var strip: Set<StripKind> = []
     /// What archives may unpack (part of the adapters' ``InputBudgets``).
     public var containerLimits: ContainerLimits {
         get { adapterContext.budgets.containers }

@@ -226,13 +226,15 @@ public struct RunReport: Sendable, Codable {
     public var traffic: Traffic?
     /// A plan's estimate of the upload (nil for an import).
     public var estimate: Estimate?
+    /// What `--strip` and `--redact` changed (nil when neither is on).
+    public var cleaning: Cleaning?
     public var stopped: Stop?
     public var wallSeconds = 0.0
     public var exitCode: Int32 = 0
 
     enum CodingKeys: String, CodingKey {
         case command, job, ledger, target, documents, sources, rejections, skips, failures, timestamps, requests
-        case stopped, shape, traffic, estimate
+        case stopped, shape, traffic, estimate, cleaning
         case warnings
         case byAdapter = "by_adapter"
         case bySource = "by_source"

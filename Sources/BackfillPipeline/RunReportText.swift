@@ -8,6 +8,7 @@ extension RunReport {
         headerLines(&lines)
         documentLines(&lines)
         tableLines(&lines)
+        cleaningLines(&lines)
         timestampAndCharsetLines(&lines)
         sourceAndReasonLines(&lines)
         footerLines(&lines)

@@ -55,6 +55,9 @@ struct BodyCollector {
     var attachments: [AttachmentInfo] = []
     var forwarded: [ForwardedInfo] = []
     var warnings: [String] = []
+    /// `--strip`: the quote and signature blocks HTML parts leave out, and what those held.
+    var htmlStrip = HTMLText.Stripping.none
+    var htmlStripped = HTMLText.Stripped()
 
     var text: String { pieces.filter { !$0.isEmpty }.joined(separator: "\n\n") }
 
@@ -109,7 +112,9 @@ struct BodyCollector {
                 attach(entity, inline: false, depth: depth)
             } else {
                 pieces.append(
-                    Self.text(of: entity, type: type, option: option, charsets: &charsets, warnings: &warnings))
+                    Self.text(
+                        of: entity, type: type, option: option, charsets: &charsets, warnings: &warnings,
+                        strip: htmlStrip, stripped: &htmlStripped))
             }
         default:
             attach(entity, inline: !isAttachment && disposition.kind != nil, depth: depth)
@@ -148,7 +153,7 @@ struct BodyCollector {
         var fallback: BodyCollector?
         for i in order {
             if budget.isStopped { return }
-            var sub = BodyCollector(budget: budget, option: option)
+            var sub = BodyCollector(budget: budget, option: option, htmlStrip: htmlStrip)
             sub.walk(parts[i], depth: depth + 1)
             if !sub.text.isBlank {
                 merge(sub)
@@ -165,6 +170,7 @@ struct BodyCollector {
         forwarded += other.forwarded
         charsets += other.charsets
         for warning in other.warnings { note(warning) }
+        htmlStripped = htmlStripped + other.htmlStripped
     }
 
     private func contains(_ entity: MIMEEntity, _ mediaType: String, depth: Int) -> Bool {
@@ -187,7 +193,7 @@ struct BodyCollector {
             inner = MIMEEntity(bytes: entity.bytes, range: entity.body)
         }
         guard !inner.headers.fields.isEmpty || !inner.body.isEmpty else { return }
-        var sub = BodyCollector(budget: budget, option: option)
+        var sub = BodyCollector(budget: budget, option: option, htmlStrip: htmlStrip)
         sub.walk(inner, depth: depth + 1, quoted: true)
         let headers = inner.headers
         let from = headers.raw("from").map { HeaderText.addresses($0).map(\.display).joined(separator: ", ") }
@@ -213,12 +219,14 @@ struct BodyCollector {
         forwarded += sub.forwarded
         charsets += sub.charsets
         for warning in sub.warnings { note(warning) }
+        htmlStripped = htmlStripped + sub.htmlStripped
     }
 
-    /// A text part as readable text: transfer and charset decoding, line ends, format=flowed, HTML → text.
+    /// A text part as readable text: transfer and charset decoding, line ends, format=flowed, HTML → text (leaving
+    /// out the blocks of `strip`, what they held added to `stripped`).
     static func text(
         of entity: MIMEEntity, type: ContentType, option: String?, charsets: inout [SourceCharset],
-        warnings: inout [String]
+        warnings: inout [String], strip: HTMLText.Stripping, stripped: inout HTMLText.Stripped
     ) -> String {
         if type.mediaType == "text/html" {
             let raw = entity.decodedBody()
@@ -227,7 +235,10 @@ struct BodyCollector {
             let (decoded, unknown, charset) = TextDecoding.decodeBody(raw, label: type.charset, option: option)
             if let unknown { warnings.append("unknown charset '\(unknown)': detected instead") }
             if let charset { charsets.append(charset) }
-            return HTMLText.convert(Array(decoded.utf8), encoding: "UTF-8", shouldStop: { StopCheck.isRequested }).text
+            let result = HTMLText.convert(
+                Array(decoded.utf8), encoding: "UTF-8", strip: strip, shouldStop: { StopCheck.isRequested })
+            stripped = stripped + result.stripped
+            return result.text
         }
         let flowed = type.parameters["format"]?.lowercased() == "flowed"
         let delSp = type.parameters["delsp"]?.lowercased() == "yes"

@@ -1,3 +1,4 @@
+import BackfillClean
 import BackfillCore
 import BackfillMarkup
 import Foundation
@@ -12,14 +13,30 @@ struct EmailOptions {
     var unescape: Bool
     /// `--encoding`: the charset of parts that declare none (or one that does not decode cleanly).
     var encoding: String?
+    /// `--strip quotes,signatures` (`context.options["strip"]`): what each message's body loses. Empty: nothing.
+    var strip: Set<StripKind>
 
     init(_ context: AdapterContext) {
+        strip = Self.stripKinds(context.options["strip"])
         encoding = context.options["encoding"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
         let group = context.options["group-by"]?.lowercased()
         groupByThread = group == "thread" || group == "conversation"
         maxMessageBytes = context.options["max-message-bytes"].flatMap { Int($0) }.map { max(1024, $0) } ?? 512 << 20
         let unescapeOption = context.options["mbox-unescape"]?.lowercased()
         unescape = !(unescapeOption == "false" || unescapeOption == "no" || unescapeOption == "0")
+    }
+
+    /// The kinds named in a `--strip` list (`all` for every kind). The CLI has rejected unknown words already;
+    /// here they are ignored.
+    static func stripKinds(_ list: String?) -> Set<StripKind> {
+        guard let list, !list.isEmpty else { return [] }
+        var kinds: Set<StripKind> = []
+        for word in list.split(separator: ",") {
+            let name = word.trimmingCharacters(in: .whitespaces).lowercased()
+            if name == "all" { kinds.formUnion(StripKind.allCases) }
+            if let kind = StripKind(rawValue: name) { kinds.insert(kind) }
+        }
+        return kinds
     }
 }
 

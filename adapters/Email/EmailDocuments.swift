@@ -1,3 +1,4 @@
+import BackfillClean
 import BackfillCore
 import Foundation
 
@@ -18,6 +19,14 @@ struct MessageSource {
 struct EmailDocumentBuilder {
     let adapter: String
     let context: AdapterContext
+    /// `--strip`: what each message's body loses (read once, not per message).
+    let strip: Set<StripKind>
+
+    init(adapter: String, context: AdapterContext) {
+        self.adapter = adapter
+        self.context = context
+        strip = EmailOptions.stripKinds(context.options["strip"])
+    }
 
     /// `--encoding`, for parts without a trustworthy charset.
     var encoding: String? { EmailOptions(context).encoding }
@@ -67,7 +76,19 @@ struct EmailDocumentBuilder {
         if !message.attachments.isEmpty { metadata["attachments"] = .array(message.attachments.map(\.json)) }
         if !message.forwarded.isEmpty { metadata["forwarded_messages"] = .array(message.forwarded.map(\.json)) }
         if !message.warnings.isEmpty { metadata["warnings"] = .array(message.warnings.map(JSONValue.string)) }
+        if !message.stripped.isEmpty { metadata["stripped"] = strippedJSON(message.stripped) }
         return metadata
+    }
+
+    /// `metadata.stripped`: what `--strip` removed (the keys of ``StripCounts``' coding).
+    static func strippedJSON(_ counts: StripCounts) -> JSONValue {
+        .object([
+            "quoted_lines": .integer(Int64(counts.quotedLines)),
+            "quoted_characters": .integer(Int64(counts.quotedCharacters)),
+            "signature_lines": .integer(Int64(counts.signatureLines)),
+            "signature_characters": .integer(Int64(counts.signatureCharacters)),
+            "forwards": .integer(Int64(counts.forwards)),
+        ])
     }
 
     /// Sets the thread id of a message document built without one (as ``metadata(_:threadID:source:)`` would have).
@@ -164,7 +185,10 @@ struct EmailDocumentBuilder {
         var attachments: [JSONValue] = []
         var folders: [String] = []
         var warnings: [String] = []
+        var stripped = StripCounts()
         for (message, source) in messages {
+            // Each block is the message's own text: `--strip` cleaned its body when it was parsed.
+            stripped = stripped + message.stripped
             let date = Self.createdAt(message, source: source)
             let fallback = date.origin == .source ? nil : date.epoch.map(EmailDate.iso)
             var block = message.rendered(fallbackDate: fallback)
@@ -191,6 +215,7 @@ struct EmailDocumentBuilder {
         if !attachments.isEmpty { metadata["attachments"] = .array(attachments) }
         if !folders.isEmpty { metadata["folders"] = .array(folders.map(JSONValue.string)) }
         if !warnings.isEmpty { metadata["warnings"] = .array(warnings.map(JSONValue.string)) }
+        if !stripped.isEmpty { metadata["stripped"] = strippedJSON(stripped) }
         return (blocks, metadata)
     }
 

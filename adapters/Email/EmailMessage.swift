@@ -1,3 +1,4 @@
+import BackfillClean
 import BackfillCore
 import BackfillMarkup
 import Foundation
@@ -63,11 +64,17 @@ package struct EmailMessage {
     /// How the body text was decoded when Backfill decided it (the least confident part's), for the report.
     var charset: SourceCharset?
 
+    /// What `--strip` took out of the body (HTML blocks and plain-text quotes and signatures together).
+    var stripped = StripCounts()
+
     /// Parses a whole message (headers and body), within the budgets of the reading task (``InputBudgets/current``).
     /// The MIME walk ends early when the run stops or the item's time is up: the caller checks ``StopCheck``.
     /// `encoding` (`--encoding`) replaces detection for parts that declare no charset or one that does not decode
-    /// cleanly.
-    package init(bytes: [UInt8], encoding: String? = nil, budgets: InputBudgets = InputBudgets.current) {
+    /// cleanly. `strip` (`--strip`) removes quoted replies and signatures from the body (``stripped`` says what).
+    package init(
+        bytes: [UInt8], encoding: String? = nil, strip: Set<StripKind> = [],
+        budgets: InputBudgets = InputBudgets.current
+    ) {
         let entity = MIMEEntity(bytes: bytes, range: 0..<bytes.count)
         let headers = entity.headers
         headerCount = headers.fields.count
@@ -98,10 +105,12 @@ package struct EmailMessage {
         } else if let raw = headers.raw("x-gm-labels") {
             labels = HeaderText.imapLabels(raw)
         }
-        var collector = BodyCollector(budget: MIMEWalkBudget(budgets), option: encoding)
+        var collector = BodyCollector(
+            budget: MIMEWalkBudget(budgets), option: encoding, htmlStrip: Self.htmlStripping(strip))
         collector.walk(entity, depth: 0)
         overBudget = collector.budget.exceeded
         body = collector.text
+        if !strip.isEmpty { cleanBody(strip, html: collector.htmlStripped) }
         charset = collector.charsets.min { $0.confidence < $1.confidence }
         if let charset, charset.isLowConfidence {
             warnings.append(
@@ -122,6 +131,25 @@ package struct EmailMessage {
             for byte in bytes[entity.body] where byte != 0x0D { stable.append(byte) }
             identityBytes = stable
         }
+    }
+
+    /// The HTML blocks `--strip` leaves out.
+    private static func htmlStripping(_ strip: Set<StripKind>) -> HTMLText.Stripping {
+        strip.isEmpty
+            ? .none : HTMLText.Stripping(quotes: strip.contains(.quotes), signatures: strip.contains(.signatures))
+    }
+
+    /// The body without quoted replies and signatures: the HTML blocks left out already, then the plain-text pass
+    /// over the whole body (the parts joined, forwarded messages rendered in place).
+    private mutating func cleanBody(_ strip: Set<StripKind>, html: HTMLText.Stripped) {
+        let (text, counts) = ReplyCleaner(kinds: strip).clean(body)
+        body = text
+        var fromHTML = StripCounts()
+        fromHTML.quotedLines = html.quotedLines
+        fromHTML.quotedCharacters = html.quotedCharacters
+        fromHTML.signatureLines = html.signatureLines
+        fromHTML.signatureCharacters = html.signatureCharacters
+        stripped = counts + fromHTML
     }
 
     /// The thread root this message names: its first reference, else what it replies to, else itself.

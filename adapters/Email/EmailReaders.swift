@@ -100,7 +100,7 @@ final class EMLReader: RecordReader {
             return skipped(
                 EMLAdapter.name, file, .wholeFile, SkipCode.emptyFile, "the file is empty; nothing to import")
         }
-        let message = EmailMessage(bytes: bytes, encoding: options.encoding)
+        let message = EmailMessage(bytes: bytes, encoding: options.encoding, strip: options.strip)
         if let skip = try budgetSkip(message, adapter: EMLAdapter.name, file: file, position: .wholeFile) {
             return skip
         }
@@ -162,7 +162,7 @@ final class MaildirMessageReader: RecordReader {
             return skipped(MaildirAdapter.name, error, at: RecordPosition(recordIndex: index))
         }
         if let problem = store.problem(member, bytes: bytes, index: index) { return problem }
-        let message = EmailMessage(bytes: bytes ?? [], encoding: builder.encoding)
+        let message = EmailMessage(bytes: bytes ?? [], encoding: builder.encoding, strip: builder.strip)
         if let skip = try budgetSkip(
             message, adapter: MaildirAdapter.name, file: member.input.displayPath,
             position: RecordPosition(recordIndex: index))
@@ -227,7 +227,7 @@ final class ThreadedReader: RecordReader {
             var budgetSkips: [AdapterOutput] = []
             for n in thread {
                 guard let fetched = try store.fetch(n) else { continue }
-                let message = EmailMessage(bytes: fetched.bytes, encoding: builder.encoding)
+                let message = EmailMessage(bytes: fetched.bytes, encoding: builder.encoding, strip: builder.strip)
                 // A message over a budget is left out of its thread's document and reported.
                 if let skip = try budgetSkip(
                     message, adapter: builder.adapter, file: fetched.source.file, position: fetched.source.position)

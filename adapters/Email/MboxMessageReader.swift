@@ -152,7 +152,7 @@ final class MboxMessageReader: RecordReader {
         -> Parsed
     {
         let (file, position) = (source.file, source.position)
-        let message = EmailMessage(bytes: bytes, encoding: encoding)
+        let message = EmailMessage(bytes: bytes, encoding: encoding, strip: builder.strip)
         if let skip = try budgetSkip(message, adapter: MboxAdapter.name, file: file, position: position) {
             return .skipped(skip)
         }

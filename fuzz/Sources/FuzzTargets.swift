@@ -1,5 +1,6 @@
 import BackfillArchiveAdapter
 import BackfillChatAdapter
+import BackfillClean
 import BackfillCore
 import BackfillEmailAdapter
 import BackfillMarkup
@@ -208,7 +209,23 @@ enum FuzzTargets {
             _ = Timestamp.hasZone(text)
             if let date = Timestamp.parse(text) { _ = Timestamp.format(date) }
             if let date = Timestamp.parseDateTime(text) { _ = Timestamp.format(date) }
-        }
+        },
+        // `--redact`: a placeholder is never matched again, so a second pass finds nothing.
+        FuzzTarget(name: "redact", dictionary: "redact") { data in
+            let redactor = Redactor(kinds: Set(RedactionKind.allCases), key: Array(repeating: 7, count: 32))
+            let once = redactor.redact(String(decoding: data, as: UTF8.self))
+            let twice = redactor.redact(once.text)
+            invariant(twice.counts.isEmpty, "redacting twice found more: \(twice.counts)")
+        },
+        // `--strip`: removes lines, never adds any (the forward marker replaces its separator line).
+        FuzzTarget(name: "strip", dictionary: "redact") { data in
+            let text = String(decoding: data, as: UTF8.self)
+            let (out, counts) = ReplyCleaner(kinds: Set(StripKind.allCases)).clean(text)
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
+            let left = out.split(separator: "\n", omittingEmptySubsequences: false).count
+            invariant(left <= lines, "stripping added lines: \(lines) → \(left)")
+            invariant(counts.quotedLines + counts.signatureLines <= lines, "more lines removed than there were")
+        },
     ]
 
     // MARK: Driving adapters

@@ -19,6 +19,7 @@ extension RunReport {
         page.append(isPlan ? estimateHTML() : trafficHTML())
         page.append(sourcesHTML())
         page.append(typesHTML())
+        page.append(cleaningHTML(isPlan: isPlan))
         page.append(sizesHTML())
         page.append(reasonsHTML())
         return page.render()

@@ -65,6 +65,18 @@ struct SourceOptions: ParsableArguments {
     var adapterOption: [String] = []
 
     @Option(
+        help: ArgumentHelp(
+            "Remove before sending (email): quotes (quoted replies, attributions, Outlook headers), signatures, or all.",
+            discussion: "Off by default; `plan` shows what it would remove. Counts go into each document's metadata."))
+    var strip: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Replace personal data with placeholders stable within the job: email,phone,card,iban,ip,secret or all.",
+            discussion: "Text and metadata, before the content hash; `plan` shows the counts before anything is sent."))
+    var redact: String?
+
+    @Option(
         name: .customLong("parse-jobs"),
         help:
             "Records parsed at once, 1 to 512 (default: the number of cores; 1: inline). The output is the same either way."
@@ -80,6 +92,12 @@ struct SourceOptions: ParsableArguments {
         }
         if let parseJobs, !(1...512).contains(parseJobs) {
             throw ArgumentParser.ValidationError("--parse-jobs must be 1 to 512, not \(parseJobs)")
+        }
+        do {
+            _ = try strip.map(ReplyCleaner.parseKinds)
+            _ = try redact.map(Redactor.parseKinds)
+        } catch {
+            throw ArgumentParser.ValidationError("\(error)")
         }
         if maxDocumentBytes <= 0 || maxBatchBytes <= 1024 {
             throw ArgumentParser.ValidationError(
@@ -106,6 +124,16 @@ struct SourceOptions: ParsableArguments {
             options.adapterOptions[parts[0]] = parts[1]
         }
         if let groupBy { options.adapterOptions["group-by"] = groupBy }
+        if let strip {
+            let kinds = try ReplyCleaner.parseKinds(strip)
+            options.adapterOptions["strip"] = StripKind.allCases.filter(kinds.contains).map(\.rawValue).joined(
+                separator: ",")
+        }
+        if let redact {
+            let kinds = try Redactor.parseKinds(redact)
+            options.adapterOptions["redact"] =
+                RedactionKind.allCases.filter(kinds.contains).map(\.rawValue).joined(separator: ",")
+        }
         if let timezone { options.adapterOptions["timezone"] = timezone }
         if let encoding { options.adapterOptions["encoding"] = encoding }
         if let spec { options.adapterOptions["spec"] = spec }
