@@ -131,7 +131,7 @@ let package = Package(
             path: "adapters/Email", exclude: ["README.md"], swiftSettings: strict),
         .target(
             name: "BackfillChatAdapter",
-            dependencies: ["BackfillCore", "BackfillMarkup", .product(name: "Yams", package: "Yams")],
+            dependencies: ["BackfillCore", "BackfillMarkup", "BackfillClean", .product(name: "Yams", package: "Yams")],
             path: "adapters/Chat", exclude: ["README.md"], resources: [.copy("specs")], swiftSettings: strict),
         .target(
             name: "BackfillTranscriptAdapter", dependencies: ["BackfillCore", "BackfillMarkup", "CLibXML2"],

@@ -1,3 +1,5 @@
+import BackfillCore
+
 /// What a ``ReplyCleaner`` removed from one text.
 ///
 /// Lines are the non-blank lines removed (blank lines taken out with them are not counted); characters are the
@@ -20,6 +22,18 @@ public struct StripCounts: Sendable, Equatable, Codable {
         sum.signatureCharacters += b.signatureCharacters
         sum.forwards += b.forwards
         return sum
+    }
+
+    /// `metadata.stripped`: what `--strip` removed, under the keys of this type's coding (every family writes it
+    /// this way, so the run report reads one shape).
+    public var metadataValue: JSONValue {
+        .object([
+            "quoted_lines": .integer(Int64(quotedLines)),
+            "quoted_characters": .integer(Int64(quotedCharacters)),
+            "signature_lines": .integer(Int64(signatureLines)),
+            "signature_characters": .integer(Int64(signatureCharacters)),
+            "forwards": .integer(Int64(forwards)),
+        ])
     }
 
     /// Nothing removed and nothing marked.
@@ -152,6 +166,19 @@ public struct ReplyCleaner: Sendable {
         }
         if end < result.utf8.endIndex { result.removeSubrange(end..<result.endIndex) }
         return result
+    }
+
+    /// The kinds named in an adapter's `strip` option (`all` for every kind; nil or empty: none). The CLI has
+    /// rejected unknown words already; here they are ignored.
+    public static func optionKinds(_ list: String?) -> Set<StripKind> {
+        guard let list, !list.isEmpty else { return [] }
+        var kinds: Set<StripKind> = []
+        for word in list.split(separator: ",") {
+            let name = word.trimmingSpaces.lowercased()
+            if name == "all" { kinds.formUnion(StripKind.allCases) }
+            if let kind = StripKind(rawValue: name) { kinds.insert(kind) }
+        }
+        return kinds
     }
 
     /// Parses a `--strip` list: comma-separated kinds (`quotes`, `signatures`), or `all`; case and spaces ignored.

@@ -185,4 +185,29 @@ struct CleaningTests {
             #expect(run.stderr.contains(bad[1]), "\(run.stderr)")
         }
     }
+
+    /// A chat export's quotes reach the report as email's do (issue 20: "chat formats that mark quotes too").
+    /// Broken on purpose: with the Discord adapter not calling `ChatQuotes.markdown`, `stripped.documents` was 0
+    /// and `by_source` did not name the file.
+    @Test("--strip quotes on a Discord export: counted in plan's cleaning section, per source")
+    func chatQuotesInThePlan() throws {
+        let folder = try TestSupport.temporaryDirectory("clean-chat")
+        let export = #"""
+            {"guild":{"id":"900","name":"Makers"},"channel":{"id":"111","name":"general"},"exportedAt":"2024-05-01T12:00:00+02:00","messages":[
+             {"id":"1","type":"Default","timestamp":"2024-04-30T09:00:00+02:00","content":"Bed at 60 degrees works.","author":{"id":"7","name":"zoe"}},
+             {"id":"2","type":"Reply","timestamp":"2024-04-30T09:01:00+02:00","content":"> Bed at 60 degrees works.\n> for PLA\nAgreed.","author":{"id":"8","name":"max"},"reference":{"messageId":"1"}}
+            ]}
+            """#
+        try Data(export.utf8).write(to: folder.appendingPathComponent("general.json"))
+        let environment = ["BACKFILL_HOME": folder.appendingPathComponent("home").path]
+        let run = try TestSupport.runBackfill(
+            ["plan", "general.json", "--strip", "quotes", "--json"], environment: environment, currentDirectory: folder)
+        #expect(run.status == 0, "\(run.output)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let cleaning = try #require(report["cleaning"] as? [String: Any])
+        let stripped = try #require(cleaning["stripped"] as? [String: Int])
+        #expect(stripped["documents"] == 1 && stripped["quoted_lines"] == 2, "\(stripped)")
+        let bySource = try #require(cleaning["by_source"] as? [String: Any])
+        #expect(bySource.keys.contains { $0.hasSuffix("general.json") }, "\(bySource)")
+    }
 }

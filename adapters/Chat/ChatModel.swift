@@ -1,3 +1,4 @@
+import BackfillClean
 import BackfillCore
 import Foundation
 
@@ -6,11 +7,15 @@ struct ChatTurn {
     var speaker: String
     var text: String
     var time: Date?
+    /// What `--strip quotes` removed from this turn (``ChatQuotes``); summed into the document's
+    /// `metadata.stripped`.
+    var stripped = StripCounts()
 
-    init(speaker: String, text: String, time: Date? = nil) {
+    init(speaker: String, text: String, time: Date? = nil, stripped: StripCounts = StripCounts()) {
         self.speaker = speaker
         self.text = text
         self.time = time
+        self.stripped = stripped
     }
 }
 
@@ -87,12 +92,14 @@ struct ChatDocumentBuilder {
         }
         let parts = self.parts(of: conversation)
         let created = conversation.createdAt ?? conversation.turns.lazy.compactMap(\.time).first
+        let stripped = Self.stripped(conversation.turns, parts: parts)
         if parts.count <= 1 {
             let text = parts.first?.text ?? ""
             return [
                 .document(
                     document(
-                        conversation, id: conversation.id, text: text, created: created, extra: [:],
+                        conversation, id: conversation.id, text: text, created: created,
+                        extra: stripped[0].isEmpty ? [:] : ["stripped": stripped[0].metadataValue],
                         cursorAfter: cursorAfter))
             ]
         }
@@ -101,10 +108,11 @@ struct ChatDocumentBuilder {
             let partCreated =
                 conversation.turns.indices.contains(part.firstTurn)
                 ? (conversation.turns[part.firstTurn].time ?? created) : created
-            let extra: [String: JSONValue] = [
+            var extra: [String: JSONValue] = [
                 "part": .integer(Int64(n + 1)), "parts": .integer(Int64(parts.count)),
                 "parent_document_id": .string(conversation.id),
             ]
+            if !stripped[n].isEmpty { extra["stripped"] = stripped[n].metadataValue }
             outputs.append(
                 .document(
                     document(
@@ -112,6 +120,18 @@ struct ChatDocumentBuilder {
                         created: partCreated, extra: extra, cursorAfter: n == parts.count - 1 ? cursorAfter : nil)))
         }
         return outputs
+    }
+
+    /// What `--strip` removed from the turns of each part (at least one entry): a turn counts in the last part that
+    /// starts at or before it (a turn cut into pieces counts once).
+    static func stripped(_ turns: [ChatTurn], parts: [(text: String, firstTurn: Int)]) -> [StripCounts] {
+        var sums = [StripCounts](repeating: StripCounts(), count: max(1, parts.count))
+        var part = 0
+        for (index, turn) in turns.enumerated() where !turn.stripped.isEmpty {
+            while part + 1 < parts.count, parts[part + 1].firstTurn <= index { part += 1 }
+            sums[part] = sums[part] + turn.stripped
+        }
+        return sums
     }
 
     /// The conversation's blocks packed into parts of at most `maxBytes` (a turn over the limit cut at character

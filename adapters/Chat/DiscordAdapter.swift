@@ -1,3 +1,4 @@
+import BackfillClean
 import BackfillCore
 import Foundation
 
@@ -25,12 +26,16 @@ public struct DiscordAdapter: SourceAdapter {
     }
 
     /// Message kinds that are people talking; the rest (joins, pins, calls, boosts) are system notices.
-    static let conversational: Set<String> = ["Default", "Reply", "ThreadStarterMessage", "ChatInputCommand", "ContextMenuCommand", "0", "19"]
+    static let conversational: Set<String> = [
+        "Default", "Reply", "ThreadStarterMessage", "ChatInputCommand", "ContextMenuCommand", "0", "19",
+    ]
 
-    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs {
+    public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
+    {
         AdapterOutputs {
             let builder = ChatDocumentBuilder(adapter: Self.name, input: SourceInputInfo(input), context: context)
             let grouper = DayGrouper(builder: builder, context: context, base: "")
+            let quotes = ChatQuotes(context: context)
             var ready = false
             var authors: [String: String] = [:]
             var authorOrder: [String] = []
@@ -43,7 +48,11 @@ public struct DiscordAdapter: SourceAdapter {
                     }
                     let position = RecordPosition(byteOffset: element.offset, recordIndex: element.index)
                     guard case .object = message else {
-                        return [builder.skip(ChatSkipCode.unexpectedShape, "message \(element.index) is not an object; skipped", at: position)]
+                        return [
+                            builder.skip(
+                                ChatSkipCode.unexpectedShape, "message \(element.index) is not an object; skipped",
+                                at: position)
+                        ]
                     }
                     let kind = message["type"]?.stringValue ?? "Default"
                     guard Self.conversational.contains(kind) else { return [] }
@@ -63,27 +72,45 @@ public struct DiscordAdapter: SourceAdapter {
                     if let reference = message["reference"]?["messageId"]?.stringValue {
                         pieces.append("[reply to \(authors[reference] ?? "message \(reference)")]")
                     }
-                    if let content = ChatText.string(message["content"]) { pieces.append(content) }
-                    for attachment in message["attachments"]?.arrayValue ?? [] {
-                        if let name = ChatText.string(attachment["fileName"]) { pieces.append("[attachment: \(name)]") }
-                    }
-                    for embed in message["embeds"]?.arrayValue ?? [] {
-                        let title = ChatText.string(embed["title"])
-                        let url = ChatText.string(embed["url"])
-                        if title != nil || url != nil {
-                            pieces.append("[embed: \([title, url].compactMap { $0 }.joined(separator: " "))]")
-                        }
-                    }
-                    for sticker in message["stickers"]?.arrayValue ?? [] {
-                        if let name = ChatText.string(sticker["name"]) { pieces.append("[sticker: \(name)]") }
-                    }
+                    let stripped = Self.addContent(of: message, to: &pieces, quotes: quotes)
                     guard !(pieces.isEmpty || pieces.allSatisfy { $0.hasPrefix("[reply to") }) else { return [] }
                     let time = ChatText.string(message["timestamp"]).flatMap(Timestamp.parse)
                     return grouper.add(
-                        ChatTurn(speaker: speaker, text: pieces.joined(separator: "\n"), time: time), position: position)
+                        ChatTurn(
+                            speaker: speaker, text: pieces.joined(separator: "\n"), time: time, stripped: stripped),
+                        position: position)
                 },
                 finish: { _ in grouper.flush() })
         }
+    }
+
+    /// The message's content (without its quotes under `--strip quotes`), attachments, embeds and stickers added to
+    /// `pieces`; returns what the quotes held.
+    static func addContent(of message: JSONValue, to pieces: inout [String], quotes: ChatQuotes) -> StripCounts {
+        var stripped = StripCounts()
+        if let content = ChatText.string(message["content"]) {
+            let cleaned = quotes.markdown(content)
+            stripped = cleaned.counts
+            if !cleaned.text.isEmpty {
+                pieces.append(cleaned.text)
+            } else if !cleaned.counts.isEmpty {
+                pieces.append(ChatQuotes.onlyQuoted)
+            }
+        }
+        for attachment in message["attachments"]?.arrayValue ?? [] {
+            if let name = ChatText.string(attachment["fileName"]) { pieces.append("[attachment: \(name)]") }
+        }
+        for embed in message["embeds"]?.arrayValue ?? [] {
+            let title = ChatText.string(embed["title"])
+            let url = ChatText.string(embed["url"])
+            if title != nil || url != nil {
+                pieces.append("[embed: \([title, url].compactMap { $0 }.joined(separator: " "))]")
+            }
+        }
+        for sticker in message["stickers"]?.arrayValue ?? [] {
+            if let name = ChatText.string(sticker["name"]) { pieces.append("[sticker: \(name)]") }
+        }
+        return stripped
     }
 
     static func setUp(_ grouper: DayGrouper, stream: JSONArrayStream, fileName: String) {

@@ -1,3 +1,4 @@
+import BackfillClean
 import BackfillCore
 import Foundation
 
@@ -76,6 +77,7 @@ final class SlackBundleReader {
         var text: String
         var file: String
         var index: Int
+        var stripped = StripCounts()
     }
 
     enum Grouping: String { case thread, day, channel }
@@ -85,6 +87,7 @@ final class SlackBundleReader {
     private let grouping: Grouping
     private let keepNoise: Bool
     private let keepBots: Bool
+    private let quotes: ChatQuotes
     private var prepared = false
     private var conversations: [Conversation] = []
     private var conversationIndex = 0
@@ -107,6 +110,7 @@ final class SlackBundleReader {
         grouping = option.flatMap(Grouping.init(rawValue:)) ?? (option == "conversation" ? .channel : .thread)
         keepNoise = context.options["slack-include-noise"] == "true"
         keepBots = context.options["slack-include-bots"] == "true"
+        quotes = ChatQuotes(context: context)
     }
 
     private func builder(for path: String) -> ChatDocumentBuilder {
@@ -332,7 +336,8 @@ final class SlackBundleReader {
             filtered += 1
             return nil
         }
-        var text = Self.render(entry["text"]?.stringValue ?? "", users: users, channels: channelNames)
+        var (text, stripped) = quotes.markdown(
+            Self.render(entry["text"]?.stringValue ?? "", users: users, channels: channelNames))
         var extras: [String] = []
         for file in entry["files"]?.arrayValue ?? [] {
             if let name = ChatText.string(file["name"]) ?? ChatText.string(file["title"]) {
@@ -342,11 +347,17 @@ final class SlackBundleReader {
         if let file = entry["file"], let name = ChatText.string(file["name"]) { extras.append("[file: \(name)]") }
         for attachment in entry["attachments"]?.arrayValue ?? [] {
             if let fallback = ChatText.string(attachment["fallback"]) ?? ChatText.string(attachment["text"]) {
-                extras.append("[attachment: \(Self.render(fallback, users: users, channels: channelNames))]")
+                let rendered = Self.render(fallback, users: users, channels: channelNames)
+                if quotes.dropsAttachment(attachment) {
+                    ChatQuotes.count(rendered[...], into: &stripped)
+                    continue
+                }
+                extras.append("[attachment: \(rendered)]")
             }
         }
         if !extras.isEmpty { text = ([text].filter { !$0.isEmpty } + extras).joined(separator: "\n") }
         text = ChatText.trimmed(text)
+        if text.isEmpty && !stripped.isEmpty { text = ChatQuotes.onlyQuoted }
         guard !text.isEmpty else { return nil }
         let userID = entry["user"]?.stringValue
         let speaker =
@@ -358,8 +369,7 @@ final class SlackBundleReader {
         if threadTS == ts, (entry["reply_count"]?.doubleValue ?? 0) == 0, entry["replies"] == nil { threadTS = nil }
         return Message(
             ts: ts, time: Double(ts).flatMap { ChatText.date(secondsSince1970: $0) }, threadTS: threadTS,
-            speaker: speaker,
-            text: text, file: file, index: index)
+            speaker: speaker, text: text, file: file, index: index, stripped: stripped)
     }
 
     private func document(
@@ -376,7 +386,7 @@ final class SlackBundleReader {
         metadata["participants"] = .array(participants.map { .string($0) })
         var chat = ChatConversation(
             id: id, type: .humanChatConversation,
-            turns: messages.map { ChatTurn(speaker: $0.speaker, text: $0.text, time: $0.time) },
+            turns: messages.map { ChatTurn(speaker: $0.speaker, text: $0.text, time: $0.time, stripped: $0.stripped) },
             createdAt: messages.first?.time, metadata: metadata,
             position: RecordPosition(recordIndex: messages.first?.index))
         chat.timeLabels = true

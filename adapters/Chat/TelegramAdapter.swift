@@ -1,3 +1,4 @@
+import BackfillClean
 import BackfillCore
 import Foundation
 
@@ -41,6 +42,7 @@ public struct TelegramAdapter: SourceAdapter {
     {
         AdapterOutputs {
             let builder = ChatDocumentBuilder(adapter: Self.name, input: SourceInputInfo(input), context: context)
+            let quotes = ChatQuotes(context: context)
             let head = (try? input.open().read(maxLength: SourceProbe.headLength)) ?? []
             if Self.isAccount(head[...]) {
                 return ArrayExportReader(
@@ -51,7 +53,7 @@ public struct TelegramAdapter: SourceAdapter {
                     Self.setUp(grouper, chat: value, index: element.index)
                     var outputs: [AdapterOutput] = []
                     for (offset, message) in (value["messages"]?.arrayValue ?? []).enumerated() {
-                        if let turn = Self.turn(message) {
+                        if let turn = Self.turn(message, quotes: quotes) {
                             outputs += grouper.add(
                                 turn, position: RecordPosition(byteOffset: element.offset, recordIndex: offset + 1))
                         }
@@ -82,7 +84,7 @@ public struct TelegramAdapter: SourceAdapter {
                             ])
                         Self.setUp(grouper, chat: chat, index: 0)
                     }
-                    guard let turn = Self.turn(message) else { return [] }
+                    guard let turn = Self.turn(message, quotes: quotes) else { return [] }
                     return grouper.add(
                         turn, position: RecordPosition(byteOffset: element.offset, recordIndex: element.index))
                 },
@@ -105,8 +107,9 @@ public struct TelegramAdapter: SourceAdapter {
         if let name = ChatText.string(chat["name"]) { grouper.preamble = "Telegram chat: \(name)" }
     }
 
-    /// A person's message as a turn; nil for service messages and empty ones.
-    static func turn(_ message: JSONValue) -> ChatTurn? {
+    /// A person's message as a turn; nil for service messages and empty ones. With `--strip quotes` its block
+    /// quotes are left out; a message that was nothing but a quote becomes `[quote]`, so it is seen, not lost.
+    static func turn(_ message: JSONValue, quotes: ChatQuotes = ChatQuotes(enabled: false)) -> ChatTurn? {
         guard message["type"]?.stringValue ?? "message" == "message" else { return nil }
         var pieces: [String] = []
         if let forwarded = ChatText.string(message["forwarded_from"]) { pieces.append("[forwarded from \(forwarded)]") }
@@ -118,8 +121,12 @@ public struct TelegramAdapter: SourceAdapter {
             }
             pieces.append("[reply to message \(id)]")
         }
-        let text = Self.text(message)
-        if !text.isEmpty { pieces.append(text) }
+        let (text, stripped) = Self.text(message, quotes: quotes)
+        if !text.isEmpty {
+            pieces.append(text)
+        } else if !stripped.isEmpty {
+            pieces.append(ChatQuotes.onlyQuoted)
+        }
         if message["photo"] != nil { pieces.append("[photo]") }
         if let mediaType = ChatText.string(message["media_type"]) {
             let emoji = ChatText.string(message["sticker_emoji"]).map { " \($0)" } ?? ""
@@ -137,24 +144,26 @@ public struct TelegramAdapter: SourceAdapter {
             // Naive local time: read as UTC (only when date_unixtime is missing).
             time = Timestamp.parse(date + "Z")
         }
-        return ChatTurn(speaker: speaker, text: pieces.joined(separator: "\n"), time: time)
+        return ChatTurn(speaker: speaker, text: pieces.joined(separator: "\n"), time: time, stripped: stripped)
     }
 
     /// `text_entities` joined (robust for formatted messages), else `text` as a string or an array of strings and
-    /// `{type, text}` objects.
-    static func text(_ message: JSONValue) -> String {
+    /// `{type, text}` objects; with `--strip quotes`, without the `blockquote` entities (and what they held).
+    static func text(_ message: JSONValue, quotes: ChatQuotes) -> (String, StripCounts) {
         if case .array(let entities)? = message["text_entities"], !entities.isEmpty {
-            return ChatText.trimmed(entities.compactMap { $0["text"]?.stringValue }.joined())
+            let (text, counts) = quotes.telegramEntities(entities)
+            return (ChatText.trimmed(text), counts)
         }
         switch message["text"] {
-        case .string(let s)?: return ChatText.trimmed(s)
+        case .string(let s)?: return (ChatText.trimmed(s), StripCounts())
         case .array(let parts)?:
-            return ChatText.trimmed(
-                parts.map { part in
-                    if case .string(let s) = part { return s }
-                    return part["text"]?.stringValue ?? ""
-                }.joined())
-        default: return ""
+            let objects = parts.map { part -> JSONValue in
+                if case .string = part { return .object(["type": "plain", "text": part]) }
+                return part
+            }
+            let (text, counts) = quotes.telegramEntities(objects)
+            return (ChatText.trimmed(text), counts)
+        default: return ("", StripCounts())
         }
     }
 }

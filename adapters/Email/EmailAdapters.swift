@@ -26,18 +26,8 @@ struct EmailOptions {
         unescape = !(unescapeOption == "false" || unescapeOption == "no" || unescapeOption == "0")
     }
 
-    /// The kinds named in a `--strip` list (`all` for every kind). The CLI has rejected unknown words already;
-    /// here they are ignored.
-    static func stripKinds(_ list: String?) -> Set<StripKind> {
-        guard let list, !list.isEmpty else { return [] }
-        var kinds: Set<StripKind> = []
-        for word in list.split(separator: ",") {
-            let name = word.trimmingCharacters(in: .whitespaces).lowercased()
-            if name == "all" { kinds.formUnion(StripKind.allCases) }
-            if let kind = StripKind(rawValue: name) { kinds.insert(kind) }
-        }
-        return kinds
-    }
+    /// The kinds named in a `--strip` list (see ``ReplyCleaner/optionKinds(_:)``).
+    static func stripKinds(_ list: String?) -> Set<StripKind> { ReplyCleaner.optionKinds(list) }
 }
 
 /// Unix mailboxes: mboxo, mboxrd, mboxcl/cl2, Google Takeout. See `adapters/Email/README.md`.

@@ -76,19 +76,8 @@ struct EmailDocumentBuilder {
         if !message.attachments.isEmpty { metadata["attachments"] = .array(message.attachments.map(\.json)) }
         if !message.forwarded.isEmpty { metadata["forwarded_messages"] = .array(message.forwarded.map(\.json)) }
         if !message.warnings.isEmpty { metadata["warnings"] = .array(message.warnings.map(JSONValue.string)) }
-        if !message.stripped.isEmpty { metadata["stripped"] = strippedJSON(message.stripped) }
+        if !message.stripped.isEmpty { metadata["stripped"] = message.stripped.metadataValue }
         return metadata
-    }
-
-    /// `metadata.stripped`: what `--strip` removed (the keys of ``StripCounts``' coding).
-    static func strippedJSON(_ counts: StripCounts) -> JSONValue {
-        .object([
-            "quoted_lines": .integer(Int64(counts.quotedLines)),
-            "quoted_characters": .integer(Int64(counts.quotedCharacters)),
-            "signature_lines": .integer(Int64(counts.signatureLines)),
-            "signature_characters": .integer(Int64(counts.signatureCharacters)),
-            "forwards": .integer(Int64(counts.forwards)),
-        ])
     }
 
     /// Sets the thread id of a message document built without one (as ``metadata(_:threadID:source:)`` would have).
@@ -215,7 +204,7 @@ struct EmailDocumentBuilder {
         if !attachments.isEmpty { metadata["attachments"] = .array(attachments) }
         if !folders.isEmpty { metadata["folders"] = .array(folders.map(JSONValue.string)) }
         if !warnings.isEmpty { metadata["warnings"] = .array(warnings.map(JSONValue.string)) }
-        if !stripped.isEmpty { metadata["stripped"] = strippedJSON(stripped) }
+        if !stripped.isEmpty { metadata["stripped"] = stripped.metadataValue }
         return (blocks, metadata)
     }
 

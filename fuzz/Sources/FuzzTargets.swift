@@ -106,8 +106,9 @@ enum FuzzTargets {
     static let chat: [FuzzTarget] = [
         adapter("chatgpt", ChatGPTAdapter(), "conversations.json"),
         adapter("claude", ClaudeAdapter(), "conversations.json"),
-        adapter("discord", DiscordAdapter(), "Guild - general [111].json"),
-        adapter("telegram", TelegramAdapter(), "result.json"),
+        // Read with `--strip quotes`: the quote rules (`ChatQuotes`) run on every message.
+        adapter("discord", DiscordAdapter(), "Guild - general [111].json", context: stripContext),
+        adapter("telegram", TelegramAdapter(), "result.json", context: stripContext),
         adapter("messenger", MessengerAdapter(), "inbox/someone_1/message_1.json"),
         adapter("whatsapp", WhatsAppAdapter(), "WhatsApp Chat with Fuzz.txt", dictionary: nil),
         adapter("chat-spec", ChatSpecAdapter(), "chat.json", "chat.jsonl"),
@@ -118,7 +119,9 @@ enum FuzzTargets {
             for (path, part) in zip(slackLayout, parts) {
                 members[path] = SourceInput.bytes(Array(part), displayPath: "slack/" + path)
             }
-            drain(SlackAdapter().read(bundle: SourceBundle(displayPath: "slack", members: members), context: context))
+            drain(
+                SlackAdapter().read(
+                    bundle: SourceBundle(displayPath: "slack", members: members), context: stripContext))
         },
     ]
 
@@ -239,11 +242,12 @@ enum FuzzTargets {
     // MARK: Driving adapters
 
     static let context = AdapterContext(maxDocumentBytes: 256 << 10)
+    static let stripContext = AdapterContext(maxDocumentBytes: 256 << 10, options: ["strip": "quotes"])
 
     /// A target that reads the input as a file named `fileName` (and each of `moreNames`) with `adapter`.
     static func adapter(
         _ name: String, _ adapter: any SourceAdapter, _ fileName: String, _ moreNames: String...,
-        dictionary: String? = "json"
+        dictionary: String? = "json", context: AdapterContext = FuzzTargets.context
     ) -> FuzzTarget {
         FuzzTarget(name: name, dictionary: dictionary) { data in
             for path in [fileName] + moreNames {
