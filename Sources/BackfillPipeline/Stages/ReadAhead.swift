@@ -22,6 +22,8 @@ struct ReadAhead: AsyncSequence, Sendable {
     let outputs: AdapterOutputs
     let budgets: InputBudgets
     let path: String
+    /// Applied to each document as it is parsed (`--redact`), so the cleaning runs beside the stages after reading.
+    var clean: CleanStep? = nil
 
     struct Iterator: AsyncIteratorProtocol {
         let channel: AsyncChannel<Handover>
@@ -66,7 +68,7 @@ struct ReadAhead: AsyncSequence, Sendable {
 
     func makeAsyncIterator() -> Iterator {
         let channel = AsyncChannel<Handover>()
-        let (outputs, budgets, path) = (self.outputs, self.budgets, self.path)
+        let (outputs, budgets, path, clean) = (self.outputs, self.budgets, self.path, self.clean)
         // Inherits the reading task's locals (the stop request): a stop ends the parser at its next check.
         let producer = Task {
             var records: [AdapterOutput] = []
@@ -75,8 +77,13 @@ struct ReadAhead: AsyncSequence, Sendable {
                 var iterator = outputs.makeAsyncIterator()
                 while let output = try await StopCheck.withDeadline(budgets, file: path, { try await iterator.next() })
                 {
-                    records.append(output)
-                    if case .document(let document) = output { bytes += document.request.document.utf8.count }
+                    if case .document(var document) = output {
+                        clean?.apply(&document)
+                        bytes += document.request.document.utf8.count
+                        records.append(.document(document))
+                    } else {
+                        records.append(output)
+                    }
                     if records.count >= Self.batchRecords || bytes >= Self.batchBytes {
                         await channel.send(.records(records))
                         records.removeAll(keepingCapacity: true)

@@ -12,6 +12,9 @@ final class ReadStage {
     private let tally: RunTally
     private let next: NormaliseStage
     private let checkpoints: SourceCheckpoints?
+    /// `--redact` (and the `--strip` counts), applied by each source's reading task (``ReadAhead``) as records are
+    /// parsed, off the task that runs the stages after reading.
+    private let clean: CleanStep?
     private var documentsRead = 0
 
     init(
@@ -23,6 +26,8 @@ final class ReadStage {
         self.tally = tally
         self.next = next
         self.checkpoints = checkpoints
+        let cleans = configuration.redactor != nil || !configuration.strip.isEmpty
+        clean = cleans ? CleanStep(redactor: configuration.redactor, tally: tally) : nil
     }
 
     /// Reads with the stop signal bound for the byte readers: a signal ends even a busy adapter (a long
@@ -216,7 +221,8 @@ final class ReadStage {
         path: String, adapter: any SourceAdapter, outputs: AdapterOutputs, from cursor: SourceCursor?
     ) async throws -> SourceCursor?? {
         var lastCursor = cursor
-        var iterator = ReadAhead(outputs: outputs, budgets: configuration.budgets, path: path).makeAsyncIterator()
+        var iterator = ReadAhead(outputs: outputs, budgets: configuration.budgets, path: path, clean: clean)
+            .makeAsyncIterator()
         do {
             while let output = try await iterator.next() {
                 switch output {

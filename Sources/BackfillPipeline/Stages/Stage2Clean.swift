@@ -1,7 +1,8 @@
 import BackfillClean
 import BackfillCore
 
-/// Part of stage 2, before validation: `--redact` applied to a document's text and to the string values of its
+/// The cleaning before stage 2 (each source's reading task applies it as records are parsed, ``ReadAhead``, so it
+/// runs beside the stages after reading): `--redact` applied to a document's text and to the string values of its
 /// metadata, so what is validated, encoded, hashed (the ledger's content hash — changing the options marks a
 /// document as changed since ingest) and sent is the cleaned request. Counts per kind and per source go into the
 /// report, with the `--strip` counts the email adapters left in `metadata.stripped`.

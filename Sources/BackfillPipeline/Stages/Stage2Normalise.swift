@@ -2,7 +2,7 @@ import BackfillCore
 import BackfillTargets
 import Foundation
 
-/// Stage 2, normalise and validate: `--redact` applied (``CleanStep``), the run's defaults filled in (`user_id`, `customer_id`, `mode`), the target's
+/// Stage 2, normalise and validate (`--redact` was applied as the record was read: ``CleanStep``): the run's defaults filled in (`user_id`, `customer_id`, `mode`), the target's
 /// profile checked, the request encoded once (its bytes are what is hashed, batched and sent). What fails is
 /// rejected here — counted, and handed to the record stage when the run has one (dead letter, ledger, checkpoint);
 /// what passes goes on to ``DedupStage``.
@@ -11,20 +11,16 @@ final class NormaliseStage {
     private let tally: RunTally
     private let next: DedupStage
     private let rejected: RejectedBeforeSending?
-    private let clean: CleanStep?
 
     init(configuration: PipelineConfiguration, tally: RunTally, next: DedupStage, rejected: RejectedBeforeSending?) {
         self.configuration = configuration
         self.tally = tally
         self.next = next
         self.rejected = rejected
-        let cleans = configuration.redactor != nil || !configuration.strip.isEmpty
-        clean = cleans ? CleanStep(redactor: configuration.redactor, tally: tally) : nil
     }
 
     func accept(_ original: MemoryDocument) async throws {
         var document = original
-        clean?.apply(&document)
         if document.request.userID == nil { document.request.userID = configuration.userID }
         if document.request.customerID == nil { document.request.customerID = configuration.customerID }
         fillMode(&document.request)
