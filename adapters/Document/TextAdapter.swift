@@ -2,7 +2,7 @@ import BackfillCore
 import BackfillMarkup
 import Foundation
 
-/// Plain text, Markdown and HTML files, one `document` each.
+/// Plain text, Markdown and HTML files, one `document` each (`#part-N` documents when over the size limit).
 ///
 /// See `adapters/Document/README.md` for the mapping, identity rule and limits.
 public struct TextAdapter: SourceAdapter {
@@ -13,7 +13,7 @@ public struct TextAdapter: SourceAdapter {
     public let descriptor = AdapterDescriptor(
         name: TextAdapter.name, family: "document",
         fileExtensions: ["txt", "text", "md", "markdown", "html", "htm", "xhtml"],
-        summary: "plain text, Markdown and HTML files (HTML converted to text), one document per file",
+        summary: "plain text, Markdown and HTML files (HTML converted to text), one document per file, split when long",
         supportsCursor: false)
 
     /// The extension decides, even when the head looks binary: ``read(_:context:resumeFrom:)`` then skips the file
@@ -44,11 +44,12 @@ enum SourceFormat: String {
     }
 }
 
-/// Yields the one output of a file.
+/// Yields the outputs of a file: its document, or its `#part-N` documents when its text is over the size limit.
 final class WholeFileReader: RecordReader {
     private let input: SourceInput
     private let context: AdapterContext
     private var done = false
+    private var pending: [AdapterOutput] = []
 
     init(input: SourceInput, context: AdapterContext) {
         self.input = input
@@ -56,12 +57,13 @@ final class WholeFileReader: RecordReader {
     }
 
     func next() async throws -> AdapterOutput? {
-        guard !done else { return nil }
-        done = true
-        let output = try convert()
-        // The HTML walk ends early when the run stops or the item's time is up.
-        try StopCheck.check()
-        return output
+        if !done {
+            done = true
+            pending = try convert().reversed()
+            // The HTML walk ends early when the run stops or the item's time is up.
+            try StopCheck.check()
+        }
+        return pending.popLast()
     }
 
     private func skip(_ code: some SkipReason, _ message: String, at position: RecordPosition = .wholeFile)
@@ -72,17 +74,17 @@ final class WholeFileReader: RecordReader {
                 adapter: TextAdapter.name, file: input.displayPath, position: position, code: code, message: message))
     }
 
-    private func convert() throws -> AdapterOutput {
+    private func convert() throws -> [AdapterOutput] {
         let format = SourceFormat(fileName: input.fileName) ?? .text
         let limit = max(1, context.maxDocumentBytes) &* 4
         if let size = input.size, size > Int64(limit) {
-            return skip(SkipCode.fileTooLarge, Self.tooLargeMessage(size: size, limit: limit))
+            return [skip(SkipCode.fileTooLarge, Self.tooLargeMessage(size: size, limit: limit))]
         }
         let raw: [UInt8]
         do {
             raw = try input.open().readAll(limit: limit, file: input.displayPath)
         } catch let error as AdapterError where error.has(SkipCode.fileTooLarge) {
-            return skip(SkipCode.fileTooLarge, Self.tooLargeMessage(size: nil, limit: limit))
+            return [skip(SkipCode.fileTooLarge, Self.tooLargeMessage(size: nil, limit: limit))]
         }
 
         let decoded: [UInt8]
@@ -93,7 +95,7 @@ final class WholeFileReader: RecordReader {
         }
         let normalised = TextDecoding.normaliseNewlines(decoded)
         if normalised.allSatisfy(TextDecoding.isASCIIWhitespace) {
-            return skip(SkipCode.emptyFile, "the file is empty or holds only whitespace; nothing to import")
+            return [skip(SkipCode.emptyFile, "the file is empty or holds only whitespace; nothing to import")]
         }
         switch format {
         case .html:
@@ -109,7 +111,7 @@ final class WholeFileReader: RecordReader {
     /// reading (a skip, or an HTML document libxml2 decodes in the charset it declares).
     private enum Decoded {
         case text([UInt8], SourceCharset?)
-        case done(AdapterOutput)
+        case done([AdapterOutput])
     }
 
     private func decode(_ raw: [UInt8], format: SourceFormat) -> Decoded {
@@ -134,11 +136,12 @@ final class WholeFileReader: RecordReader {
                 if bom == nil, Charset.utf16WithoutBOM(raw) != nil {
                     return detected()
                 } else {
-                    return .done(
+                    return .done([
                         skip(
                             SkipCode.binaryContent,
                             "the file looks binary (NUL byte at offset \(offset)); it is not imported — remove it or rename it",
-                            at: RecordPosition(byteOffset: Int64(offset))))
+                            at: RecordPosition(byteOffset: Int64(offset)))
+                    ])
                 }
             case .invalidUTF8(let offset):
                 if format == .html, let charset = TextDecoding.declaredCharset(raw), !charset.hasPrefix("utf") {
@@ -147,39 +150,46 @@ final class WholeFileReader: RecordReader {
                 }
                 if bom != nil {
                     // The BOM says UTF-8 and wins: the bad bytes are the file's fault, not a charset to guess.
-                    return .done(
+                    return .done([
                         skip(
                             DocumentSkipCode.invalidUTF8,
                             "invalid UTF-8 after a UTF-8 byte-order mark at byte offset \(offset); convert the file to UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8) and import it again",
-                            at: RecordPosition(byteOffset: Int64(offset))))
+                            at: RecordPosition(byteOffset: Int64(offset)))
+                    ])
                 }
                 return detected()
             case .invalidUTF16(let offset):
-                return .done(
+                return .done([
                     skip(
                         DocumentSkipCode.invalidUTF16,
                         "the file starts with a UTF-16 byte-order mark but is not valid UTF-16 (at byte offset \(offset)); convert it to UTF-8 and import it again",
-                        at: RecordPosition(byteOffset: Int64(offset))))
+                        at: RecordPosition(byteOffset: Int64(offset)))
+                ])
             }
         }
     }
 
     private func document(fromHTML bytes: [UInt8], encoding: String?, identity: [UInt8], charset: SourceCharset?)
-        -> AdapterOutput
+        -> [AdapterOutput]
     {
         let result = HTMLText.convert(bytes, encoding: encoding, shouldStop: { StopCheck.isRequested })
         if result.text.isEmpty {
-            return skip(
-                SkipCode.emptyFile,
-                "the HTML has no readable text once scripts, styles and markup are removed; nothing to import")
+            return [
+                skip(
+                    SkipCode.emptyFile,
+                    "the HTML has no readable text once scripts, styles and markup are removed; nothing to import")
+            ]
         }
         return document(text: result.text, format: .html, title: result.title, identity: identity, charset: charset)
     }
 
+    /// The file's document, or its `#part-N` documents when the text is over `--max-document-bytes`: cut at
+    /// paragraph, line or word boundaries (``TextParts``), the pieces concatenated being the whole text; each part
+    /// has the file's date, title and metadata, with `part`, `parts` and `parent_document_id`.
     /// - Parameter identity: the normalised file text the id is derived from (path-independent).
     private func document(
         text: String, format: SourceFormat, title: String?, identity: [UInt8], charset: SourceCharset?
-    ) -> AdapterOutput {
+    ) -> [AdapterOutput] {
         var metadata: [String: JSONValue] = [
             "source_format": .string(format.rawValue),
             "file_name": .string(input.fileName),
@@ -187,19 +197,33 @@ final class WholeFileReader: RecordReader {
         if let title { metadata["title"] = .string(title) }
         if let charset, charset.name != "UTF-8" { metadata["encoding"] = .string(charset.name) }
         let createdAt = input.modificationDate.map(Timestamp.format)
-        let request = CreateMemoryRequest(
-            document: text, documentType: .document,
-            documentID: DocumentID.contentHash(prefix: "text", content: identity),
-            documentCreatedAt: createdAt, metadata: metadata)
-        let provenance = Provenance(
-            adapter: TextAdapter.name, file: input.displayPath, archiveEntry: input.archiveEntry,
-            position: .wholeFile, contentSHA256: "")
-        var document = MemoryDocument(
-            request: request, provenance: provenance,
-            createdAtOrigin: createdAt == nil ? .missing : .fallback,
-            createdAtFallback: createdAt == nil ? nil : "file modification time")
-        document.charset = charset
-        return .document(document)
+        let id = DocumentID.contentHash(prefix: "text", content: identity)
+        let pieces = TextParts.split(text, maxBytes: context.maxDocumentBytes)
+        var offset: Int64 = 0
+        return pieces.enumerated().map { index, piece in
+            var partMetadata = metadata
+            if pieces.count > 1 {
+                partMetadata["part"] = .integer(Int64(index + 1))
+                partMetadata["parts"] = .integer(Int64(pieces.count))
+                partMetadata["parent_document_id"] = .string(id)
+            }
+            let request = CreateMemoryRequest(
+                document: String(piece), documentType: .document,
+                documentID: pieces.count > 1 ? DocumentID.part(id, index + 1) : id,
+                documentCreatedAt: createdAt, metadata: partMetadata)
+            // A part's position: its byte offset in the converted text (what a user searching the file can find).
+            let position = pieces.count > 1 ? RecordPosition(byteOffset: offset, recordIndex: index + 1) : .wholeFile
+            offset += Int64(piece.utf8.count)
+            let provenance = Provenance(
+                adapter: TextAdapter.name, file: input.displayPath, archiveEntry: input.archiveEntry,
+                position: position, contentSHA256: "")
+            var document = MemoryDocument(
+                request: request, provenance: provenance,
+                createdAtOrigin: createdAt == nil ? .missing : .fallback,
+                createdAtFallback: createdAt == nil ? nil : "file modification time")
+            document.charset = charset
+            return .document(document)
+        }
     }
 
     private static func tooLargeMessage(size: Int64?, limit: Int) -> String {
