@@ -54,3 +54,51 @@ public enum TextParts {
         return cut > start ? cut : end
     }
 }
+
+extension MemoryDocument {
+    /// This document, or its `#part-N` documents when its text is over `maxBytes` (``TextParts``): ids
+    /// `{id}#part-1`, `#part-2`, …, each with the document's date, scope, provenance and metadata plus `part`,
+    /// `parts` and `parent_document_id`; the cursor on the last part only (a resume re-reads the item, and the
+    /// ledger knows the parts already sent).
+    public func splitIntoParts(maxBytes: Int) -> [MemoryDocument] {
+        let pieces = TextParts.split(request.document, maxBytes: maxBytes)
+        guard pieces.count > 1 else { return [self] }
+        let base = request.metadata?.objectValue ?? [:]
+        return pieces.enumerated().map { index, piece in
+            var part = self
+            part.request.document = String(piece)
+            part.request.documentID = DocumentID.part(id, index + 1)
+            var metadata = base
+            metadata["part"] = .integer(Int64(index + 1))
+            metadata["parts"] = .integer(Int64(pieces.count))
+            metadata["parent_document_id"] = .string(id)
+            part.request.metadata = .object(metadata)
+            part.cursorAfter = index == pieces.count - 1 ? cursorAfter : nil
+            return part
+        }
+    }
+}
+
+/// Hands on a reader's outputs with every document over `maxBytes` split into its `#part-N` documents
+/// (``MemoryDocument/splitIntoParts(maxBytes:)``), in order: for the families whose items are single texts with no
+/// finer structure (an email message's body).
+public final class LongDocumentSplitter: RecordReader {
+    private let inner: any RecordReader
+    private let maxBytes: Int
+    private var pending: [AdapterOutput] = []
+
+    public init(_ inner: any RecordReader, maxBytes: Int) {
+        self.inner = inner
+        self.maxBytes = maxBytes
+    }
+
+    public func next() async throws -> AdapterOutput? {
+        if let part = pending.popLast() { return part }
+        guard let output = try await inner.next() else { return nil }
+        guard case .document(let document) = output, document.request.document.utf8.count > maxBytes else {
+            return output
+        }
+        pending = document.splitIntoParts(maxBytes: maxBytes).reversed().map(AdapterOutput.document)
+        return pending.popLast()
+    }
+}

@@ -12,7 +12,7 @@ import Testing
 /// the last line break) failed `cutsAtTheBoundaryInsideTheLimit`'s paragraph case; the back-half rule removed (its test and the early exit) failed
 /// `noNeedlesslySmallParts`; the scalar walk removed (cutting at the byte limit) failed `multibyteRunsAreCutBetweenScalars`
 /// (a piece that is not valid UTF-8 decoded with U+FFFD, so the concatenation differed); the part metadata left
-/// out failed `sevenMegabytesBecomeParts`.
+/// out (in `MemoryDocument.splitIntoParts`) failed `sevenMegabytesBecomeParts`.
 @Suite("Long text documents become #part-N documents")
 struct TextPartsTests {
     static func check(_ text: String, limit: Int) -> [Substring] {

@@ -185,7 +185,8 @@ final class WholeFileReader: RecordReader {
 
     /// The file's document, or its `#part-N` documents when the text is over `--max-document-bytes`: cut at
     /// paragraph, line or word boundaries (``TextParts``), the pieces concatenated being the whole text; each part
-    /// has the file's date, title and metadata, with `part`, `parts` and `parent_document_id`.
+    /// has the file's date, title and metadata, with `part`, `parts` and `parent_document_id`
+    /// (``MemoryDocument/splitIntoParts(maxBytes:)``).
     /// - Parameter identity: the normalised file text the id is derived from (path-independent).
     private func document(
         text: String, format: SourceFormat, title: String?, identity: [UInt8], charset: SourceCharset?
@@ -197,33 +198,19 @@ final class WholeFileReader: RecordReader {
         if let title { metadata["title"] = .string(title) }
         if let charset, charset.name != "UTF-8" { metadata["encoding"] = .string(charset.name) }
         let createdAt = input.modificationDate.map(Timestamp.format)
-        let id = DocumentID.contentHash(prefix: "text", content: identity)
-        let pieces = TextParts.split(text, maxBytes: context.maxDocumentBytes)
-        var offset: Int64 = 0
-        return pieces.enumerated().map { index, piece in
-            var partMetadata = metadata
-            if pieces.count > 1 {
-                partMetadata["part"] = .integer(Int64(index + 1))
-                partMetadata["parts"] = .integer(Int64(pieces.count))
-                partMetadata["parent_document_id"] = .string(id)
-            }
-            let request = CreateMemoryRequest(
-                document: String(piece), documentType: .document,
-                documentID: pieces.count > 1 ? DocumentID.part(id, index + 1) : id,
-                documentCreatedAt: createdAt, metadata: partMetadata)
-            // A part's position: its byte offset in the converted text (what a user searching the file can find).
-            let position = pieces.count > 1 ? RecordPosition(byteOffset: offset, recordIndex: index + 1) : .wholeFile
-            offset += Int64(piece.utf8.count)
-            let provenance = Provenance(
-                adapter: TextAdapter.name, file: input.displayPath, archiveEntry: input.archiveEntry,
-                position: position, contentSHA256: "")
-            var document = MemoryDocument(
-                request: request, provenance: provenance,
-                createdAtOrigin: createdAt == nil ? .missing : .fallback,
-                createdAtFallback: createdAt == nil ? nil : "file modification time")
-            document.charset = charset
-            return .document(document)
-        }
+        let request = CreateMemoryRequest(
+            document: text, documentType: .document,
+            documentID: DocumentID.contentHash(prefix: "text", content: identity),
+            documentCreatedAt: createdAt, metadata: metadata)
+        let provenance = Provenance(
+            adapter: TextAdapter.name, file: input.displayPath, archiveEntry: input.archiveEntry,
+            position: .wholeFile, contentSHA256: "")
+        var document = MemoryDocument(
+            request: request, provenance: provenance,
+            createdAtOrigin: createdAt == nil ? .missing : .fallback,
+            createdAtFallback: createdAt == nil ? nil : "file modification time")
+        document.charset = charset
+        return document.splitIntoParts(maxBytes: context.maxDocumentBytes).map(AdapterOutput.document)
     }
 
     private static func tooLargeMessage(size: Int64?, limit: Int) -> String {

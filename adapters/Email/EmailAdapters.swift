@@ -59,7 +59,12 @@ public struct MboxAdapter: SourceAdapter {
                     builder: EmailDocumentBuilder(adapter: MboxAdapter.name, context: context))
             }
         }
-        return AdapterOutputs { MboxMessageReader(input: input, context: context, options: options, cursor: cursor) }
+        // A message whose text is over the size limit becomes `#part-N` documents (cut at paragraphs).
+        return AdapterOutputs {
+            LongDocumentSplitter(
+                MboxMessageReader(input: input, context: context, options: options, cursor: cursor),
+                maxBytes: context.maxDocumentBytes)
+        }
     }
 }
 
@@ -116,7 +121,9 @@ public struct EMLAdapter: SourceAdapter {
 
     public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
     {
-        AdapterOutputs { EMLReader(input: input, context: context) }
+        AdapterOutputs {
+            LongDocumentSplitter(EMLReader(input: input, context: context), maxBytes: context.maxDocumentBytes)
+        }
     }
 }
 
@@ -161,7 +168,9 @@ public struct MaildirAdapter: SourceAdapter {
 
     public func read(_ input: SourceInput, context: AdapterContext, resumeFrom cursor: SourceCursor?) -> AdapterOutputs
     {
-        AdapterOutputs { EMLReader(input: input, context: context) }
+        AdapterOutputs {
+            LongDocumentSplitter(EMLReader(input: input, context: context), maxBytes: context.maxDocumentBytes)
+        }
     }
 
     public func read(bundle: SourceBundle, context: AdapterContext) -> AdapterOutputs {
@@ -173,7 +182,9 @@ public struct MaildirAdapter: SourceAdapter {
             }
         }
         return AdapterOutputs {
-            MaildirMessageReader(store: MaildirStore(bundle: bundle, options: options), builder: builder)
+            LongDocumentSplitter(
+                MaildirMessageReader(store: MaildirStore(bundle: bundle, options: options), builder: builder),
+                maxBytes: context.maxDocumentBytes)
         }
     }
 }

@@ -208,11 +208,15 @@ struct EmailDocumentBuilder {
         return (blocks, metadata)
     }
 
-    /// The blocks split at message boundaries into parts that fit the document limit with the title.
+    /// The blocks split at message boundaries into parts that fit the document limit with the title; a message
+    /// over the limit by itself is cut at paragraphs (``TextParts``), its pieces in parts of their own.
     static func parts(_ blocks: [String], title: String, separator: String, maxBytes: Int) -> [[String]] {
         var parts: [[String]] = [[]]
+        let room = max(64, maxBytes - title.utf8.count - 2 - separator.utf8.count)
         var size = title.utf8.count + 2
-        for block in blocks {
+        for block in blocks.flatMap({
+            $0.utf8.count > room ? TextParts.split($0, maxBytes: room).map(String.init) : [$0]
+        }) {
             let cost = block.utf8.count + separator.utf8.count
             if size + cost > maxBytes && !(parts.last?.isEmpty ?? true) {
                 parts.append([])

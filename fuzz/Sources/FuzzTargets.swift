@@ -227,6 +227,18 @@ enum FuzzTargets {
                 invariant(after >= before, "a second pass replaced a \(kind) placeholder: \(before - 1) → \(after - 1)")
             }
         },
+        // Long documents into parts: the first byte sets the limit (4…259 bytes), the rest is the text; the pieces
+        // concatenated are the text, each within the limit and not empty.
+        FuzzTarget(name: "text-parts", dictionary: nil) { data in
+            guard let first = data.first else { return }
+            let limit = 4 + Int(first)
+            let text = String(decoding: data.dropFirst(), as: UTF8.self)
+            let pieces = TextParts.split(text, maxBytes: limit)
+            invariant(pieces.joined() == text, "the parts do not concatenate to the text")
+            invariant(
+                pieces.allSatisfy { !$0.isEmpty && $0.utf8.count <= limit } || text.isEmpty,
+                "a part is empty or over \(limit) bytes")
+        },
         // `--strip`: removes lines, never adds any (the forward marker replaces its separator line).
         FuzzTarget(name: "strip", dictionary: "redact") { data in
             let text = String(decoding: data, as: UTF8.self)
