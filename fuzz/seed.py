@@ -28,6 +28,7 @@ FILES = {
     "discord": g("chat/discord/*.json"),
     "telegram": g("chat/telegram/*.json"),
     "messenger": g("chat/messenger/**/*.json"),
+    "google-chat": g("chat/google-chat/**/messages.json", "bad/chat/google-chat-truncated/*.json"),
     "whatsapp": g("chat/whatsapp/*.txt", "bad/chat/whatsapp-*.txt"),
     "chat-spec": g("chat/spec/*"),
     "webvtt": g("transcripts/*.vtt", "bad/transcripts/*.vtt"),

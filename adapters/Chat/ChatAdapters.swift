@@ -4,6 +4,6 @@ import BackfillCore
 public enum ChatAdapters {
     public static let all: [any SourceAdapter] = [
         ChatGPTAdapter(), ClaudeAdapter(), SlackAdapter(), WhatsAppAdapter(), TelegramAdapter(), DiscordAdapter(),
-        MessengerAdapter(), ChatSpecAdapter(),
+        GoogleChatAdapter(), MessengerAdapter(), ChatSpecAdapter(),
     ]
 }

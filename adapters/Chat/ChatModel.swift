@@ -212,6 +212,11 @@ struct ChatDocumentBuilder {
             createdAtFallback: created == nil ? nil : conversation.createdAtFallback, cursorAfter: cursorAfter)
     }
 
+    /// An element of the export's array that is not an object: skipped alone, `unexpected_shape`.
+    func notAnObject(_ what: String, _ index: Int, at position: RecordPosition) -> AdapterOutput {
+        skip(ChatSkipCode.unexpectedShape, "\(what) \(index) is not an object; skipped", at: position)
+    }
+
     func skip(_ code: any SkipReason, _ message: String, at position: RecordPosition) -> AdapterOutput {
         .skipped(
             SkippedRecord(adapter: adapter, file: input.displayPath, position: position, code: code, message: message))

@@ -14,4 +14,6 @@ public enum ChatSkipCode: String, SkipReason {
     /// (declarative specs) a spec file that cannot be used.
     case invalidSpec = "invalid_spec"
     case noSpecMatches = "no_spec_matches"
+    /// (Google Chat) `group_info.json`: metadata beside a conversation's messages.json, nothing to import by itself.
+    case groupInfo = "group_info"
 }

@@ -48,11 +48,7 @@ public struct DiscordAdapter: SourceAdapter {
                     }
                     let position = RecordPosition(byteOffset: element.offset, recordIndex: element.index)
                     guard case .object = message else {
-                        return [
-                            builder.skip(
-                                ChatSkipCode.unexpectedShape, "message \(element.index) is not an object; skipped",
-                                at: position)
-                        ]
+                        return [builder.notAnObject("message", element.index, at: position)]
                     }
                     let kind = message["type"]?.stringValue ?? "Default"
                     guard Self.conversational.contains(kind) else { return [] }

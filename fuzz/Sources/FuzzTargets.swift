@@ -110,6 +110,7 @@ enum FuzzTargets {
         adapter("discord", DiscordAdapter(), "Guild - general [111].json", context: stripContext),
         adapter("telegram", TelegramAdapter(), "result.json", context: stripContext),
         adapter("messenger", MessengerAdapter(), "inbox/someone_1/message_1.json"),
+        adapter("google-chat", GoogleChatAdapter(), "Google Chat/Groups/DM x/messages.json"),
         adapter("whatsapp", WhatsAppAdapter(), "WhatsApp Chat with Fuzz.txt", dictionary: nil),
         adapter("chat-spec", ChatSpecAdapter(), "chat.json", "chat.jsonl"),
         // A Slack export is a bundle: the input is its files separated by NUL bytes, in `slackLayout` order.
