@@ -121,7 +121,7 @@ let package = Package(
 
         // The plug-in shelf: one target per source family.
         .target(
-            name: "BackfillDocumentAdapter", dependencies: ["BackfillCore", "BackfillMarkup"],
+            name: "BackfillDocumentAdapter", dependencies: ["BackfillCore", "BackfillMarkup", "CLibXML2"],
             path: "adapters/Document", exclude: ["README.md"], swiftSettings: strict),
         .target(
             name: "BackfillRequestsAdapter", dependencies: ["BackfillCore"],
@@ -204,6 +204,7 @@ let package = Package(
             dependencies: [
                 "BackfillCore", "BackfillMarkup", "BackfillClean", "BackfillEmailAdapter", "BackfillChatAdapter",
                 "BackfillTranscriptAdapter", "BackfillArchiveAdapter", "BackfillRequestsAdapter",
+                "BackfillDocumentAdapter",
             ],
             path: "fuzz/Sources", swiftSettings: strict),
 

@@ -40,6 +40,7 @@ FILES = {
     "charset": g("transcripts/interview-cp1252.srt", "email/utf16.eml", "bad/invalid-utf8.txt"),
     "redact": g("email/*.eml", "email/*.mbox", "documents/*.txt"),
     "strip": g("email/*.eml", "email/*.mbox") + sorted(glob.glob(os.path.join(ROOT, "Tests", "BackfillCleanTests", "Goldens", "strip", "*.txt"))),
+    "enex": g("documents/*.enex", "bad/*.enex"),
     "text-parts": g("documents/*.txt", "documents/*.md", "transcripts/*.txt"),
     "headers": [], "email-date": [], "entry-names": [], "timestamp": [], "slack": [], "archive": [],
 }

@@ -83,7 +83,7 @@ public struct ImportOptions: Sendable {
 /// The composition root: adapters, targets, ledger and pipeline put together.
 public enum Backfill {
     /// Every adapter this build knows, in sniffing priority order.
-    public static let adapters: [any SourceAdapter] = [RequestsJSONLAdapter(), TextAdapter()] + ChatAdapters.all
+    public static let adapters: [any SourceAdapter] = [RequestsJSONLAdapter(), TextAdapter(), EvernoteAdapter()] + ChatAdapters.all
         + [MboxAdapter(), EMLAdapter(), MaildirAdapter()] + TranscriptAdapters.all
 
     public static var registry: AdapterRegistry { AdapterRegistry(adapters, containers: [ArchiveAdapter()]) }

@@ -80,7 +80,7 @@ struct GoldenTests {
         let head = try Array(
             FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readData(ofLength: SourceProbe.headLength))
         let probe = SourceProbe(fileName: input.fileName, displayPath: relativePath, head: head, size: input.size)
-        let adapters: [any SourceAdapter] = [RequestsJSONLAdapter(), TextAdapter()]
+        let adapters: [any SourceAdapter] = [RequestsJSONLAdapter(), TextAdapter(), EvernoteAdapter()]
         let adapter = try #require(adapters.max { $0.sniff(probe) < $1.sniff(probe) })
         try #require(adapter.sniff(probe) > .no, "no adapter reads \(relativePath)")
 

@@ -4,26 +4,6 @@ import BackfillTestSupport
 import Foundation
 import Testing
 
-/// A byte source that cannot seek and hands out tiny chunks (an archive member read in pieces).
-final class TrickleSource: ByteSource {
-    private let bytes: [UInt8]
-    private var offset = 0
-    private let step: Int
-    init(_ bytes: [UInt8], step: Int) {
-        self.bytes = bytes
-        self.step = step
-    }
-    func read(maxLength: Int) throws -> [UInt8] {
-        let end = min(bytes.count, offset + min(step, maxLength))
-        defer { offset = end }
-        return Array(bytes[offset..<end])
-    }
-    var canSeek: Bool { false }
-    func seek(to offset: Int64) throws {
-        throw AdapterError(code: SkipCode.seekError, file: "t", position: .wholeFile, message: "cannot seek")
-    }
-}
-
 func sampleBytes(_ path: String) throws -> [UInt8] {
     Array(try Data(contentsOf: TestSupport.samples.appendingPathComponent(path)))
 }
@@ -63,11 +43,16 @@ struct ChatAdapterTests {
         #expect(pick("data.json", Array("[{\"a\":1}]".utf8))?.name == "chat-spec")
         // A mapping far into the file: the name and "mapping" in the head are enough.
         let head = Array(("[{\"title\":\"x\",\"mapping\":{" + String(repeating: " ", count: 9000)).utf8)
-        #expect(ChatGPTAdapter().sniff(SourceProbe(fileName: "conversations-003.json", displayPath: "c", head: Array(head.prefix(8192)), size: nil)) >= .likely)
+        #expect(
+            ChatGPTAdapter().sniff(
+                SourceProbe(
+                    fileName: "conversations-003.json", displayPath: "c", head: Array(head.prefix(8192)), size: nil))
+                >= .likely)
     }
 
     @Test func chatGPTFollowsTheDisplayedThread() async throws {
-        let outputs = try await read(ChatGPTAdapter(), try sampleBytes("chat/chatgpt/conversations.json"), name: "conversations.json")
+        let outputs = try await read(
+            ChatGPTAdapter(), try sampleBytes("chat/chatgpt/conversations.json"), name: "conversations.json")
         let first = try #require(outputs.first?.document)
         #expect(first.id == "chatgpt:6f1c2a9e-1111-4a2b-9c3d-000000000001")
         #expect(!first.request.document.contains("offpath"))
@@ -101,7 +86,8 @@ struct ChatAdapterTests {
         let resumed = try await read(ChatGPTAdapter(), bytes, name: "conversations.json", cursor: cursor)
         #expect(resumed.first?.document?.id == all[1].document?.id)
         #expect(resumed.count == all.count - 1)
-        let skipping = try await read(ChatGPTAdapter(), bytes, name: "conversations.json", cursor: SourceCursor(recordIndex: 1), step: 100)
+        let skipping = try await read(
+            ChatGPTAdapter(), bytes, name: "conversations.json", cursor: SourceCursor(recordIndex: 1), step: 100)
         #expect(skipping.first?.document?.id == all[1].document?.id)
     }
 
@@ -111,10 +97,15 @@ struct ChatAdapterTests {
             let role = i % 2 == 0 ? "user" : "assistant"
             let text = String(repeating: "word\(i) ", count: 20)
             mapping.append(
-                #""m\#(i)":{"id":"m\#(i)","message":{"id":"m\#(i)","author":{"role":"\#(role)"},"create_time":\#(1_700_000_000 + i * 60),"content":{"content_type":"text","parts":["\#(text)"]},"metadata":{}},"parent":"\#(i == 0 ? "r" : "m\(i - 1)")","children":["m\#(i + 1)"]}"#)
+                #""m\#(i)":{"id":"m\#(i)","message":{"id":"m\#(i)","author":{"role":"\#(role)"},"create_time":\#(1_700_000_000 + i * 60),"content":{"content_type":"text","parts":["\#(text)"]},"metadata":{}},"parent":"\#(i == 0 ? "r" : "m\(i - 1)")","children":["m\#(i + 1)"]}"#
+            )
         }
-        let json = #"[{"id":"long","title":"Long","create_time":1700000000,"current_node":"m39","mapping":{"# + mapping.joined(separator: ",") + "}}]"
-        let outputs = try await read(ChatGPTAdapter(), Array(json.utf8), name: "conversations.json", context: AdapterContext(maxDocumentBytes: 1024))
+        let json =
+            #"[{"id":"long","title":"Long","create_time":1700000000,"current_node":"m39","mapping":{"#
+            + mapping.joined(separator: ",") + "}}]"
+        let outputs = try await read(
+            ChatGPTAdapter(), Array(json.utf8), name: "conversations.json",
+            context: AdapterContext(maxDocumentBytes: 1024))
         let documents = outputs.compactMap(\.document)
         #expect(documents.count > 3)
         #expect(documents.allSatisfy { $0.request.document.utf8.count <= 1024 })
@@ -145,7 +136,9 @@ struct ChatAdapterTests {
             node("qb", "user", "Branch B question", parent: "root", children: ["ab"], at: 100),
             node("ab", "assistant", "Branch B answer", parent: "qb", children: [], at: 110),
         ].joined(separator: ",")
-        let json = #"[{"id":"edited","title":"Edited","create_time":1700000000,"current_node":"aa","mapping":{"# + mapping + "}}]"
+        let json =
+            #"[{"id":"edited","title":"Edited","create_time":1700000000,"current_node":"aa","mapping":{"# + mapping
+            + "}}]"
         let outputs = try await read(ChatGPTAdapter(), Array(json.utf8), name: "conversations.json")
         let document = try #require(outputs.compactMap(\.document).first)
         #expect(document.request.document.contains("Branch A question"))
@@ -154,10 +147,12 @@ struct ChatAdapterTests {
     }
 
     @Test func badInputsAreSkippedAndTheRestGoesOn() async throws {
-        let malformed = try await read(ChatGPTAdapter(), try sampleBytes("bad/chat/chatgpt-malformed-element.json"), name: "c.json")
+        let malformed = try await read(
+            ChatGPTAdapter(), try sampleBytes("bad/chat/chatgpt-malformed-element.json"), name: "c.json")
         #expect(malformed.map { $0.document != nil } == [true, false, true])
         #expect(malformed[1].skipped?.code == "malformed_json")
-        let truncated = try await read(ChatGPTAdapter(), try sampleBytes("bad/chat/chatgpt-truncated.json"), name: "c.json")
+        let truncated = try await read(
+            ChatGPTAdapter(), try sampleBytes("bad/chat/chatgpt-truncated.json"), name: "c.json")
         #expect(truncated.last?.skipped?.code == "truncated_json")
         #expect(truncated.first?.document != nil)
         let notArray = try await read(ChatGPTAdapter(), Array("{\"a\":1}".utf8), name: "conversations.json")
@@ -165,7 +160,8 @@ struct ChatAdapterTests {
     }
 
     @Test func claudePrefersContentBlocks() async throws {
-        let outputs = try await read(ClaudeAdapter(), try sampleBytes("chat/claude/conversations.json"), name: "conversations.json")
+        let outputs = try await read(
+            ClaudeAdapter(), try sampleBytes("chat/claude/conversations.json"), name: "conversations.json")
         let first = try #require(outputs.first?.document)
         #expect(first.request.document.contains("Day 2: Kazimierz"))
         #expect(first.request.document.contains("Must see: Wawel"))
@@ -178,7 +174,10 @@ struct ChatAdapterTests {
     @Test func slackBundle() async throws {
         let adapter = SlackAdapter()
         #expect(adapter.claimsBundle(memberPaths: ["channels.json", "users.json", "general/"]))
-        #expect(adapter.claimsBundle(memberPaths: ["export/channels.json", "export/users.json", "export/general/2024-01-01.json"]))
+        #expect(
+            adapter.claimsBundle(memberPaths: [
+                "export/channels.json", "export/users.json", "export/general/2024-01-01.json",
+            ]))
         #expect(!adapter.claimsBundle(memberPaths: ["notes.json", "users.json"]))
         let outputs = try await ChatGoldenTests.outputs("chat/slack-export")
         let documents = outputs.compactMap(\.document)
@@ -204,12 +203,14 @@ struct ChatAdapterTests {
             "1/23/23, 3:19_PM - User 2: f",
         ]
         for line in lines {
-            let outputs = try await read(WhatsAppAdapter(), Array((line + "\n").utf8), name: "chat.txt", context: context)
+            let outputs = try await read(
+                WhatsAppAdapter(), Array((line + "\n").utf8), name: "chat.txt", context: context)
             let document = try #require(outputs.first?.document, "\(line)")
             #expect(document.request.document.hasSuffix(": " + String(line.last ?? " ")), "\(line)")
             #expect(document.createdAtOrigin == .source)
         }
-        let pm = try await read(WhatsAppAdapter(), Array("1/23/23, 3:19 PM - A: x\n".utf8), name: "c.txt", context: context)
+        let pm = try await read(
+            WhatsAppAdapter(), Array("1/23/23, 3:19 PM - A: x\n".utf8), name: "c.txt", context: context)
         #expect(pm.first?.document?.request.documentCreatedAt == "2023-01-23T20:19:00Z")
         let noZone = try await read(WhatsAppAdapter(), Array("1/23/23, 15:19 - A: x\n".utf8), name: "c.txt")
         #expect(noZone.first?.document?.createdAtOrigin == .fallback)
@@ -243,7 +244,9 @@ struct ChatAdapterTests {
              ]},
              "left_chats":{"list":[]}}
             """
-        #expect(TelegramAdapter().sniff(SourceProbe(fileName: "result.json", displayPath: "r", head: Array(json.utf8), size: nil)) == .certain)
+        #expect(
+            TelegramAdapter().sniff(
+                SourceProbe(fileName: "result.json", displayPath: "r", head: Array(json.utf8), size: nil)) == .certain)
         let outputs = try await read(TelegramAdapter(), Array(json.utf8), name: "result.json")
         #expect(outputs.first?.document?.id == "telegram:7:2023-08-23")
         #expect(outputs.first?.document?.request.document.contains("Ola: Hi there") == true)
@@ -252,7 +255,9 @@ struct ChatAdapterTests {
 
     @Test func groupByConversation() async throws {
         let context = AdapterContext(options: ["group-by": "conversation", "timezone": "UTC"])
-        let outputs = try await read(DiscordAdapter(), try sampleBytes("chat/discord/Guild - general [111].json"), name: "d.json", context: context)
+        let outputs = try await read(
+            DiscordAdapter(), try sampleBytes("chat/discord/Guild - general [111].json"), name: "d.json",
+            context: context)
         #expect(outputs.compactMap { $0.document?.id } == ["discord:111"])
     }
 

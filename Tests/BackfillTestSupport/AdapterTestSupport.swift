@@ -32,3 +32,23 @@ public final class StreamOnlyByteSource: ByteSource {
         throw AdapterError(code: SkipCode.seekError, file: "stream", position: .wholeFile, message: "cannot seek")
     }
 }
+
+/// A byte source that cannot seek and hands out tiny chunks (an archive member read in pieces).
+public final class TrickleSource: ByteSource {
+    private let bytes: [UInt8]
+    private var offset = 0
+    private let step: Int
+    public init(_ bytes: [UInt8], step: Int) {
+        self.bytes = bytes
+        self.step = step
+    }
+    public func read(maxLength: Int) throws -> [UInt8] {
+        let end = min(bytes.count, offset + min(step, maxLength))
+        defer { offset = end }
+        return Array(bytes[offset..<end])
+    }
+    public var canSeek: Bool { false }
+    public func seek(to offset: Int64) throws {
+        throw AdapterError(code: SkipCode.seekError, file: "t", position: .wholeFile, message: "cannot seek")
+    }
+}

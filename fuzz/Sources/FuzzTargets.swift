@@ -2,6 +2,7 @@ import BackfillArchiveAdapter
 import BackfillChatAdapter
 import BackfillClean
 import BackfillCore
+import BackfillDocumentAdapter
 import BackfillEmailAdapter
 import BackfillMarkup
 import BackfillRequestsAdapter
@@ -139,6 +140,7 @@ enum FuzzTargets {
         adapter("ttml", TTMLAdapter(), "fuzz.ttml", dictionary: "xml"),
         adapter("transcript-text", PlainTranscriptAdapter(), "fuzz.txt", dictionary: nil),
         adapter("requests-jsonl", RequestsJSONLAdapter(), "requests.jsonl"),
+        adapter("enex", EvernoteAdapter(), "Notebook.enex", dictionary: "xml"),
     ]
 
     // MARK: Markup and charsets
