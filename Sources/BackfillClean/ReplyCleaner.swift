@@ -36,6 +36,18 @@ public struct StripCounts: Sendable, Equatable, Codable {
         ])
     }
 
+    /// The counts of a `metadata.stripped` object (``metadataValue``'s inverse); nil when `value` is not an object.
+    /// Missing keys read as 0.
+    public init?(metadataValue value: JSONValue?) {
+        guard let object = value?.objectValue else { return nil }
+        func count(_ key: CodingKeys) -> Int { object[key.rawValue]?.doubleValue.map { Int($0) } ?? 0 }
+        quotedLines = count(.quotedLines)
+        quotedCharacters = count(.quotedCharacters)
+        signatureLines = count(.signatureLines)
+        signatureCharacters = count(.signatureCharacters)
+        forwards = count(.forwards)
+    }
+
     /// Nothing removed and nothing marked.
     public var isEmpty: Bool {
         quotedLines == 0 && quotedCharacters == 0 && signatureLines == 0 && signatureCharacters == 0 && forwards == 0

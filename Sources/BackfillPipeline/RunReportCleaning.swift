@@ -54,44 +54,44 @@ extension RunReport {
     }
 
     /// Lines and characters (Unicode scalars) removed as quoted replies and as signatures, and forwarded-message
-    /// separators replaced by a marker; `documents` is how many documents lost something.
+    /// separators replaced by a marker (``StripCounts``, read as `stripped.quotedLines`); `documents` is how many
+    /// documents lost something. Coded flat: `documents` beside the counts' own keys.
+    @dynamicMemberLookup
     public struct Stripped: Sendable, Codable, Equatable {
         public var documents = 0
-        public var quotedLines = 0
-        public var quotedCharacters = 0
-        public var signatureLines = 0
-        public var signatureCharacters = 0
-        public var forwards = 0
+        public var counts = StripCounts()
 
         public init() {}
 
-        /// The counts an email adapter put into a document's `metadata.stripped` (nil when it holds none).
+        /// The counts an adapter put into a document's `metadata.stripped` (nil when it holds none).
         public init?(metadata: JSONValue?) {
-            guard let object = metadata?.objectValue?["stripped"]?.objectValue else { return nil }
-            func count(_ key: String) -> Int { object[key]?.doubleValue.map { Int($0) } ?? 0 }
+            guard let counts = StripCounts(metadataValue: metadata?.objectValue?["stripped"]) else { return nil }
             documents = 1
-            quotedLines = count("quoted_lines")
-            quotedCharacters = count("quoted_characters")
-            signatureLines = count("signature_lines")
-            signatureCharacters = count("signature_characters")
-            forwards = count("forwards")
+            self.counts = counts
+        }
+
+        public subscript(dynamicMember path: WritableKeyPath<StripCounts, Int>) -> Int {
+            get { counts[keyPath: path] }
+            set { counts[keyPath: path] = newValue }
         }
 
         public static func += (a: inout Stripped, b: Stripped) {
             a.documents += b.documents
-            a.quotedLines += b.quotedLines
-            a.quotedCharacters += b.quotedCharacters
-            a.signatureLines += b.signatureLines
-            a.signatureCharacters += b.signatureCharacters
-            a.forwards += b.forwards
+            a.counts = a.counts + b.counts
         }
 
-        enum CodingKeys: String, CodingKey {
-            case documents, forwards
-            case quotedLines = "quoted_lines"
-            case quotedCharacters = "quoted_characters"
-            case signatureLines = "signature_lines"
-            case signatureCharacters = "signature_characters"
+        enum CodingKeys: String, CodingKey { case documents }
+
+        public init(from decoder: any Decoder) throws {
+            documents =
+                try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Int.self, forKey: .documents) ?? 0
+            counts = try StripCounts(from: decoder)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(documents, forKey: .documents)
+            try counts.encode(to: encoder)
         }
     }
 }
